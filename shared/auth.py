@@ -1,0 +1,150 @@
+"""Who is calling: bearer token -> :class:`Principal`, and the role rule.
+
+Tokens are JWTs verified with PyJWT against an explicit algorithm allow-list: RS256/ES256 keys from a
+JWKS URL in production (cached; an unknown ``kid`` refreshes the set, so key rotation is safe), HS256
+with a dev secret locally. Required claims: ``exp iat iss aud sub org_id role``; viewers also carry
+``site_ids``. Any failure is 401 ``auth_required``. Behind API Gateway the caller's token is read from
+``X-Forwarded-Authorization`` (``EVENTS_FORWARDED_AUTH``); a deployment pinned to one org
+(``EVENTS_PINNED_ORG``) refuses every other org's token with 401.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+import jwt
+
+from shared.config import settings
+from shared.errors import AuthRequired, Forbidden, Unavailable
+
+JWKS_ALGORITHMS = ("RS256", "ES256")
+DEV_ALGORITHMS = ("HS256",)
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+_ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+class Role(enum.IntEnum):
+    """Roles in increasing power: each may do what the ones below it may."""
+
+    VIEWER = 1
+    OPERATOR = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        return cls[name.upper()]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller. ``site_ids`` is None for roles that see every site of the org."""
+
+    org_id: str
+    user_id: str
+    role: Role
+    site_ids: frozenset[str] | None
+
+
+class HeaderSource(Protocol):
+    """Anything with case-insensitive ``get`` of a header (werkzeug Headers, a dict in tests)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def authenticate(headers: HeaderSource) -> Principal:
+    """The caller of a request with these headers; raises AuthRequired."""
+    config = settings()
+    header_name = "X-Forwarded-Authorization" if config.forwarded_auth else "Authorization"
+    raw = headers.get(header_name)
+    if not raw:
+        raise AuthRequired(f"missing {header_name} header")
+    scheme, _, token = raw.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthRequired(f"{header_name} must be 'Bearer <token>'")
+    principal = principal_from_claims(_verify(token.strip()))
+    if config.pinned_org and principal.org_id != config.pinned_org:
+        raise AuthRequired("token is not valid for this deployment")
+    return principal
+
+
+def require_role(principal: Principal, minimum: Role) -> None:
+    """Raise Forbidden unless the caller's role is at least ``minimum``."""
+    if principal.role < minimum:
+        raise Forbidden(f"requires role {minimum.name.lower()}; caller is {principal.role.name.lower()}")
+
+
+def _verify(token: str) -> dict[str, Any]:
+    config = settings()
+    key: Any
+    try:
+        if config.jwt_jwks_url:
+            key = _jwks_client(config.jwt_jwks_url).get_signing_key_from_jwt(token).key
+            algorithms: tuple[str, ...] = JWKS_ALGORITHMS
+        else:
+            key, algorithms = config.jwt_dev_secret, DEV_ALGORITHMS
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=list(algorithms),
+            audience=config.jwt_audience,
+            issuer=config.jwt_issuer,
+            leeway=config.jwt_leeway_seconds,
+            options={"require": list(REQUIRED_CLAIMS)},
+        )
+    except jwt.PyJWKClientConnectionError as exc:
+        raise Unavailable("the token's signing keys cannot be fetched right now") from exc
+    except jwt.PyJWTError as exc:
+        raise AuthRequired(f"invalid token: {exc}") from exc
+    return claims
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    """Check the NovaVMS claims of a verified token; raises AuthRequired when one is missing or bad."""
+    org_id, sub, role_name = claims.get("org_id"), claims.get("sub"), claims.get("role")
+    if not isinstance(org_id, str) or not _ORG_ID.match(org_id):
+        raise AuthRequired("token has no valid org_id claim")
+    if not isinstance(sub, str) or not sub.strip():
+        raise AuthRequired("token has no valid sub claim")
+    if not isinstance(role_name, str) or role_name not in {"viewer", "operator", "admin"}:
+        raise AuthRequired("token role must be viewer, operator or admin")
+    role = Role.parse(role_name)
+    site_ids: frozenset[str] | None = None
+    if role is Role.VIEWER:
+        raw_sites = claims.get("site_ids")
+        if not isinstance(raw_sites, list) or not all(isinstance(site, str) for site in raw_sites):
+            raise AuthRequired("a viewer token must carry a site_ids list of uuids")
+        try:
+            site_ids = frozenset(str(uuid.UUID(site)) for site in raw_sites)
+        except ValueError as exc:
+            raise AuthRequired("site_ids must be uuids") from exc
+    return Principal(org_id=org_id, user_id=sub, role=role, site_ids=site_ids)
+
+
+def visible_sites(principal: Principal, requested_site: str | None) -> tuple[str, ...] | None:
+    """The sites a query of this caller must be limited to; None when the filter alone decides.
+
+    A site-scoped caller (viewer) asking for a site outside their scope gets 403 ``forbidden``.
+    """
+    if principal.site_ids is None:
+        return None
+    if requested_site is not None:
+        check_site(principal, requested_site)
+        return None
+    return tuple(sorted(principal.site_ids))
+
+
+def check_site(principal: Principal, site_id: str) -> None:
+    """Raise Forbidden when ``site_id`` is outside the caller's site scope."""
+    if principal.site_ids is not None and site_id not in principal.site_ids:
+        raise Forbidden("this event belongs to a site outside your access")

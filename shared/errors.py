@@ -1,0 +1,92 @@
+"""The API's errors: each maps to one status code and one ``error`` code of the contract.
+
+Every error leaves a function as ``{"error": <code>, "message": <text>}``, plus ``"fields"`` (field name
+-> problem) for validation errors. Raise these anywhere below an entry point; ``shared.http`` turns them
+into responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment is misconfigured (a server fault, never the caller's)."""
+
+
+class ApiError(Exception):
+    """An error answered to the caller with the contract's envelope."""
+
+    status: int = 500
+    code: str = "internal"
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers: dict[str, str] = {}
+
+    def body(self) -> dict[str, object]:
+        """The JSON envelope of this error."""
+        payload: dict[str, object] = {"error": self.code, "message": self.message}
+        if self.fields:
+            payload["fields"] = self.fields
+        return payload
+
+
+class ValidationError(ApiError):
+    status, code = 400, "validation_error"
+
+    @classmethod
+    def field(cls, name: str, problem: str) -> ValidationError:
+        """A validation error about one named field."""
+        return cls(f"{name}: {problem}", {name: problem})
+
+    @classmethod
+    def of(cls, what: str, problems: Mapping[str, str]) -> ValidationError:
+        """A validation error listing every bad field of ``what`` (a query, a body, an event)."""
+        listed = "; ".join(f"{name}: {problem}" for name, problem in sorted(problems.items()))
+        return cls(f"invalid {what}: {listed}", problems)
+
+
+class AuthRequired(ApiError):
+    status, code = 401, "auth_required"
+
+    def __init__(self, message: str = "missing or invalid token") -> None:
+        super().__init__(message)
+        self.headers["WWW-Authenticate"] = 'Bearer realm="novavms-events"'
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+    def __init__(self, message: str = "event not found") -> None:
+        super().__init__(message)
+
+
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+
+    def __init__(self, method: str, allowed: list[str]) -> None:
+        super().__init__(f"{method} is not allowed here; allowed: {', '.join(allowed)}")
+        self.headers["Allow"] = ", ".join(allowed)
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
+
+
+class RateLimited(ApiError):
+    status, code = 429, "rate_limited"
+
+
+class Unavailable(ApiError):
+    status, code = 503, "unavailable"
+
+
+class InternalError(ApiError):
+    status, code = 500, "internal"

@@ -1,0 +1,138 @@
+"""The filter set of ``GET /api/v1/events`` and its export: query parameters -> :class:`ListQuery`.
+
+One definition for list and export. Rules: unknown or repeated parameters, bad uuids, bad enums, bad
+dates, ``date_from`` after ``date_to`` and ``limit`` outside 1-100 are 400 ``validation_error``.
+``date_from``/``date_to`` take RFC3339 (any offset) or ``YYYY-MM-DD`` (a UTC day) and are inclusive; a
+plain date in ``date_to`` covers that whole day. ``starred=true`` keeps only starred events;
+``starred=false`` does not filter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.errors import ValidationError
+from shared.ids import canonical_uuid
+from shared.timefmt import format_rfc3339, parse_bound
+
+TRIGGER_TYPES = ("motion", "ai_tag", "manual")
+AI_STATUSES = ("pending", "completed", "skipped", "failed")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+FILTER_PARAMETERS = ("camera_id", "site_id", "date_from", "date_to", "trigger_type", "ai_status", "starred")
+PAGING_PARAMETERS = ("cursor", "limit")
+
+# Equality filters in the order they appear in queries and in deploy/firestore.indexes.json.
+EQUALITY_FIELDS = ("camera_id", "site_id", "trigger_type", "ai_status", "starred")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events match. ``starred`` is True or None (false does not filter)."""
+
+    camera_id: str | None = None
+    site_id: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    trigger_type: str | None = None
+    ai_status: str | None = None
+    starred: bool | None = None
+
+    def equalities(self) -> list[tuple[str, object]]:
+        """The (field, value) equality conditions this filter sets, in index order."""
+        return [(name, getattr(self, name)) for name in EQUALITY_FIELDS if getattr(self, name) is not None]
+
+    def fingerprint(self) -> str:
+        """A stable digest of the filter, which cursors are bound to."""
+        canonical = {
+            name: format_rfc3339(value) if isinstance(value, datetime) else value
+            for name, value in sorted(vars(self).items())
+        }
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A parsed list/export request: the filter plus paging."""
+
+    filter: EventFilter
+    cursor: str | None
+    limit: int | None
+
+
+def parse_list_query(
+    args: Mapping[str, Sequence[str]], *, default_limit: int | None = DEFAULT_LIMIT
+) -> ListQuery:
+    """Validate query parameters (name -> all given values) into a ListQuery; raises ValidationError
+    naming every bad field. ``default_limit=None`` leaves ``limit`` unset when absent (export)."""
+    problems: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for name, given in args.items():
+        if name not in FILTER_PARAMETERS and name not in PAGING_PARAMETERS:
+            problems[name] = "unknown query parameter"
+        elif len(given) != 1:
+            problems[name] = "given more than once"
+        else:
+            values[name] = given[0]
+
+    def uuid_param(name: str) -> str | None:
+        if name not in values:
+            return None
+        value = canonical_uuid(values[name])
+        if value is None:
+            problems[name] = "must be a uuid"
+        return value
+
+    def enum_param(name: str, allowed: tuple[str, ...]) -> str | None:
+        value = values.get(name)
+        if value is not None and value not in allowed:
+            problems[name] = f"must be one of {', '.join(allowed)}"
+            return None
+        return value
+
+    def date_param(name: str, *, end_of_day: bool) -> datetime | None:
+        if name not in values:
+            return None
+        try:
+            return parse_bound(values[name], end_of_day=end_of_day)
+        except ValueError:
+            problems[name] = "must be RFC3339 (2026-04-21T13:45:22Z) or a date (2026-04-21)"
+            return None
+
+    starred: bool | None = None
+    if "starred" in values:
+        if values["starred"] not in ("true", "false"):
+            problems["starred"] = "must be true or false"
+        starred = True if values["starred"] == "true" else None
+
+    limit = default_limit
+    if "limit" in values:
+        raw = values["limit"]
+        if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
+            problems["limit"] = f"must be an integer from 1 to {MAX_LIMIT}"
+        else:
+            limit = int(raw)
+
+    cursor = values.get("cursor")
+    if cursor is not None and not cursor:
+        problems["cursor"] = "must not be empty"
+
+    event_filter = EventFilter(
+        camera_id=uuid_param("camera_id"),
+        site_id=uuid_param("site_id"),
+        date_from=date_param("date_from", end_of_day=False),
+        date_to=date_param("date_to", end_of_day=True),
+        trigger_type=enum_param("trigger_type", TRIGGER_TYPES),
+        ai_status=enum_param("ai_status", AI_STATUSES),
+        starred=starred,
+    )
+    if event_filter.date_from and event_filter.date_to and event_filter.date_from > event_filter.date_to:
+        problems["date_from"] = "must not be after date_to"
+    if problems:
+        raise ValidationError.of("query", problems)
+    return ListQuery(filter=event_filter, cursor=cursor, limit=limit)

@@ -1,0 +1,77 @@
+"""The route table: the single source of truth for which function answers which method and path.
+
+The local gateway routes by it, each function checks its own request against it, the tests walk it and
+the API Gateway config is generated from it. Order matters: the first route whose path matches wins, so
+``/api/v1/events/export`` comes before ``/api/v1/events/{id}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation: ``method path`` answered by ``functions/<function>.py:<function>``."""
+
+    method: str
+    path: str
+    function: str
+    min_role: str
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The path as a regex; ``{name}`` matches one non-empty segment."""
+        parts = re.split(r"(\{[a-z_]+\})", self.path)
+        regex = "".join(
+            f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts
+        )
+        return re.compile(f"^{regex}$")
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """The path parameters when ``path`` is this route's path, else None."""
+        found = self.pattern.match(path)
+        return found.groupdict() if found else None
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/v1/events", "list_events", "viewer"),
+    Route("GET", "/api/v1/events/export", "export_events", "operator"),
+    Route("GET", "/api/v1/events/{id}", "get_event", "viewer"),
+    Route("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
+    Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
+)
+
+FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(route.function for route in ROUTES))
+
+
+def route_of(function: str) -> Route:
+    """The route a function answers."""
+    for route in ROUTES:
+        if route.function == function:
+            return route
+    raise KeyError(function)
+
+
+def resolve(method: str, path: str) -> tuple[Route | None, list[str]]:
+    """The route for ``method path`` and the methods the path allows (empty: unknown path).
+
+    A path owned by a more specific route (``/export``) never falls through to ``{id}``.
+    """
+    path = path.rstrip("/") or "/"
+    owner: str | None = None
+    allowed: list[str] = []
+    chosen: Route | None = None
+    for route in ROUTES:
+        if route.match(path) is None:
+            continue
+        if owner is None:
+            owner = route.path
+        if route.path != owner:
+            continue
+        allowed.append(route.method)
+        if route.method == method.upper():
+            chosen = route
+    return chosen, allowed

@@ -1,0 +1,251 @@
+"""EventStore: the org's events in Firestore at ``orgs/{org}/events/{id}``.
+
+List order is ``triggered_at`` desc, then document id desc; every query excludes soft-deleted events.
+A query limited to more than 30 sites (Firestore's ``in`` limit) runs one query per 30 sites and
+merges them in order. Counts are ``count()`` aggregations. PATCH and DELETE are transactions that also
+append a history entry (who, when, each changed field old -> new) under ``.../events/{id}/history``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.config import settings
+from shared.cursor import Position
+from shared.errors import NotFound
+from shared.events import PIPELINE_FIELDS, Event
+from shared.filters import EventFilter
+from shared.ids import canonical_uuid
+from shared.patch import EventPatch
+from shared.timefmt import utcnow
+
+IN_LIMIT = 30
+WRITE_BATCH = 500
+TRANSACTION_ATTEMPTS = 20
+DESC, ASC = firestore.Query.DESCENDING, firestore.Query.ASCENDING
+
+_client_lock = threading.Lock()
+_clients: dict[tuple[str | None, str], firestore.Client] = {}
+
+
+def firestore_client() -> firestore.Client:
+    """The process's Firestore client for the configured project and database (built once)."""
+    config = settings()
+    key = (config.project, config.database)
+    with _client_lock:
+        if key not in _clients:
+            _clients[key] = firestore.Client(project=config.project, database=config.database)
+        return _clients[key]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of events in list order; ``has_more`` when a further event matches."""
+
+    events: list[Event]
+    has_more: bool
+
+
+def _sort_key(event: Event) -> tuple[Any, str]:
+    return (event.data["triggered_at"], event.id)
+
+
+class EventStore:
+    """One org's events. ``sites`` arguments limit a query to those sites (None: no limit)."""
+
+    def __init__(self, org_id: str, client: firestore.Client | None = None) -> None:
+        self.org_id = org_id
+        self.client = client or firestore_client()
+        self.events = self.client.collection("orgs").document(org_id).collection("events")
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _queries(
+        self, event_filter: EventFilter, sites: Sequence[str] | None, direction: str = DESC
+    ) -> list[firestore.Query]:
+        """The ordered queries whose union, merged, is the filter's result (one unless > 30 sites)."""
+        if sites is not None and not sites:
+            return []
+        base = self.events.where(filter=FieldFilter("deleted", "==", False))
+        for field, value in event_filter.equalities():
+            base = base.where(filter=FieldFilter(field, "==", value))
+        if event_filter.date_from is not None:
+            base = base.where(filter=FieldFilter("triggered_at", ">=", event_filter.date_from))
+        if event_filter.date_to is not None:
+            base = base.where(filter=FieldFilter("triggered_at", "<=", event_filter.date_to))
+        base = base.order_by("triggered_at", direction=direction).order_by("__name__", direction=direction)
+        if sites is None:
+            return [base]
+        chunks = [sites[i : i + IN_LIMIT] for i in range(0, len(sites), IN_LIMIT)]
+        return [
+            base.where(filter=FieldFilter("site_id", "==", chunk[0]))
+            if len(chunk) == 1
+            else base.where(filter=FieldFilter("site_id", "in", list(chunk)))
+            for chunk in chunks
+        ]
+
+    @staticmethod
+    def _after(query: firestore.Query, position: Position | None) -> firestore.Query:
+        if position is None:
+            return query
+        return query.start_after({"triggered_at": position.triggered_at, "__name__": position.event_id})
+
+    def _read(
+        self,
+        event_filter: EventFilter,
+        sites: Sequence[str] | None,
+        after: Position | None,
+        count: int,
+        direction: str = DESC,
+    ) -> list[Event]:
+        """Up to ``count`` matching events after ``after`` in ``direction`` order."""
+        runs = [
+            [Event(snap.id, snap.to_dict() or {}) for snap in self._after(query, after).limit(count).stream()]
+            for query in self._queries(event_filter, sites, direction)
+        ]
+        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_sort_key, reverse=direction == DESC)
+        return list(itertools.islice(merged, count))
+
+    def page(
+        self, event_filter: EventFilter, sites: Sequence[str] | None, after: Position | None, limit: int
+    ) -> Page:
+        """One page of the list."""
+        events = self._read(event_filter, sites, after, limit + 1)
+        return Page(events[:limit], has_more=len(events) > limit)
+
+    def scan(
+        self,
+        event_filter: EventFilter,
+        sites: Sequence[str] | None,
+        after: Position | None = None,
+        page_size: int = 500,
+    ) -> Iterator[Event]:
+        """Every matching event in list order, read a page at a time (export)."""
+        while True:
+            page = self.page(event_filter, sites, after, page_size)
+            yield from page.events
+            if not page.has_more:
+                return
+            after = page.events[-1].position
+
+    def count(self, event_filter: EventFilter, sites: Sequence[str] | None) -> int:
+        """How many events match (aggregation queries, no documents read)."""
+        total = 0
+        for query in self._queries(event_filter, sites):
+            for result in query.count(alias="total").get():
+                total += int(result[0].value)
+        return total
+
+    def get(self, event_id: str) -> Event | None:
+        """The event, or None when it does not exist in this org or is deleted."""
+        if canonical_uuid(event_id) != event_id:
+            return None
+        snap = self.events.document(event_id).get()
+        data = snap.to_dict() if snap.exists else None
+        if data is None or data.get("deleted"):
+            return None
+        return Event(snap.id, data)
+
+    def neighbours(self, event: Event, sites: Sequence[str] | None) -> tuple[str | None, str | None]:
+        """(prev, next) visible event ids in list order: prev is the newer neighbour, next the older."""
+        everything = EventFilter()
+        newer = self._read(everything, sites, event.position, 1, direction=ASC)
+        older = self._read(everything, sites, event.position, 1, direction=DESC)
+        return (newer[0].id if newer else None, older[0].id if older else None)
+
+    def history(self, event_id: str) -> list[dict[str, Any]]:
+        """The event's change history, oldest first."""
+        entries = self.events.document(event_id).collection("history").order_by("at").stream()
+        return [entry.to_dict() or {} for entry in entries]
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _change(
+        self,
+        event_id: str,
+        action: str,
+        user_id: str,
+        decide: Callable[[Event], dict[str, Any]],
+    ) -> Event:
+        """In one transaction: read the live event (404 if absent or deleted), let ``decide`` check
+        it and name the changes, write them and a history entry. Returns the event as written."""
+        if canonical_uuid(event_id) != event_id:
+            raise NotFound()
+        ref = self.events.document(event_id)
+
+        @firestore.transactional  # type: ignore[untyped-decorator]
+        def run(transaction: firestore.Transaction) -> Event:
+            snap = ref.get(transaction=transaction)
+            data = snap.to_dict() if snap.exists else None
+            if data is None or data.get("deleted"):
+                raise NotFound()
+            current = Event(event_id, data)
+            changes = decide(current)
+            if changes:
+                transaction.update(ref, changes)
+                transaction.create(
+                    ref.collection("history").document(),
+                    {
+                        "at": utcnow(),
+                        "by": user_id,
+                        "action": action,
+                        "changes": {k: {"old": data.get(k), "new": v} for k, v in changes.items()},
+                    },
+                )
+            return Event(event_id, {**data, **changes})
+
+        result: Event = run(self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+        return result
+
+    def update(self, event_id: str, patch: EventPatch, user_id: str, guard: Callable[[str], None]) -> Event:
+        """Apply a PATCH transactionally once ``guard(site_id)`` passes; returns the new event."""
+
+        def decide(event: Event) -> dict[str, Any]:
+            guard(event.site_id)
+            return patch.changes(event.data, user_id, utcnow())
+
+        return self._change(event_id, "update", user_id, decide)
+
+    def soft_delete(self, event_id: str, user_id: str, guard: Callable[[str], None]) -> None:
+        """Mark the event deleted (who, when) once ``guard(site_id)`` passes; all its data stays."""
+
+        def decide(event: Event) -> dict[str, Any]:
+            guard(event.site_id)
+            return {"deleted": True, "deleted_at": utcnow(), "deleted_by": user_id}
+
+        self._change(event_id, "delete", user_id, decide)
+
+    def upsert_pipeline(
+        self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
+    ) -> tuple[int, int]:
+        """Write events from the pipeline: (id, pipeline fields, initial operator fields).
+
+        A new event gets both; an existing one (deleted or not) only its pipeline fields, so
+        acknowledgements, stars, notes, deletions and history survive a re-load. Returns (created,
+        updated).
+        """
+        created = updated = 0
+        pending = iter(records)
+        while chunk := list(itertools.islice(pending, WRITE_BATCH)):
+            latest = {event_id: (pipeline, operator) for event_id, pipeline, operator in chunk}
+            refs = [self.events.document(event_id) for event_id in latest]
+            existing = {snap.id for snap in self.client.get_all(refs, field_paths=["deleted"]) if snap.exists}
+            batch = self.client.batch()
+            for ref in refs:
+                pipeline, operator = latest[ref.id]
+                if ref.id in existing:
+                    batch.update(ref, {name: pipeline[name] for name in PIPELINE_FIELDS})
+                    updated += 1
+                else:
+                    batch.set(ref, {**pipeline, **operator})
+                    created += 1
+            batch.commit()
+        return created, updated
