@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import flask
+from werkzeug.wrappers import Request
 
 from shared.auth import Principal, Role, authenticate, require_role
 from shared.config import settings
@@ -61,7 +62,7 @@ def _logger() -> logging.Logger:
     return logger
 
 
-def request_id_of(request: flask.Request) -> str:
+def request_id_of(request: Request) -> str:
     """The caller's request id when it is sane, else the Cloud trace id, else a new one."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
     if _REQUEST_ID.match(given):

@@ -22,7 +22,7 @@ from shared.config import settings
 from shared.cursor import Position
 from shared.errors import NotFound
 from shared.events import PIPELINE_FIELDS, Event
-from shared.filters import EventFilter
+from shared.filters import EQUALITY_FIELDS, EventFilter
 from shared.ids import canonical_uuid
 from shared.patch import EventPatch
 from shared.timefmt import utcnow
@@ -146,9 +146,10 @@ class EventStore:
 
     def get(self, event_id: str) -> Event | None:
         """The event, or None when it does not exist in this org or is deleted."""
-        if canonical_uuid(event_id) != event_id:
+        key = canonical_uuid(event_id)
+        if key is None:
             return None
-        snap = self.events.document(event_id).get()
+        snap = self.events.document(key).get()
         data = snap.to_dict() if snap.exists else None
         if data is None or data.get("deleted"):
             return None
@@ -177,9 +178,10 @@ class EventStore:
     ) -> Event:
         """In one transaction: read the live event (404 if absent or deleted), let ``decide`` check
         it and name the changes, write them and a history entry. Returns the event as written."""
-        if canonical_uuid(event_id) != event_id:
+        key = canonical_uuid(event_id)
+        if key is None:
             raise NotFound()
-        ref = self.events.document(event_id)
+        ref = self.events.document(key)
 
         @firestore.transactional  # type: ignore[untyped-decorator]
         def run(transaction: firestore.Transaction) -> Event:
@@ -187,7 +189,7 @@ class EventStore:
             data = snap.to_dict() if snap.exists else None
             if data is None or data.get("deleted"):
                 raise NotFound()
-            current = Event(event_id, data)
+            current = Event(key, data)
             changes = decide(current)
             if changes:
                 transaction.update(ref, changes)
@@ -200,7 +202,7 @@ class EventStore:
                         "changes": {k: {"old": data.get(k), "new": v} for k, v in changes.items()},
                     },
                 )
-            return Event(event_id, {**data, **changes})
+            return Event(key, {**data, **changes})
 
         result: Event = run(self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
         return result
@@ -249,3 +251,27 @@ class EventStore:
                     created += 1
             batch.commit()
         return created, updated
+
+
+def required_indexes() -> list[dict[str, Any]]:
+    """Every composite index the store's query shapes need, in ``firestore.indexes.json`` form.
+
+    List, count and export: ``deleted`` plus any subset of the equality filters, then ``triggered_at``
+    and ``__name__`` descending. Prev/next: ``deleted`` (and ``site_id`` for viewers) in both
+    directions. Equality fields are listed alphabetically, as the emulator reports them.
+    """
+    shapes: list[tuple[tuple[str, ...], str]] = [
+        (subset, DESC)
+        for size in range(len(EQUALITY_FIELDS) + 1)
+        for subset in itertools.combinations(EQUALITY_FIELDS, size)
+    ]
+    shapes += [((), ASC), (("site_id",), ASC)]
+    return [
+        {
+            "collectionGroup": "events",
+            "queryScope": "COLLECTION",
+            "fields": [{"fieldPath": name, "order": "ASCENDING"} for name in sorted({"deleted", *equal})]
+            + [{"fieldPath": "triggered_at", "order": order}, {"fieldPath": "__name__", "order": order}],
+        }
+        for equal, order in shapes
+    ]

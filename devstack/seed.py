@@ -1,0 +1,102 @@
+"""Demo data for the local stack: one org with three sites, six cameras and a week of events."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.config import settings
+from shared.events import parse_pipeline_event
+from shared.store import EventStore
+from shared.timefmt import format_rfc3339
+
+DEMO_ORG = "demo"
+_NS = uuid.UUID("6f1c7d52-3a0e-4b8e-9d59-2f4d1c6a9e10")
+SITES = [str(uuid.uuid5(_NS, f"site-{n}")) for n in range(3)]
+CAMERAS = [
+    (str(uuid.uuid5(_NS, f"camera-{n}")), name, SITES[n % 3])
+    for n, name in enumerate(
+        ["Loading Dock East", "Main Entrance", "Parking North", "Lobby", "Server Room", "Perimeter Fence"]
+    )
+]
+SCENES = [
+    ("ai_tag", "Person carrying package approaches dock door", ["person", "package"]),
+    ("ai_tag", "Vehicle parks in a no-parking zone", ["vehicle"]),
+    ("motion", "Motion near the door", []),
+    ("manual", "Operator-triggered recording", ["manual"]),
+    ("ai_tag", "Two people walk past, one in an orange vest", ["person", "vest"]),
+]
+# A 1x1 JPEG, so signed snapshot URLs of the demo answer an image.
+TINY_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912"
+    "130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b0800"
+    "01000101011100ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b51000"
+    "02010303020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1"
+    "f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a63646566"
+    "6768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9"
+    "bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100"
+    "003f00fbd3ffd9"
+)
+
+
+def demo_events(
+    count: int = 200, org_id: str = DEMO_ORG, now: datetime | None = None
+) -> Iterator[dict[str, Any]]:
+    """``count`` events over the week before ``now``, in the loader's JSON Lines shape."""
+    rng = random.Random(7)
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    for n in range(count):
+        camera_id, camera_name, site_id = CAMERAS[n % len(CAMERAS)]
+        trigger, summary, tags = SCENES[rng.randrange(len(SCENES))]
+        at = now - timedelta(seconds=rng.randrange(7 * 24 * 3600))
+        event_id = str(uuid.uuid5(_NS, f"event-{n}"))
+        yield {
+            "id": event_id,
+            "camera_id": camera_id,
+            "camera_name": camera_name,
+            "camera_deleted": False,
+            "site_id": site_id,
+            "trigger_type": trigger,
+            "triggered_at": format_rfc3339(at),
+            "clip_start_at": format_rfc3339(at - timedelta(seconds=10)),
+            "clip_end_at": format_rfc3339(at + timedelta(seconds=20)),
+            "duration_sec": 30,
+            "summary": summary,
+            "narrative": f"{summary}. Recorded by {camera_name}.",
+            "tags": tags,
+            "ai_status": "completed" if trigger == "ai_tag" else rng.choice(["pending", "skipped"]),
+            "clip_codec": "h264",
+            "recording_source": "gateway_ring_buffer",
+            "snapshot_object": f"{org_id}/{event_id}/snapshot.jpg",
+            "clip_object": f"{org_id}/{event_id}/clip.mp4",
+            "starred": n % 17 == 0,
+        }
+
+
+def ensure_buckets() -> None:
+    """Create the media and export buckets when they are missing (emulator or a dev project)."""
+    from google.cloud import storage
+
+    config = settings()
+    client = storage.Client(project=config.project)
+    for name in (config.media_bucket, config.export_bucket):
+        if name and client.lookup_bucket(name) is None:
+            client.create_bucket(name)
+
+
+def seed(org_id: str = DEMO_ORG, count: int = 200) -> int:
+    """Load the demo events (idempotent) and upload their snapshots; returns how many events."""
+    from google.cloud import storage
+
+    ensure_buckets()
+    events = list(demo_events(count, org_id))
+    EventStore(org_id).upsert_pipeline(parse_pipeline_event(event) for event in events)
+    config = settings()
+    if config.media_bucket:
+        bucket = storage.Client(project=config.project).bucket(config.media_bucket)
+        for event in events:
+            bucket.blob(event["snapshot_object"]).upload_from_string(TINY_JPEG, content_type="image/jpeg")
+    return len(events)

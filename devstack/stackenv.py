@@ -1,0 +1,67 @@
+"""The local stack's configuration: dev defaults, overridable by the environment, and the state file
+that lets ``novavms-events token`` / ``load`` find a running ``make dev``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".devstack"
+STATE_FILE = STATE_DIR / "state.json"
+
+DEV_DEFAULTS = {
+    "GOOGLE_CLOUD_PROJECT": "novavms-dev",
+    "EVENTS_JWT_ISSUER": "https://auth.novavms.local/",
+    "EVENTS_JWT_AUDIENCE": "novavms-events",
+    "EVENTS_JWT_DEV_SECRET": "novavms-dev-secret-not-for-production",
+    "EVENTS_CURSOR_KEY": "novavms-dev-cursor-key-not-for-production",
+    "EVENTS_MEDIA_BUCKET": "novavms-dev-media",
+    "EVENTS_EXPORT_BUCKET": "novavms-dev-exports",
+    "EVENTS_SIGNING_KEY_FILE": str(STATE_DIR / "signing-key.json"),
+}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def running_stack() -> dict[str, Any] | None:
+    """The state a running ``make dev`` wrote (its hosts and settings), or None."""
+    try:
+        state: dict[str, Any] = json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+    return state if _alive(int(state.get("pid", 0))) else None
+
+
+def apply_dev_environment() -> dict[str, str]:
+    """Fill in what the environment leaves unset: first from a running stack, then dev defaults.
+
+    Variables already set always win (Google's conventions: ``FIRESTORE_EMULATOR_HOST``,
+    ``STORAGE_EMULATOR_HOST``, ``GOOGLE_CLOUD_PROJECT``). Returns the variables it set.
+    """
+    stack = running_stack()
+    chosen = {**DEV_DEFAULTS, **(stack or {}).get("env", {})}
+    applied = {name: value for name, value in chosen.items() if not os.environ.get(name)}
+    os.environ.update(applied)
+    from shared.config import settings
+
+    settings.cache_clear()
+    return applied
+
+
+def write_state(env: dict[str, str], port: int) -> None:
+    """Record the running stack for other commands."""
+    STATE_DIR.mkdir(exist_ok=True)
+    STATE_FILE.write_text(json.dumps({"pid": os.getpid(), "port": port, "env": env}, indent=2))
+
+
+def clear_state() -> None:
+    STATE_FILE.unlink(missing_ok=True)
