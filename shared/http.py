@@ -51,10 +51,18 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is at the time of each record (runtimes may replace it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
 def _logger() -> logging.Logger:
     logger = logging.getLogger("novavms.events")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(_JsonFormatter())
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

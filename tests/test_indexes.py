@@ -1,0 +1,71 @@
+"""deploy/firestore.indexes.json against what Firestore would need.
+
+The emulator does not enforce composite indexes but reports (indexUsage) the ones each query would need
+in production. Here every query shape the store makes runs in a project of its own, and the report must
+equal the declared file; the session fixture also checks every project the other tests used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from google.cloud import firestore
+
+from devstack.emulators import Emulators, index_usage
+from shared.events import parse_pipeline_event
+from shared.filters import EQUALITY_FIELDS, EventFilter
+from shared.store import EventStore, required_indexes
+from tests.conftest import (
+    BASE_TIME,
+    CAMERA_A,
+    PROJECTS_USED,
+    SITE_A,
+    _index_key,
+    declared_indexes,
+    event_line,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+VALUES = {
+    "camera_id": CAMERA_A,
+    "site_id": SITE_A,
+    "trigger_type": "ai_tag",
+    "ai_status": "completed",
+    "starred": True,
+}
+
+
+def test_declared_file_is_generated_from_the_store() -> None:
+    declared = json.loads((ROOT / "deploy" / "firestore.indexes.json").read_text())
+    assert declared == {"indexes": required_indexes(), "fieldOverrides": []}
+
+
+def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
+    project = f"idx-{uuid.uuid4().hex[:10]}"
+    PROJECTS_USED.add((project, "(default)"))
+    store = EventStore("org-indexes", client=firestore.Client(project=project))
+    store.upsert_pipeline([parse_pipeline_event(event_line(0, starred=True))])
+    many_sites = [str(uuid.UUID(int=n)) for n in range(45)] + [SITE_A]
+    for size in range(len(EQUALITY_FIELDS) + 1):
+        for fields in itertools.combinations(EQUALITY_FIELDS, size):
+            chosen = EventFilter(**{name: VALUES[name] for name in fields})  # type: ignore[arg-type]
+            dated = EventFilter(
+                **{name: VALUES[name] for name in fields},  # type: ignore[arg-type]
+                date_from=BASE_TIME - timedelta(days=1),
+                date_to=BASE_TIME,
+            )
+            for event_filter in (chosen, dated):
+                scopes = [None] if "site_id" in fields else [None, [SITE_A], many_sites]
+                for sites in scopes:
+                    page = store.page(event_filter, sites, None, 5)
+                    assert store.count(event_filter, sites) == len(page.events)
+    event = store.page(EventFilter(), None, None, 1).events[0]
+    for sites in (None, [SITE_A], many_sites):
+        assert store.neighbours(event, sites) == (None, None)
+    used = {_index_key(index) for index in index_usage(emulators.firestore_host, project)}
+    assert used == declared_indexes()
