@@ -106,7 +106,10 @@ def _verify(token: str) -> dict[str, Any]:
 
 @cache
 def _jwks_client(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
+    # The key set is cached 5 minutes; a token with an unknown kid refetches it at once (no cooldown,
+    # so a freshly rotated key works immediately; fetches are serialised by the client's lock), and no
+    # per-key cache outlives the set, so a key the provider retires stops verifying.
+    return jwt.PyJWKClient(url, cache_keys=False, lifespan=300, timeout=5, cooldown_duration=0)
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
