@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import BinaryIO
 
 from devstack.stackenv import ROOT, STATE_DIR, apply_dev_environment, clear_state, write_state
 
@@ -17,26 +18,9 @@ INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 
 
 def _token(args: argparse.Namespace) -> int:
-    from devstack.tokens import mint_token
-    from shared.config import settings
-
-    config = settings()
-    if not config.jwt_dev_secret:
-        print("token needs EVENTS_JWT_DEV_SECRET (the local stack's HS256 secret)", file=sys.stderr)
-        return 2
     sites = [site for site in (args.sites or "").split(",") if site]
-    print(
-        mint_token(
-            secret=config.jwt_dev_secret,
-            issuer=config.jwt_issuer,
-            audience=config.jwt_audience,
-            org_id=args.org,
-            role=args.role,
-            sub=args.sub,
-            site_ids=sites if args.sites is not None or args.role == "viewer" else None,
-            ttl=args.ttl,
-        )
-    )
+    given = args.sites is not None or args.role == "viewer"
+    print(_mint(args.role, args.org, sites if given else None, sub=args.sub, ttl=args.ttl))
     return 0
 
 
@@ -44,15 +28,20 @@ def _load(args: argparse.Namespace) -> int:
     from devstack.loader import load_lines
     from shared.store import EventStore
 
-    stream: TextIO = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    try:
+        stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
     with stream:
         bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            bar = tqdm(unit=" lines", file=sys.stderr)
-        report = load_lines(EventStore(args.org), stream, bar.update if bar else lambda _: None)
-        if bar:
+            size = shutil.get_terminal_size()  # falls back to 80x24 where the terminal reports 0x0
+            bar = tqdm(unit=" lines", file=sys.stderr, ncols=size.columns, nrows=size.lines)
+        report = load_lines(EventStore(args.org), stream, bar.update if bar is not None else lambda _: None)
+        if bar is not None:
             bar.close()
     for number, message in report.errors:
         print(f"line {number}: {message}", file=sys.stderr)
@@ -114,7 +103,7 @@ def _dev(args: argparse.Namespace) -> int:
         print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}\n")
         tokens = {}
         for role in ("viewer", "operator", "admin"):
-            tokens[role] = _mint(role, DEMO_ORG, SITES[:2] if role == "viewer" else None)
+            tokens[role] = _mint(role, DEMO_ORG, SITES[:2] if role == "viewer" else None, sub=f"demo-{role}")
             print(f"{role:8} token: {tokens[role]}\n")
         print(
             f'Try:\n  curl -H "Authorization: Bearer {tokens["operator"]}" "{base}/api/v1/events?limit=2"\n'
@@ -132,21 +121,21 @@ def _dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mint(role: str, org: str, sites: list[str] | None) -> str:
+def _mint(role: str, org: str, sites: list[str] | None, sub: str | None = None, ttl: int = 12 * 3600) -> str:
+    """A token the local stack accepts (HS256 under its dev secret)."""
     from devstack.tokens import mint_token
-    from shared.config import settings
+    from shared.config import require, settings
 
     config = settings()
-    assert config.jwt_dev_secret
     return mint_token(
-        secret=config.jwt_dev_secret,
-        issuer=config.jwt_issuer,
-        audience=config.jwt_audience,
+        secret=require(config.jwt_dev_secret, "EVENTS_JWT_DEV_SECRET"),
+        issuer=require(config.jwt_issuer, "EVENTS_JWT_ISSUER"),
+        audience=require(config.jwt_audience, "EVENTS_JWT_AUDIENCE"),
         org_id=org,
         role=role,
-        sub=f"demo-{role}",
+        sub=sub,
         site_ids=sites,
-        ttl=12 * 3600,
+        ttl=ttl,
     )
 
 
@@ -159,7 +148,7 @@ def parser() -> argparse.ArgumentParser:
     dev.set_defaults(run=_dev)
 
     token = commands.add_parser("token", help="print a token the local stack accepts")
-    token.add_argument("--org", required=True)
+    token.add_argument("--org", required=True, type=_org)
     token.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
     token.add_argument("--sub", help="user id (default: a random one)")
     token.add_argument("--sites", help="comma-separated site ids (viewers)")
@@ -167,12 +156,12 @@ def parser() -> argparse.ArgumentParser:
     token.set_defaults(run=_token)
 
     load = commands.add_parser("load", help="bulk-load events from JSON Lines ('-' for stdin)")
-    load.add_argument("--org", required=True)
+    load.add_argument("--org", required=True, type=_org)
     load.add_argument("file")
     load.set_defaults(run=_load)
 
     seed = commands.add_parser("seed", help="load the demo data that make dev loads")
-    seed.add_argument("--org", default="demo")
+    seed.add_argument("--org", default="demo", type=_org)
     seed.add_argument("--count", type=int, default=200)
     seed.set_defaults(run=_seed)
 
@@ -180,6 +169,14 @@ def parser() -> argparse.ArgumentParser:
     indexes.add_argument("--check", action="store_true", help="fail when the file is stale")
     indexes.set_defaults(run=_indexes)
     return root
+
+
+def _org(value: str) -> str:
+    from shared.auth import valid_org_id
+
+    if not valid_org_id(value):
+        raise argparse.ArgumentTypeError("an org id is 1-128 letters, digits, '_' or '-'")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,21 +28,27 @@ class LoadReport:
 
 
 def load_lines(
-    store: EventStore, lines: Iterable[str], progress: Callable[[int], None] = lambda _: None
+    store: EventStore, lines: Iterable[bytes], progress: Callable[[int], None] = lambda _: None
 ) -> LoadReport:
-    """Validate and write every line; returns the report."""
+    """Validate and write every line (raw bytes, UTF-8 JSON); returns the report."""
     report = LoadReport()
 
     def valid() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-        for number, line in enumerate(lines, start=1):
+        for number, raw in enumerate(lines, start=1):
             progress(1)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report.errors.append((number, f"not UTF-8: {exc}"))
+                continue
             if not line.strip():
                 continue
             try:
                 yield parse_pipeline_event(json.loads(line))
-            except (ValueError, ValidationError) as exc:
-                message = exc.message if isinstance(exc, ValidationError) else f"not JSON: {exc}"
-                report.errors.append((number, message))
+            except ValidationError as exc:
+                report.errors.append((number, exc.message))
+            except ValueError as exc:
+                report.errors.append((number, f"not JSON: {exc}"))
 
     report.created, report.updated = store.upsert_pipeline(valid())
     return report

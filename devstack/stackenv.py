@@ -1,5 +1,6 @@
 """The local stack's configuration: dev defaults, overridable by the environment, and the state file
-that lets ``novavms-events token`` / ``load`` find a running ``make dev``."""
+that lets ``novavms-events token`` / ``load`` find a running ``make dev``. The state, the generated
+signing key and the emulator logs live in ``.devstack/`` (``NOVAVMS_DEVSTACK_DIR`` moves them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE_DIR = ROOT / ".devstack"
+STATE_DIR = Path(os.environ.get("NOVAVMS_DEVSTACK_DIR") or ROOT / ".devstack")
 STATE_FILE = STATE_DIR / "state.json"
 
 DEV_DEFAULTS = {

@@ -20,13 +20,18 @@ from typing import Any, Protocol
 
 import jwt
 
-from shared.config import settings
+from shared.config import require, settings
 from shared.errors import AuthRequired, Forbidden, Unavailable
 
 JWKS_ALGORITHMS = ("RS256", "ES256")
 DEV_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 _ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+def valid_org_id(org_id: object) -> bool:
+    """Whether ``org_id`` is a usable org id (letters, digits, ``_``, ``-``; it names a Firestore path)."""
+    return isinstance(org_id, str) and bool(_ORG_ID.match(org_id))
 
 
 class Role(enum.IntEnum):
@@ -87,13 +92,14 @@ def _verify(token: str) -> dict[str, Any]:
             key = _jwks_client(config.jwt_jwks_url).get_signing_key_from_jwt(token).key
             algorithms: tuple[str, ...] = JWKS_ALGORITHMS
         else:
-            key, algorithms = config.jwt_dev_secret, DEV_ALGORITHMS
+            key = require(config.jwt_dev_secret, "EVENTS_JWT_JWKS_URL or EVENTS_JWT_DEV_SECRET")
+            algorithms = DEV_ALGORITHMS
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=list(algorithms),
-            audience=config.jwt_audience,
-            issuer=config.jwt_issuer,
+            audience=require(config.jwt_audience, "EVENTS_JWT_AUDIENCE"),
+            issuer=require(config.jwt_issuer, "EVENTS_JWT_ISSUER"),
             leeway=config.jwt_leeway_seconds,
             options={"require": list(REQUIRED_CLAIMS)},
         )
@@ -115,7 +121,7 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     """Check the NovaVMS claims of a verified token; raises AuthRequired when one is missing or bad."""
     org_id, sub, role_name = claims.get("org_id"), claims.get("sub"), claims.get("role")
-    if not isinstance(org_id, str) or not _ORG_ID.match(org_id):
+    if not isinstance(org_id, str) or not valid_org_id(org_id):
         raise AuthRequired("token has no valid org_id claim")
     if not isinstance(sub, str) or not sub.strip():
         raise AuthRequired("token has no valid sub claim")

@@ -2,7 +2,8 @@
 
 Every environment variable the functions read is declared here, with its default; the README's
 configuration table lists the same names. Call :func:`settings` (cached); tests that change the
-environment call ``settings.cache_clear()``.
+environment call ``settings.cache_clear()``. Values a function needs are checked with
+:func:`require` where they are used.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from shared.errors import ConfigurationError
 
 MAX_JWT_LEEWAY_SECONDS = 30
+GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -22,19 +26,24 @@ class Settings:
 
     project: str | None
     database: str
-    jwt_issuer: str
-    jwt_audience: str
+    jwt_issuer: str | None
+    jwt_audience: str | None
     jwt_jwks_url: str | None
     jwt_dev_secret: str | None
     jwt_leeway_seconds: int
     forwarded_auth: bool
     pinned_org: str | None
-    cursor_key: bytes
+    cursor_key: bytes | None
     media_bucket: str | None
     export_bucket: str | None
     signing_key_file: str | None
     signed_url_ttl_seconds: int
     export_max_rows: int
+    scheduled_export_max_rows: int
+    scheduler_service_account: str | None
+    scheduler_audience: str | None
+    scheduler_certs_url: str
+    scheduler_verify_signature: bool
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -50,9 +59,8 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _str(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def _str(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -66,34 +74,40 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
 
+def require(value: T | None, variable: str) -> T:
+    """``value``, or a ConfigurationError naming the unset ``variable`` (checked where it is needed,
+    so a function only demands the settings it uses)."""
+    if value is None:
+        raise ConfigurationError(f"{variable} must be set")
+    return value
+
+
 @cache
 def settings() -> Settings:
-    """Read and validate the configuration; raises ConfigurationError when it is unusable."""
+    """Read and validate the configuration; raises ConfigurationError when a value is malformed."""
     jwks_url = _str("EVENTS_JWT_JWKS_URL")
-    dev_secret = _str("EVENTS_JWT_DEV_SECRET")
-    if not jwks_url and not dev_secret:
-        raise ConfigurationError("set EVENTS_JWT_JWKS_URL (production) or EVENTS_JWT_DEV_SECRET (local)")
-    issuer = _str("EVENTS_JWT_ISSUER")
-    audience = _str("EVENTS_JWT_AUDIENCE")
-    if not issuer or not audience:
-        raise ConfigurationError("EVENTS_JWT_ISSUER and EVENTS_JWT_AUDIENCE must be set")
     cursor_key = _str("EVENTS_CURSOR_KEY")
-    if not cursor_key or len(cursor_key) < 16:
-        raise ConfigurationError("EVENTS_CURSOR_KEY must be set to a secret of at least 16 characters")
+    if cursor_key is not None and len(cursor_key) < 16:
+        raise ConfigurationError("EVENTS_CURSOR_KEY must be a secret of at least 16 characters")
     return Settings(
         project=_str("GOOGLE_CLOUD_PROJECT"),
-        database=_str("EVENTS_FIRESTORE_DATABASE", "(default)") or "(default)",
-        jwt_issuer=issuer,
-        jwt_audience=audience,
+        database=_str("EVENTS_FIRESTORE_DATABASE") or "(default)",
+        jwt_issuer=_str("EVENTS_JWT_ISSUER"),
+        jwt_audience=_str("EVENTS_JWT_AUDIENCE"),
         jwt_jwks_url=jwks_url,
-        jwt_dev_secret=None if jwks_url else dev_secret,
+        jwt_dev_secret=None if jwks_url else _str("EVENTS_JWT_DEV_SECRET"),
         jwt_leeway_seconds=_int("EVENTS_JWT_LEEWAY_SECONDS", 30, 0, MAX_JWT_LEEWAY_SECONDS),
         forwarded_auth=_bool("EVENTS_FORWARDED_AUTH", False),
         pinned_org=_str("EVENTS_PINNED_ORG"),
-        cursor_key=cursor_key.encode(),
+        cursor_key=cursor_key.encode() if cursor_key else None,
         media_bucket=_str("EVENTS_MEDIA_BUCKET"),
         export_bucket=_str("EVENTS_EXPORT_BUCKET"),
         signing_key_file=_str("EVENTS_SIGNING_KEY_FILE"),
         signed_url_ttl_seconds=_int("EVENTS_SIGNED_URL_TTL_SECONDS", 900, 60, 7 * 24 * 3600),
         export_max_rows=_int("EVENT_EXPORT_MAX_ROWS", 10000, 1, 1_000_000),
+        scheduled_export_max_rows=_int("EVENTS_SCHEDULED_EXPORT_MAX_ROWS", 1_000_000, 1, 100_000_000),
+        scheduler_service_account=_str("EVENTS_SCHEDULER_SERVICE_ACCOUNT"),
+        scheduler_audience=_str("EVENTS_SCHEDULER_AUDIENCE"),
+        scheduler_certs_url=_str("EVENTS_SCHEDULER_CERTS_URL") or GOOGLE_OIDC_CERTS_URL,
+        scheduler_verify_signature=_bool("EVENTS_SCHEDULER_VERIFY_SIGNATURE", True),
     )

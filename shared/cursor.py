@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from shared.config import settings
+from shared.config import require, settings
 from shared.errors import ValidationError
 from shared.filters import EventFilter
 
@@ -41,7 +41,8 @@ def _unb64(text: str) -> bytes:
 
 def _signature(payload: str, org_id: str, event_filter: EventFilter) -> str:
     message = "\n".join(("cursor/v1", org_id, event_filter.fingerprint(), payload)).encode()
-    return _b64(hmac.new(settings().cursor_key, message, hashlib.sha256).digest())
+    key = require(settings().cursor_key, "EVENTS_CURSOR_KEY")
+    return _b64(hmac.new(key, message, hashlib.sha256).digest())
 
 
 def encode(position: Position, org_id: str, event_filter: EventFilter) -> str:

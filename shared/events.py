@@ -37,6 +37,7 @@ OPERATOR_DEFAULTS: Mapping[str, Any] = {
 OPERATOR_FIELDS = tuple(OPERATOR_DEFAULTS)
 COMPUTED_FIELDS = ("snapshot_url", "clip_url", "prev_event_id", "next_event_id")
 NOTES_MAX_CHARS = 2000
+MAX_DURATION_SEC = 7 * 24 * 3600
 
 LIST_FIELDS = (
     "id", "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at", "summary",
@@ -100,6 +101,15 @@ def detail(
     return body
 
 
+def encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode that Firestore can store (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_pipeline_event(raw: object) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Validate one event from the recording/AI pipeline (the detail shape plus ``site_id`` and
     optional ``snapshot_object``/``clip_object``) into (id, pipeline fields, initial operator fields).
@@ -127,7 +137,12 @@ def parse_pipeline_event(raw: object) -> tuple[str, dict[str, Any], dict[str, An
         value = raw.get(name)
         if value is None and not required:
             return None
-        if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_chars:
+        if (
+            not isinstance(value, str)
+            or (required and not value.strip())
+            or len(value) > max_chars
+            or not encodable(value)
+        ):
             problems[name] = f"{'required, ' if required else ''}a string of at most {max_chars} characters"
             return None
         return value
@@ -160,12 +175,14 @@ def parse_pipeline_event(raw: object) -> tuple[str, dict[str, Any], dict[str, An
 
     event_id = required_uuid("id")
     tags = raw.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag and encodable(tag) for tag in tags):
         problems["tags"] = "must be a list of non-empty strings"
         tags = []
     duration = raw.get("duration_sec")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 0):
-        problems["duration_sec"] = "must be a non-negative integer"
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION_SEC
+    ):
+        problems["duration_sec"] = f"must be an integer from 0 to {MAX_DURATION_SEC}"
     pipeline: dict[str, Any] = {
         "camera_id": required_uuid("camera_id"),
         "camera_name": text("camera_name", required=True, max_chars=200),

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.config import settings
+from shared.gcs import storage_client
 
 IAM_SIGNING_THREADS = 8
 
@@ -27,9 +28,7 @@ _state: dict[str, Any] = {}
 def _signer() -> tuple[Any, dict[str, Any], bool]:
     """(storage client, signing keyword arguments, whether each signature is a network call)."""
     with _lock:
-        if "client" not in _state:
-            from google.cloud import storage
-
+        if "signing" not in _state:
             config = settings()
             if config.signing_key_file:
                 from google.oauth2 import service_account
@@ -43,16 +42,16 @@ def _signer() -> tuple[Any, dict[str, Any], bool]:
                     scopes=["https://www.googleapis.com/auth/cloud-platform"]
                 )
                 _state["iam_credentials"] = credentials
-            _state["client"] = storage.Client(project=config.project)
+            _state["signing"] = True
         iam = _state.get("iam_credentials")
         if iam is None:
-            return _state["client"], {"credentials": _state["credentials"]}, False
+            return storage_client(), {"credentials": _state["credentials"]}, False
         if not iam.valid:
             import google.auth.transport.requests
 
             iam.refresh(google.auth.transport.requests.Request())
         kwargs = {"service_account_email": iam.service_account_email, "access_token": iam.token}
-        return _state["client"], kwargs, True
+        return storage_client(), kwargs, True
 
 
 def signed_urls(object_names: Sequence[str | None]) -> list[str | None]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.errors import ValidationError
-from shared.events import NOTES_MAX_CHARS
+from shared.events import NOTES_MAX_CHARS, encodable
 
 _UNSET: Any = object()
 SERVER_MANAGED = ("id", "acknowledged_by", "acknowledged_at")
@@ -64,7 +64,9 @@ def parse_patch(body: bytes) -> EventPatch:
         if name in data and not isinstance(data[name], bool):
             problems[name] = "must be true or false"
     notes = data.get("notes")
-    if notes is not None and (not isinstance(notes, str) or len(notes) > NOTES_MAX_CHARS):
+    if notes is not None and (
+        not isinstance(notes, str) or len(notes) > NOTES_MAX_CHARS or not encodable(notes)
+    ):
         problems["notes"] = f"must be a string of at most {NOTES_MAX_CHARS} characters, or null"
     if problems:
         raise ValidationError.of("body", problems)

@@ -13,6 +13,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
@@ -105,20 +106,29 @@ class EventStore:
         after: Position | None,
         count: int,
         direction: str = DESC,
+        read_time: datetime | None = None,
     ) -> list[Event]:
         """Up to ``count`` matching events after ``after`` in ``direction`` order."""
         runs = [
-            [Event(snap.id, snap.to_dict() or {}) for snap in self._after(query, after).limit(count).stream()]
+            [
+                Event(snap.id, snap.to_dict() or {})
+                for snap in self._after(query, after).limit(count).stream(read_time=read_time)
+            ]
             for query in self._queries(event_filter, sites, direction)
         ]
         merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_sort_key, reverse=direction == DESC)
         return list(itertools.islice(merged, count))
 
     def page(
-        self, event_filter: EventFilter, sites: Sequence[str] | None, after: Position | None, limit: int
+        self,
+        event_filter: EventFilter,
+        sites: Sequence[str] | None,
+        after: Position | None,
+        limit: int,
+        read_time: datetime | None = None,
     ) -> Page:
-        """One page of the list."""
-        events = self._read(event_filter, sites, after, limit + 1)
+        """One page of the list (as of ``read_time``, when given)."""
+        events = self._read(event_filter, sites, after, limit + 1, read_time=read_time)
         return Page(events[:limit], has_more=len(events) > limit)
 
     def scan(
@@ -126,21 +136,28 @@ class EventStore:
         event_filter: EventFilter,
         sites: Sequence[str] | None,
         after: Position | None = None,
+        read_time: datetime | None = None,
         page_size: int = 500,
     ) -> Iterator[Event]:
-        """Every matching event in list order, read a page at a time (export)."""
+        """Every matching event after ``after`` in list order, read a page at a time (exports)."""
         while True:
-            page = self.page(event_filter, sites, after, page_size)
+            page = self.page(event_filter, sites, after, page_size, read_time)
             yield from page.events
             if not page.has_more:
                 return
             after = page.events[-1].position
 
-    def count(self, event_filter: EventFilter, sites: Sequence[str] | None) -> int:
-        """How many events match (aggregation queries, no documents read)."""
+    def count(
+        self,
+        event_filter: EventFilter,
+        sites: Sequence[str] | None,
+        after: Position | None = None,
+        read_time: datetime | None = None,
+    ) -> int:
+        """How many events match after ``after`` (aggregation queries, no documents read)."""
         total = 0
         for query in self._queries(event_filter, sites):
-            for result in query.count(alias="total").get():
+            for result in self._after(query, after).count(alias="total").get(read_time=read_time):
                 total += int(result[0].value)
         return total
 

@@ -97,7 +97,7 @@ def test_a_function_alone_refuses_other_routes(token: Token) -> None:
 
 def test_bad_configuration_is_a_500_without_internals(api: Api, token: Token) -> None:
     bearer = token("admin")
-    os.environ.pop("EVENTS_CURSOR_KEY")
+    os.environ.pop("EVENTS_JWT_ISSUER")
     from tests.conftest import reset_caches
 
     reset_caches()

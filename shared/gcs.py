@@ -1,0 +1,24 @@
+"""The process's Cloud Storage client, built on first use (``google.cloud.storage`` is imported only
+then, so functions that never touch Storage don't pay for it at cold start). With
+``STORAGE_EMULATOR_HOST`` set the client talks to the emulator with anonymous credentials."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from shared.config import settings
+
+_lock = threading.Lock()
+_clients: dict[str | None, Any] = {}
+
+
+def storage_client() -> Any:
+    """The shared ``google.cloud.storage.Client`` of the configured project."""
+    project = settings().project
+    with _lock:
+        if project not in _clients:
+            from google.cloud import storage
+
+            _clients[project] = storage.Client(project=project)
+        return _clients[project]

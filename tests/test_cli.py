@@ -1,0 +1,630 @@
+"""The ``novavms-events`` console script, run as a subprocess against the real emulators: ``token``,
+``load`` (file and stdin, bad lines, idempotency, 10,000 lines), ``seed`` and the ``dev`` stack.
+
+Every command gets its environment explicitly (the test process's, which names the session emulators
+and the test settings), so nothing here depends on ``.devstack/state.json`` of a stack a developer may
+be running at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pty
+import queue
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from devstack.emulators import Emulators, free_port
+from tests.conftest import (
+    CAMERA_A,
+    CAMERA_B,
+    PROJECTS_USED,
+    ROOT,
+    SITE_A,
+    SITE_B,
+    TEST_ENV,
+    Api,
+    Token,
+    event_line,
+)
+
+CLI = str(ROOT / ".venv" / "bin" / "novavms-events")
+EVENTS = "/api/v1/events"
+SUMMARY = re.compile(r"^created (\d+), updated (\d+), rejected (\d+)$", re.MULTILINE)
+
+
+def cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``novavms-events ARGS`` with the test environment (or ``env``)."""
+    return subprocess.run(
+        [CLI, *args],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ) if env is None else env,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+def cli_token(*args: str, env: dict[str, str] | None = None) -> str:
+    done = cli("token", *args, env=env)
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.strip()
+    assert printed.count(".") == 2 and "\n" not in printed, printed
+    return printed
+
+
+def load_counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int, int]:
+    """(created, updated, rejected) from a load's summary line."""
+    found = SUMMARY.search(done.stdout)
+    assert found, f"no summary in stdout {done.stdout!r} (stderr {done.stderr!r})"
+    created, updated, rejected = (int(group) for group in found.groups())
+    return created, updated, rejected
+
+
+def write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def listed(api: Api, bearer: str, **params: Any) -> dict[str, Any]:
+    answer = api.get(EVENTS, bearer, params={"limit": 100, **params})
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def listed_ids(api: Api, bearer: str, **params: Any) -> list[str]:
+    return [item["id"] for item in listed(api, bearer, **params)["data"]]
+
+
+def total(api: Api, bearer: str) -> int:
+    count: int = listed(api, bearer, limit=1)["total"]
+    return count
+
+
+# -- token -------------------------------------------------------------------------------------------
+
+
+def test_token_operator_is_accepted_for_its_org_and_role(api: Api, org: str, add_events: Any) -> None:
+    lines = add_events([event_line(n) for n in range(2)])
+    operator = cli_token("--org", org, "--role", "operator")
+    body = listed(api, operator)
+    assert [item["id"] for item in body["data"]] == [line["id"] for line in lines]
+    assert body["total"] == 2
+    # The role claim is the one asked for: an operator may PATCH but not DELETE.
+    assert api.patch(f"{EVENTS}/{lines[0]['id']}", operator, json={"starred": True}).status_code == 200
+    refused = api.delete(f"{EVENTS}/{lines[0]['id']}", operator)
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    # The org claim is the one asked for: another org's token sees none of this org's events.
+    stranger = cli_token("--org", f"other-{uuid.uuid4().hex[:8]}", "--role", "admin")
+    assert total(api, stranger) == 0
+    assert api.get(f"{EVENTS}/{lines[0]['id']}", stranger).status_code == 404
+
+
+def test_token_viewer_sites_scope_the_list(api: Api, org: str, add_events: Any) -> None:
+    at_a = add_events([event_line(n, site_id=SITE_A) for n in range(3)])
+    at_b = add_events([event_line(n + 3, site_id=SITE_B, camera_id=CAMERA_B) for n in range(2)])
+    only_a = cli_token("--org", org, "--role", "viewer", "--sites", SITE_A)
+    assert listed_ids(api, only_a) == [line["id"] for line in at_a]
+    assert total(api, only_a) == 3
+    forbidden = api.get(f"{EVENTS}/{at_b[0]['id']}", only_a)
+    assert forbidden.status_code == 403, forbidden.text
+    both = cli_token("--org", org, "--role", "viewer", "--sites", f"{SITE_A},{SITE_B}")
+    assert listed_ids(api, both) == [line["id"] for line in at_a + at_b]
+    # A viewer token without --sites carries no sites: it sees nothing, and may not PATCH.
+    none = cli_token("--org", org, "--role", "viewer")
+    assert total(api, none) == 0
+    assert api.patch(f"{EVENTS}/{at_a[0]['id']}", only_a, json={"starred": True}).status_code == 403
+
+
+def test_token_negative_ttl_is_expired(api: Api, org: str, add_events: Any) -> None:
+    add_events([event_line()])
+    expired = cli_token("--org", org, "--role", "admin", "--ttl", "-60")
+    answer = api.get(EVENTS, expired)
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"] == "auth_required"
+    short = cli_token("--org", org, "--role", "admin", "--ttl", "120")
+    assert total(api, short) == 1
+
+
+def test_token_sub_is_the_acknowledging_user(api: Api, org: str, add_events: Any) -> None:
+    (line,) = add_events([event_line()])
+    user = f"alice-{uuid.uuid4().hex[:6]}"
+    operator = cli_token("--org", org, "--role", "operator", "--sub", user)
+    answer = api.patch(f"{EVENTS}/{line['id']}", operator, json={"acknowledged": True})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["acknowledged"] is True
+    assert answer.json()["acknowledged_by"] == user
+    assert api.get(f"{EVENTS}/{line['id']}", operator).json()["acknowledged_by"] == user
+
+
+# -- load --------------------------------------------------------------------------------------------
+
+
+def test_load_file_creates_events_with_their_fields(api: Api, org: str, token: Token, tmp_path: Path) -> None:
+    lines = [event_line(n) for n in range(3)]
+    lines[1].update(
+        camera_id=CAMERA_B,
+        camera_name="Main Entrance",
+        site_id=SITE_B,
+        trigger_type="motion",
+        triggered_at="2026-04-21T15:44:22+02:00",  # an offset, stored as UTC
+        summary="Motion near the door",
+        tags=[],
+        ai_status="pending",
+        duration_sec=12,
+        snapshot_object=f"{org}/snap.jpg",
+    )
+    done = cli("load", "--org", org, str(write_lines(tmp_path / "events.jsonl", lines)))
+    assert done.returncode == 0, done.stderr
+    assert load_counts(done) == (3, 0, 0)
+    assert done.stdout.strip() == "created 3, updated 0, rejected 0"
+    viewer = token("viewer", sites=[SITE_A, SITE_B])
+    assert listed_ids(api, viewer) == [line["id"] for line in lines]
+    got = api.get(f"{EVENTS}/{lines[1]['id']}", viewer)
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["camera_id"] == CAMERA_B and body["camera_name"] == "Main Entrance"
+    assert body["trigger_type"] == "motion" and body["ai_status"] == "pending"
+    assert body["triggered_at"] == "2026-04-21T13:44:22Z"
+    assert body["summary"] == "Motion near the door" and body["tags"] == []
+    assert body["duration_sec"] == 12 and body["clip_codec"] == "h264"
+    assert body["clip_start_at"] == "2026-04-21T13:45:12Z" and body["clip_end_at"] == "2026-04-21T13:45:42Z"
+    assert body["recording_source"] == "gateway_ring_buffer"
+    assert body["acknowledged"] is False and body["starred"] is False and body["notes"] is None
+    assert isinstance(body["snapshot_url"], str) and "snap.jpg" in body["snapshot_url"]
+    assert body["clip_url"] is None
+    first = api.get(f"{EVENTS}/{lines[0]['id']}", viewer).json()
+    assert first["narrative"] == lines[0]["narrative"] and first["tags"] == ["person", "package"]
+    assert first["snapshot_url"] is None
+    # Only viewers of the event's site see it: the site_id of the line was stored.
+    assert listed_ids(api, token("viewer", sites=[SITE_B])) == [lines[1]["id"]]
+
+
+def test_load_from_stdin(api: Api, org: str, token: Token) -> None:
+    lines = [event_line(n, summary=f"from stdin {n}") for n in range(4)]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    done = cli("load", "--org", org, "-", stdin=text)
+    assert done.returncode == 0, done.stderr
+    assert load_counts(done) == (4, 0, 0)
+    admin = token("admin")
+    body = listed(api, admin)
+    assert body["total"] == 4
+    assert [item["summary"] for item in body["data"]] == [f"from stdin {n}" for n in range(4)]
+
+
+def test_load_reports_bad_lines_and_writes_only_good_ones(
+    api: Api, org: str, token: Token, tmp_path: Path
+) -> None:
+    good_first, good_last = event_line(0), event_line(7)
+    missing_site = event_line(2)
+    del missing_site["site_id"]
+    bad_enum = event_line(3, trigger_type="explosion")
+    computed = event_line(4, snapshot_url="https://example.com/x.jpg")
+    unknown = event_line(5, colour="red")
+    bad_ai_status = event_line(6, ai_status="done")
+    rows = [
+        json.dumps(good_first),  # line 1
+        '{"id": "not json',  # line 2
+        json.dumps(missing_site),  # line 3
+        json.dumps(bad_enum),  # line 4
+        "",  # line 5: blank, skipped but counted
+        json.dumps(computed),  # line 6
+        json.dumps(unknown),  # line 7
+        json.dumps(bad_ai_status),  # line 8
+        json.dumps(good_last),  # line 9
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done = cli("load", "--org", org, str(path))
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert load_counts(done) == (2, 0, 6)
+    reported = dict(re.findall(r"^line (\d+): (.*)$", done.stderr, re.MULTILINE))
+    assert sorted(reported, key=int) == ["2", "3", "4", "6", "7", "8"], done.stderr
+    assert "site_id" in reported["3"]
+    assert "trigger_type" in reported["4"]
+    assert "snapshot_url" in reported["6"]
+    assert "colour" in reported["7"]
+    assert "ai_status" in reported["8"]
+    admin = token("admin")
+    assert listed_ids(api, admin) == [good_first["id"], good_last["id"]]
+    assert total(api, admin) == 2
+    for rejected in (missing_site, bad_enum, computed, unknown, bad_ai_status):
+        answer = api.get(f"{EVENTS}/{rejected['id']}", admin)
+        assert answer.status_code == 404, (rejected, answer.text)
+
+
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        pytest.param(json.dumps(event_line(1, duration_sec=2**63)).encode(), id="integer-beyond-int64"),
+        pytest.param(
+            json.dumps(event_line(1, summary="lone \ud800 surrogate")).encode(), id="lone-surrogate"
+        ),
+        pytest.param(json.dumps(event_line(1)).encode().replace(b"Person", b"P\xffrson"), id="not-utf8"),
+    ],
+)
+def test_load_rejects_a_line_the_store_cannot_hold_without_losing_the_others(
+    api: Api, org: str, token: Token, tmp_path: Path, bad_line: bytes
+) -> None:
+    """A line that parses but cannot be stored (or is not UTF-8) is a bad line like any other: reported
+    with its number while the good lines around it are written."""
+    first, last = event_line(0), event_line(2)
+    bad_id = json.loads(bad_line.decode(errors="replace"))["id"]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(
+        json.dumps(first).encode() + b"\n" + bad_line + b"\n" + json.dumps(last).encode() + b"\n"
+    )
+    done = cli("load", "--org", org, str(path))
+    assert "Traceback" not in done.stderr, done.stderr[-1500:]
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert load_counts(done) == (2, 0, 1)
+    assert re.search(r"^line 2: ", done.stderr, re.MULTILINE), done.stderr
+    admin = token("admin")
+    assert listed_ids(api, admin) == [first["id"], last["id"]]
+    assert api.get(f"{EVENTS}/{bad_id}", admin).status_code == 404
+
+
+def test_load_on_a_terminal_shows_progress_and_loads(api: Api, org: str, token: Token) -> None:
+    lines = [event_line(n) for n in range(3)]
+    leader, follower = pty.openpty()
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [CLI, "load", "--org", org, "-"],
+            input="".join(json.dumps(line) + "\n" for line in lines),
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            env=dict(os.environ),
+            cwd=ROOT,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        reader.join(timeout=5)
+        os.close(leader)
+    terminal = b"".join(shown).decode(errors="replace")
+    assert "Traceback" not in terminal, terminal[-1500:]
+    assert done.returncode == 0, terminal[-1500:]
+    assert done.stdout.strip() == "created 3, updated 0, rejected 0"
+    assert "3 lines" in terminal, terminal  # the progress bar counted the lines
+    assert total(api, token("admin")) == 3
+
+
+def test_load_is_idempotent_and_keeps_what_operators_did(
+    api: Api, org: str, token: Token, tmp_path: Path
+) -> None:
+    lines = [event_line(n) for n in range(3)]
+    path = write_lines(tmp_path / "events.jsonl", lines)
+    first = cli("load", "--org", org, str(path))
+    assert first.returncode == 0 and load_counts(first) == (3, 0, 0), first.stderr
+    again = cli("load", "--org", org, str(path))
+    assert again.returncode == 0, again.stderr
+    assert load_counts(again) == (0, 3, 0)
+    admin = token("admin", sub="admin-1")
+    assert total(api, admin) == 3
+
+    kept, deleted, plain = (line["id"] for line in lines)
+    operator = token("operator", sub="op-7")
+    patched = api.patch(
+        f"{EVENTS}/{kept}", operator, json={"acknowledged": True, "starred": True, "notes": "called courier"}
+    )
+    assert patched.status_code == 200, patched.text
+    acknowledged_at = patched.json()["acknowledged_at"]
+    assert api.delete(f"{EVENTS}/{deleted}", admin).status_code == 204
+
+    # The pipeline re-sends its events with a new summary, in the full detail shape (operator fields
+    # at their defaults): that must not undo the acknowledgement, star, notes or deletion.
+    changed = [
+        {**line, "summary": f"revised {n}", "acknowledged": False, "starred": False, "notes": None}
+        for n, line in enumerate(lines)
+    ]
+    reload = cli("load", "--org", org, str(write_lines(tmp_path / "changed.jsonl", changed)))
+    assert reload.returncode == 0, reload.stderr
+    created, updated, rejected = load_counts(reload)
+    assert created == 0 and rejected == 0 and updated >= 2
+
+    body = api.get(f"{EVENTS}/{kept}", admin).json()
+    assert body["summary"] == "revised 0"
+    assert body["acknowledged"] is True and body["acknowledged_by"] == "op-7"
+    assert body["acknowledged_at"] == acknowledged_at
+    assert body["starred"] is True and body["notes"] == "called courier"
+    assert api.get(f"{EVENTS}/{plain}", admin).json()["summary"] == "revised 2"
+    gone = api.get(f"{EVENTS}/{deleted}", admin)
+    assert gone.status_code == 404 and gone.json()["error"] == "not_found"
+    assert listed_ids(api, admin) == [kept, plain]
+    assert total(api, admin) == 2
+
+
+def test_load_ten_thousand_lines(api: Api, org: str, token: Token, tmp_path: Path) -> None:
+    count = 10_000
+    path = tmp_path / "bulk.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            site, camera = (SITE_A, CAMERA_A) if n % 2 else (SITE_B, CAMERA_B)
+            out.write(json.dumps(event_line(n % 500, site_id=site, camera_id=camera)) + "\n")
+    started = time.monotonic()
+    done = cli("load", "--org", org, str(path), timeout=180)
+    elapsed = time.monotonic() - started
+    print(f"\nloaded {count} events in {elapsed:.1f}s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert load_counts(done) == (count, 0, 0)
+    assert total(api, token("admin")) == count
+    assert total(api, token("viewer", sites=[SITE_A])) == count // 2
+    assert elapsed < 120, f"10,000 lines took {elapsed:.1f}s"
+
+
+# -- seed --------------------------------------------------------------------------------------------
+
+
+def test_seed_is_visible_and_idempotent(api: Api, org: str, token: Token) -> None:
+    done = cli("seed", "--org", org, "--count", "30")
+    assert done.returncode == 0, done.stderr
+    assert "30" in done.stdout
+    admin = token("admin")
+    body = listed(api, admin)
+    assert body["total"] == 30 and len(body["data"]) == 30
+    assert all(isinstance(item["snapshot_url"], str) for item in body["data"])
+    first_ids = [item["id"] for item in body["data"]]
+    again = cli("seed", "--org", org, "--count", "30")
+    assert again.returncode == 0, again.stderr
+    assert total(api, admin) == 30
+    assert listed_ids(api, admin) == first_ids
+
+
+# -- dev ---------------------------------------------------------------------------------------------
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def descendants(root: int) -> set[int]:
+    """Every live process below ``root``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parent = _parent_of(int(entry.name))
+            if parent is not None:
+                children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+class DevStack:
+    """``novavms-events dev`` as a subprocess, its stdout read line by line in a thread."""
+
+    READY = "Ctrl-C stops"
+
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.port = port
+        self.log = log
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+        self.children: set[int] = set()
+        with log.open("wb") as errors:
+            self.process = subprocess.Popen(
+                [CLI, "dev", "--port", str(port)],
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                stdin=subprocess.DEVNULL,
+                env={**env, "PYTHONUNBUFFERED": "1"},
+                cwd=ROOT,
+                text=True,
+                start_new_session=True,
+            )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_ready(self, timeout: float) -> dict[str, str]:
+        """Read until the ready line; returns what it printed (url, hosts, tokens)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                line = self.lines.get(timeout=max(left, 0.01))
+            except queue.Empty:
+                pytest.fail(f"dev not ready within {timeout}s; output so far: {self.output}; {self.errors()}")
+            if line is None:
+                pytest.fail(f"dev exited with {self.process.wait()}: {self.output}; {self.errors()}")
+            self.output.append(line)
+            if line.startswith(self.READY):
+                break
+        self.children = descendants(self.process.pid)
+        text = "\n".join(self.output)
+        printed: dict[str, str] = {}
+        if found := re.search(r"serving at (http://\S+)", text):
+            printed["url"] = found.group(1)
+        if found := re.search(r"Firestore emulator (\S+), storage emulator (\S+)", text):
+            printed["firestore"], printed["storage"] = found.group(1), found.group(2)
+        for role, value in re.findall(r"^(viewer|operator|admin)\s+token: (\S+)$", text, re.MULTILINE):
+            printed[role] = value
+        return printed
+
+    def errors(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def interrupt(self, timeout: float = 10) -> int:
+        """Ctrl-C: SIGINT to the dev process; its exit code (fails when it does not exit in time)."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"dev did not exit within {timeout}s of SIGINT; {self.errors()}")
+
+    def kill(self) -> None:
+        """Whatever happened: end the dev process and every process it started."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        for pid in self.children:  # the emulators dev started run in their own process groups
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def dev_stack(env: dict[str, str], log: Path) -> Iterator[DevStack]:
+    stack = DevStack(env, free_port(), log)
+    try:
+        yield stack
+    finally:
+        stack.kill()
+
+
+def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, tmp_path: Path) -> None:
+    project = f"test-dev-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        **TEST_ENV,
+        **emulators.environment(),
+        "GOOGLE_CLOUD_PROJECT": project,
+        "EVENTS_SIGNING_KEY_FILE": str(tmp_path / "signing-key.json"),
+        "NOVAVMS_DEVSTACK_DIR": str(tmp_path / "devstack"),
+    }
+    PROJECTS_USED.add((project, "(default)"))
+    with dev_stack(env, tmp_path / "dev.log") as dev:
+        printed = dev.wait_ready(timeout=60)
+        base = f"http://127.0.0.1:{dev.port}"
+        assert printed.get("url") == base, dev.output
+        assert printed.get("firestore") == emulators.firestore_host, "dev must reuse FIRESTORE_EMULATOR_HOST"
+        assert printed.get("storage", "").removeprefix("http://") == emulators.storage_host
+        assert not any("java" in _command(pid) for pid in dev.children), "dev started its own Firestore"
+        demo = Api(base)
+
+        operator = printed.get("operator")
+        assert operator and printed.get("viewer") and printed.get("admin"), dev.output
+        assert any(line.strip().startswith("curl ") and operator in line for line in dev.output), dev.output
+        answer = demo.get(EVENTS, operator, params={"limit": 5})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["total"] == 200 and len(answer.json()["data"]) == 5
+        viewer = printed.get("viewer")
+        assert viewer and demo.get(EVENTS, viewer).json()["total"] < 200
+
+        if (ROOT / "shared" / "openapi.json").exists():
+            document = demo.get("/openapi.json")
+            assert document.status_code == 200
+            assert str(document.json().get("openapi", "")).startswith("3.")
+
+        # The stack passes the service's environment through: a token minted by the CLI with the
+        # same settings is accepted, one signed with another secret is not.
+        minted = cli_token("--org", "demo", "--role", "admin", env=env)
+        assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == 200
+        forged = cli_token("--org", "demo", "--role", "admin", env={**env, "EVENTS_JWT_DEV_SECRET": "x" * 40})
+        assert demo.get(EVENTS, forged).status_code == 401
+
+        # load beside the stack, into the same emulator and project, shows through its gateway.
+        line = event_line(summary="loaded beside dev")
+        done = cli("load", "--org", "demo", "-", stdin=json.dumps(line) + "\n", env=env)
+        assert done.returncode == 0 and load_counts(done) == (1, 0, 0), done.stderr
+        got = demo.get(f"{EVENTS}/{line['id']}", minted)
+        assert got.status_code == 200 and got.json()["summary"] == "loaded beside dev"
+        assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == 201
+
+        assert dev.interrupt(timeout=10) == 0, dev.errors()
+        assert not port_open("127.0.0.1", dev.port)
+    # It must not stop emulators it did not start.
+    still = requests.get(f"http://{emulators.firestore_host}/", timeout=5)
+    assert still.ok and still.text.strip() == "Ok"
+
+
+def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        **TEST_ENV,
+        "GOOGLE_CLOUD_PROJECT": f"test-own-{uuid.uuid4().hex[:8]}",
+        "EVENTS_SIGNING_KEY_FILE": str(tmp_path / "signing-key.json"),
+        "NOVAVMS_DEVSTACK_DIR": str(tmp_path / "devstack"),
+    }
+    env.pop("FIRESTORE_EMULATOR_HOST", None)
+    env.pop("STORAGE_EMULATOR_HOST", None)
+    with dev_stack(env, tmp_path / "dev.log") as dev:
+        printed = dev.wait_ready(timeout=90)
+        assert "firestore" in printed, dev.output
+        firestore_host, firestore_port = printed["firestore"].rsplit(":", 1)
+        assert printed["firestore"] != os.environ.get("FIRESTORE_EMULATOR_HOST")
+        assert port_open(firestore_host, int(firestore_port))
+        storage_host, storage_port = printed["storage"].removeprefix("http://").rsplit(":", 1)
+        java = {pid for pid in dev.children if "java" in _command(pid)}
+        assert java, f"no java child of dev: {[_command(pid) for pid in dev.children]}"
+
+        operator = printed.get("operator")
+        assert operator, dev.output
+        answer = Api(f"http://127.0.0.1:{dev.port}").get(EVENTS, operator, params={"limit": 1})
+        assert answer.status_code == 200 and answer.json()["total"] == 200, answer.text
+
+        assert dev.interrupt(timeout=15) == 0, dev.errors()
+        assert not port_open("127.0.0.1", dev.port)
+        assert not port_open(firestore_host, int(firestore_port)), "its Firestore emulator still listens"
+        assert not port_open(storage_host, int(storage_port)), "its storage emulator still listens"
+        left = [f"{pid}: {_command(pid)}" for pid in dev.children if _alive(pid)]
+        assert not left, f"processes dev started survive it: {left}"
