@@ -87,6 +87,11 @@ class RateLimited(ApiError):
 class Unavailable(ApiError):
     status, code = 503, "unavailable"
 
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)
+
 
 class InternalError(ApiError):
     status, code = 500, "internal"

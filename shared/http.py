@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request
 from shared.auth import Principal, Role, authenticate, require_role
 from shared.config import settings
 from shared.errors import ApiError, InternalError, MethodNotAllowed, NotFound
-from shared.routes import resolve
+from shared.routes import route_of
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
@@ -122,23 +122,22 @@ Handler = Callable[[Call], flask.Response]
 def endpoint(function: str) -> Callable[[Handler], Callable[[flask.Request], flask.Response]]:
     """Make ``handler`` the Cloud Function entry point of route table function ``function``."""
 
+    route = route_of(function)
+
     def wrap(handler: Handler) -> Callable[[flask.Request], flask.Response]:
         def entry_point(request: flask.Request) -> flask.Response:
             started = time.perf_counter()
             request_id = request_id_of(request)
             extra: dict[str, Any] = {"function": function}
             try:
-                route, allowed = resolve(request.method, request.path)
-                if not allowed:
+                params = route.match(request.path.rstrip("/") or "/")
+                if params is None:
                     raise NotFound(f"no route for {request.path}")
-                if route is None or route.function != function:
-                    if route is None:
-                        raise MethodNotAllowed(request.method, allowed)
-                    raise NotFound(f"{request.method} {request.path} is not served by {function}")
+                if request.method != route.method:
+                    raise MethodNotAllowed(request.method, [route.method])
                 principal = authenticate(request.headers)
                 extra.update(org_id=principal.org_id, user_id=principal.user_id)
                 require_role(principal, Role.parse(route.min_role))
-                params = route.match(request.path.rstrip("/") or "/") or {}
                 response = handler(Call(request, principal, params))
             except ApiError as error:
                 extra["error"] = error.code

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from google.api_core.exceptions import Conflict
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import settings
 from shared.cursor import Position
-from shared.errors import NotFound
+from shared.errors import NotFound, Unavailable
 from shared.events import PIPELINE_FIELDS, Event
 from shared.filters import EQUALITY_FIELDS, EventFilter
 from shared.ids import canonical_uuid
@@ -30,7 +33,8 @@ from shared.timefmt import utcnow
 
 IN_LIMIT = 30
 WRITE_BATCH = 500
-TRANSACTION_ATTEMPTS = 20
+TRANSACTION_ATTEMPTS = 6
+_WRITE_LOCKS = tuple(threading.Lock() for _ in range(64))
 DESC, ASC = firestore.Query.DESCENDING, firestore.Query.ASCENDING
 
 _client_lock = threading.Lock()
@@ -221,8 +225,16 @@ class EventStore:
                 )
             return Event(key, {**data, **changes})
 
-        result: Event = run(self.client.transaction(max_attempts=TRANSACTION_ATTEMPTS))
-        return result
+        # One writer per document per instance: threads of one instance never contend for the same
+        # document's lock in Firestore; contention across instances is retried with jittered backoff.
+        with _WRITE_LOCKS[hash(ref.path) % len(_WRITE_LOCKS)]:
+            for attempt in range(TRANSACTION_ATTEMPTS):
+                try:
+                    result: Event = run(self.client.transaction())
+                    return result
+                except Conflict:  # Aborted, or the emulator's "transaction lock timeout"
+                    time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        raise Unavailable("the event is being changed by others right now; retry shortly", retry_after=1)
 
     def update(self, event_id: str, patch: EventPatch, user_id: str, guard: Callable[[str], None]) -> Event:
         """Apply a PATCH transactionally once ``guard(site_id)`` passes; returns the new event."""
