@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from devstack.stackenv import ROOT, STATE_DIR, apply_dev_environment, clear_state, write_state
 
@@ -34,12 +34,7 @@ def _load(args: argparse.Namespace) -> int:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with stream:
-        bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            size = shutil.get_terminal_size()  # falls back to 80x24 where the terminal reports 0x0
-            bar = tqdm(unit=" lines", file=sys.stderr, ncols=size.columns, nrows=size.lines)
+        bar = _progress(None, " lines")
         report = load_lines(EventStore(args.org), stream, bar.update if bar is not None else lambda _: None)
         if bar is not None:
             bar.close()
@@ -47,6 +42,50 @@ def _load(args: argparse.Namespace) -> int:
         print(f"line {number}: {message}", file=sys.stderr)
     print(f"created {report.created}, updated {report.updated}, rejected {len(report.errors)}")
     return 1 if report.errors else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from shared.config import settings
+    from shared.errors import ApiError
+    from shared.exports import export_object_url, plan_export, write_export
+    from shared.filters import parse_list_query
+    from shared.store import EventStore
+    from shared.timefmt import utcnow
+
+    params: dict[str, list[str]] = {}
+    for pair in args.filter:
+        name, _, value = pair.partition("=")
+        params.setdefault(name, []).append(value)
+    try:
+        query = parse_list_query(params, default_limit=None)
+        cap = args.max_rows or settings().export_max_rows
+        plan = plan_export(EventStore(args.org), query.filter, None, None, query.limit, cap)
+    except ApiError as error:
+        print(f"{error.code}: {error.message}", file=sys.stderr)
+        return 2
+    object_name = f"exports/{args.org}/events-{args.org}-{utcnow():%Y%m%dT%H%M%SZ}-cli.csv"
+    output = Path(args.output or f"events-{args.org}.csv")
+    bar = _progress(plan.rows, " rows")
+    with output.open("wb") as file:
+        metadata = {"org_id": args.org, "requested_by": "cli"}
+        for chunk in write_export(
+            plan, object_name, metadata, bar.update if bar is not None else lambda _: None
+        ):
+            file.write(chunk)
+    if bar is not None:
+        bar.close()
+    print(f"wrote {plan.rows} rows to {output} and {export_object_url(object_name)}")
+    return 0
+
+
+def _progress(total: int | None, unit: str) -> Any:
+    """A progress bar on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    size = shutil.get_terminal_size()  # falls back to 80x24 where the terminal reports 0x0
+    return tqdm(total=total, unit=unit, file=sys.stderr, ncols=size.columns, nrows=size.lines)
 
 
 def _seed(args: argparse.Namespace) -> int:
@@ -164,6 +203,19 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--org", default="demo", type=_org)
     seed.add_argument("--count", type=int, default=200)
     seed.set_defaults(run=_seed)
+
+    export = commands.add_parser("export", help="export events to a CSV file (and the export bucket)")
+    export.add_argument("--org", required=True, type=_org)
+    export.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a list filter, e.g. trigger_type=ai_tag",
+    )
+    export.add_argument("--output", help="file to write (default: events-ORG.csv)")
+    export.add_argument("--max-rows", type=int, help="cap (default: EVENT_EXPORT_MAX_ROWS)")
+    export.set_defaults(run=_export)
 
     indexes = commands.add_parser("indexes", help="write deploy/firestore.indexes.json from the store")
     indexes.add_argument("--check", action="store_true", help="fail when the file is stale")

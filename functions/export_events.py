@@ -1,18 +1,60 @@
-"""GET /api/v1/events/export: CSV export (operator and admin). Built under issue 3; until then it
-answers 501 after the shared auth, role and filter checks."""
+"""GET /api/v1/events/export: the list's events as CSV (operator and admin).
+
+Same query parameters and validation as the list; ``cursor`` starts after that position and ``limit``
+caps the rows. More rows than ``EVENT_EXPORT_MAX_ROWS`` is 413 before any CSV is sent. The body streams
+while the same bytes are written to the export bucket, named in ``X-Export-Object``.
+"""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
 
 import flask
 import functions_framework
 
+from shared import cursor
+from shared.auth import visible_sites
+from shared.config import settings
+from shared.exports import CONTENT_TYPE, export_object_url, plan_export, write_export
 from shared.filters import parse_list_query
-from shared.http import Call, endpoint, json_response
+from shared.http import REQUEST_ID_HEADER, Call, endpoint, log_error
+from shared.store import EventStore
+from shared.timefmt import utcnow
 
 
 @functions_framework.http
 @endpoint("export_events")
 def export_events(call: Call) -> flask.Response:
-    """Validates like the list, then 501 ``not_implemented``."""
-    parse_list_query(call.request.args.to_dict(flat=False), default_limit=None)
-    return json_response({"error": "not_implemented", "message": "CSV export is not built yet"}, 501)
+    """The CSV as an attachment, streamed; the object it was written to in ``X-Export-Object``."""
+    query = parse_list_query(call.request.args.to_dict(flat=False), default_limit=None)
+    org = call.principal.org_id
+    sites = visible_sites(call.principal, query.filter.site_id)
+    after = cursor.decode(query.cursor, org, query.filter) if query.cursor else None
+    plan = plan_export(EventStore(org), query.filter, sites, after, query.limit, settings().export_max_rows)
+    filename = f"events-{org}-{utcnow():%Y%m%dT%H%M%SZ}.csv"
+    object_name = f"exports/{org}/{filename.removesuffix('.csv')}-{uuid.uuid4().hex[:8]}.csv"
+    request_id = call.request.headers.get(REQUEST_ID_HEADER, "")
+    metadata = {
+        "org_id": org,
+        "requested_by": call.principal.user_id,
+        "query": call.request.query_string.decode(),
+    }
+    chunks = write_export(plan, object_name, metadata)
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from chunks
+        except Exception as exc:  # headers are gone: end the stream unfinished, so the client sees it broke
+            log_error(
+                "export failed midway", object=object_name, org_id=org, request_id=request_id, error=repr(exc)
+            )
+            raise
+
+    response = flask.Response(body(), mimetype=CONTENT_TYPE)
+    response.headers["Content-Type"] = CONTENT_TYPE
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Export-Object"] = export_object_url(object_name)
+    response.headers["X-Export-Rows"] = str(plan.rows)
+    response.headers["Cache-Control"] = "no-store"
+    return response

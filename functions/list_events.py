@@ -31,6 +31,6 @@ def list_events(call: Call) -> flask.Response:
         {
             "data": [list_item(event, url) for event, url in zip(page.events, snapshots, strict=True)],
             "next_cursor": next_cursor,
-            "total": store.count(query.filter, sites),
+            "total": store.count(query.filter, sites).total,
         }
     )

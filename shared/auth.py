@@ -66,16 +66,21 @@ def authenticate(headers: HeaderSource) -> Principal:
     """The caller of a request with these headers; raises AuthRequired."""
     config = settings()
     header_name = "X-Forwarded-Authorization" if config.forwarded_auth else "Authorization"
+    principal = principal_from_claims(_verify(bearer_token(headers, header_name)))
+    if config.pinned_org and principal.org_id != config.pinned_org:
+        raise AuthRequired("token is not valid for this deployment")
+    return principal
+
+
+def bearer_token(headers: HeaderSource, header_name: str) -> str:
+    """The token of an ``Authorization``-style header; raises AuthRequired."""
     raw = headers.get(header_name)
     if not raw:
         raise AuthRequired(f"missing {header_name} header")
     scheme, _, token = raw.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthRequired(f"{header_name} must be 'Bearer <token>'")
-    principal = principal_from_claims(_verify(token.strip()))
-    if config.pinned_org and principal.org_id != config.pinned_org:
-        raise AuthRequired("token is not valid for this deployment")
-    return principal
+    return token.strip()
 
 
 def require_role(principal: Principal, minimum: Role) -> None:

@@ -117,19 +117,42 @@ def _log_request(request: flask.Request, status: int, started: float, request_id
 
 
 Handler = Callable[[Call], flask.Response]
+EntryPoint = Callable[[flask.Request], flask.Response]
 
 
-def endpoint(function: str) -> Callable[[Handler], Callable[[flask.Request], flask.Response]]:
+def answer(
+    request: flask.Request, function: str, work: Callable[[dict[str, Any]], flask.Response]
+) -> flask.Response:
+    """Run ``work(log_fields)`` for a request: errors become the envelope (500 hides internals), the
+    response gets the request id, and one structured log line records it."""
+    started = time.perf_counter()
+    request_id = request_id_of(request)
+    extra: dict[str, Any] = {"function": function}
+    try:
+        response = work(extra)
+    except ApiError as error:
+        extra["error"] = error.code
+        response = error_response(error)
+    except Exception:  # a bug or an outage, never the caller's fault: log it, hide internals
+        _logger().exception("unhandled error", extra={"structured": {"request_id": request_id}})
+        response = error_response(InternalError("internal error; quote the request id to support"))
+    response.headers[REQUEST_ID_HEADER] = request_id
+    _log_request(request, response.status_code, started, request_id, **extra)
+    return response
+
+
+def log_error(message: str, **fields: Any) -> None:
+    """A structured error log line (for failures after the response has started)."""
+    _logger().error(message, extra={"structured": fields})
+
+
+def endpoint(function: str) -> Callable[[Handler], EntryPoint]:
     """Make ``handler`` the Cloud Function entry point of route table function ``function``."""
-
     route = route_of(function)
 
-    def wrap(handler: Handler) -> Callable[[flask.Request], flask.Response]:
+    def wrap(handler: Handler) -> EntryPoint:
         def entry_point(request: flask.Request) -> flask.Response:
-            started = time.perf_counter()
-            request_id = request_id_of(request)
-            extra: dict[str, Any] = {"function": function}
-            try:
+            def work(extra: dict[str, Any]) -> flask.Response:
                 params = route.match(request.path.rstrip("/") or "/")
                 if params is None:
                     raise NotFound(f"no route for {request.path}")
@@ -138,16 +161,9 @@ def endpoint(function: str) -> Callable[[Handler], Callable[[flask.Request], fla
                 principal = authenticate(request.headers)
                 extra.update(org_id=principal.org_id, user_id=principal.user_id)
                 require_role(principal, Role.parse(route.min_role))
-                response = handler(Call(request, principal, params))
-            except ApiError as error:
-                extra["error"] = error.code
-                response = error_response(error)
-            except Exception:  # a bug or an outage, never the caller's fault: log it, hide internals
-                _logger().exception("unhandled error", extra={"structured": {"request_id": request_id}})
-                response = error_response(InternalError("internal error; quote the request id to support"))
-            response.headers[REQUEST_ID_HEADER] = request_id
-            _log_request(request, response.status_code, started, request_id, **extra)
-            return response
+                return handler(Call(request, principal, params))
+
+            return answer(request, function, work)
 
         entry_point.__name__ = function
         entry_point.__doc__ = handler.__doc__

@@ -59,6 +59,14 @@ class Page:
     has_more: bool
 
 
+@dataclass(frozen=True)
+class Count:
+    """A count of matching events and the snapshot time it was taken at (None: nothing queried)."""
+
+    total: int
+    read_time: datetime | None
+
+
 def _sort_key(event: Event) -> tuple[Any, str]:
     return (event.data["triggered_at"], event.id)
 
@@ -157,13 +165,15 @@ class EventStore:
         sites: Sequence[str] | None,
         after: Position | None = None,
         read_time: datetime | None = None,
-    ) -> int:
-        """How many events match after ``after`` (aggregation queries, no documents read)."""
+    ) -> Count:
+        """How many events match after ``after`` (aggregation queries, no documents read), and the
+        time the count holds for: read at that ``read_time``, the same events come back."""
         total = 0
         for query in self._queries(event_filter, sites):
             for result in self._after(query, after).count(alias="total").get(read_time=read_time):
                 total += int(result[0].value)
-        return total
+                read_time = read_time or result[0].read_time
+        return Count(total, read_time)
 
     def get(self, event_id: str) -> Event | None:
         """The event, or None when it does not exist in this org or is deleted."""

@@ -63,7 +63,7 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
                 scopes = [None] if "site_id" in fields else [None, [SITE_A], many_sites]
                 for sites in scopes:
                     page = store.page(event_filter, sites, None, 5)
-                    assert store.count(event_filter, sites) == len(page.events)
+                    assert store.count(event_filter, sites).total == len(page.events)
     event = store.page(EventFilter(), None, None, 1).events[0]
     for sites in (None, [SITE_A], many_sites):
         assert store.neighbours(event, sites) == (None, None)

@@ -1,0 +1,52 @@
+"""Scheduled export (Cloud Scheduler -> HTTP POST with an OIDC token). Not routed by the API gateway.
+
+Exports one org's events of a period (default: the previous UTC day) to the export bucket, under a name
+made of org, period and filters, and answers ``{"object", "rows", "org_id", "date_from", "date_to"}``.
+Running the same job again replaces that object whole. The interactive cap does not apply; the
+ceiling is ``EVENTS_SCHEDULED_EXPORT_MAX_ROWS``. Only the scheduler's service account may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import functions_framework
+
+from shared.config import settings
+from shared.errors import MethodNotAllowed
+from shared.exports import export_object_url, plan_export, write_export
+from shared.http import answer, json_response
+from shared.scheduled import parse_job
+from shared.scheduler_auth import authenticate_scheduler
+from shared.store import EventStore
+from shared.timefmt import format_rfc3339, utcnow
+
+
+@functions_framework.http
+def scheduled_export(request: flask.Request) -> flask.Response:
+    """Run one scheduled export job."""
+
+    def work(extra: dict[str, Any]) -> flask.Response:
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method, ["POST"])
+        extra["caller"] = authenticate_scheduler(request.headers)
+        config = settings()
+        job = parse_job(request.get_data(), config.pinned_org, utcnow().date())
+        extra["org_id"] = job.org_id
+        plan = plan_export(
+            EventStore(job.org_id), job.event_filter, None, None, None, config.scheduled_export_max_rows
+        )
+        for _ in write_export(plan, job.object_name, {"org_id": job.org_id, "requested_by": extra["caller"]}):
+            pass
+        return json_response(
+            {
+                "object": export_object_url(job.object_name),
+                "rows": plan.rows,
+                "org_id": job.org_id,
+                "date_from": format_rfc3339(job.event_filter.date_from),
+                "date_to": format_rfc3339(job.event_filter.date_to),
+            }
+        )
+
+    return answer(request, "scheduled_export", work)

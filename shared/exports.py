@@ -1,0 +1,106 @@
+"""CSV exports of events: planned against a cap, then streamed and written to the export bucket.
+
+An export is counted first (a ``count()`` aggregation, so a cap is enforced before the first byte) and
+then read at the count's snapshot time, so the file holds exactly the counted rows even while events
+arrive. Rows are read in pages and leave in chunks, so memory stays flat whatever the row count. The
+same bytes go to ``gs://<EVENTS_EXPORT_BUCKET>/exports/<org>/...`` through a resumable upload that is
+finalised only after the last chunk: a failure midway cancels it, so an object is either the complete
+export or absent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.config import require, settings
+from shared.cursor import Position
+from shared.errors import PayloadTooLarge
+from shared.events import Event
+from shared.export_csv import csv_chunks
+from shared.filters import EventFilter
+from shared.gcs import storage_client
+from shared.store import EventStore
+from shared.timefmt import format_rfc3339
+
+CONTENT_TYPE = "text/csv; charset=utf-8"
+UPLOAD_CHUNK_BYTES = 1024 * 1024  # a multiple of 256 KiB, as resumable uploads require
+READ_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export will write: the rows it selects, how many, and the snapshot it reads."""
+
+    store: EventStore
+    event_filter: EventFilter
+    sites: Sequence[str] | None
+    after: Position | None
+    rows: int
+    read_time: datetime | None
+
+
+def plan_export(
+    store: EventStore,
+    event_filter: EventFilter,
+    sites: Sequence[str] | None,
+    after: Position | None,
+    limit: int | None,
+    cap: int,
+) -> ExportPlan:
+    """Count the rows; 413 ``payload_too_large`` when they are more than ``cap``."""
+    counted = store.count(event_filter, sites, after)
+    rows = counted.total if limit is None else min(limit, counted.total)
+    if rows > cap:
+        raise PayloadTooLarge(
+            f"the filter matches {rows} events, more than the export cap of {cap}: narrow it "
+            "(for example with date_from/date_to) and export in parts"
+        )
+    return ExportPlan(store, event_filter, sites, after, rows, counted.read_time)
+
+
+def export_object_url(object_name: str) -> str:
+    """``gs://bucket/object`` of an export object."""
+    return f"gs://{require(settings().export_bucket, 'EVENTS_EXPORT_BUCKET')}/{object_name}"
+
+
+def write_export(
+    plan: ExportPlan,
+    object_name: str,
+    metadata: dict[str, str],
+    progress: Callable[[int], object] = lambda _: None,
+) -> Iterator[bytes]:
+    """The CSV of ``plan`` in chunks, each also written to the export object, which is finalised
+    after the last chunk and cancelled if anything fails (or the consumer stops) before it.
+    ``progress(1)`` is called for each row read."""
+    bucket = storage_client().bucket(require(settings().export_bucket, "EVENTS_EXPORT_BUCKET"))
+    blob = bucket.blob(object_name)
+    blob.metadata = {
+        **metadata,
+        "rows": str(plan.rows),
+        "read_time": format_rfc3339(plan.read_time) or "",
+    }
+    events = itertools.islice(
+        plan.store.scan(
+            plan.event_filter,
+            plan.sites,
+            plan.after,
+            read_time=plan.read_time,
+            page_size=max(1, min(READ_PAGE, plan.rows)),
+        ),
+        plan.rows,
+    )
+    writer: Any = blob.open("wb", chunk_size=UPLOAD_CHUNK_BYTES, content_type=CONTENT_TYPE, ignore_flush=True)
+    with writer:  # leaving with an exception (GeneratorExit included) cancels the upload
+        for chunk in csv_chunks(_counted(events, progress)):
+            writer.write(chunk)
+            yield chunk
+
+
+def _counted(events: Iterable[Event], progress: Callable[[int], object]) -> Iterator[Event]:
+    for event in events:
+        progress(1)
+        yield event
