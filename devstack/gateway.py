@@ -48,6 +48,8 @@ class Gateway:
             )
             return [openapi_document()]
         route, allowed = resolve(request.method, request.path)
+        if request.method == "OPTIONS" and allowed:  # CORS preflight: any function of the path answers
+            route, _ = resolve(allowed[0], request.path)
         if route is not None:
             return self.apps[route.function](environ, start_response)
         error = (

@@ -44,6 +44,7 @@ class Settings:
     scheduler_audience: str | None
     scheduler_certs_url: str
     scheduler_verify_signature: bool
+    cors_origins: frozenset[str]
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -110,4 +111,7 @@ def settings() -> Settings:
         scheduler_audience=_str("EVENTS_SCHEDULER_AUDIENCE"),
         scheduler_certs_url=_str("EVENTS_SCHEDULER_CERTS_URL") or GOOGLE_OIDC_CERTS_URL,
         scheduler_verify_signature=_bool("EVENTS_SCHEDULER_VERIFY_SIGNATURE", True),
+        cors_origins=frozenset(
+            o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
+        ),
     )

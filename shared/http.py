@@ -25,9 +25,17 @@ from werkzeug.wrappers import Request
 from shared.auth import Principal, Role, authenticate, require_role
 from shared.config import settings
 from shared.errors import ApiError, InternalError, MethodNotAllowed, NotFound
-from shared.routes import route_of
+from shared.routes import resolve, route_of
 
 REQUEST_ID_HEADER = "X-Request-Id"
+EXPOSED_HEADERS = (
+    REQUEST_ID_HEADER,
+    "X-Export-Object",
+    "X-Export-Rows",
+    "Content-Disposition",
+    "Retry-After",
+)
+ALLOWED_REQUEST_HEADERS = ("Authorization", "Content-Type", REQUEST_ID_HEADER)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
@@ -137,7 +145,33 @@ def answer(
         _logger().exception("unhandled error", extra={"structured": {"request_id": request_id}})
         response = error_response(InternalError("internal error; quote the request id to support"))
     response.headers[REQUEST_ID_HEADER] = request_id
+    _allow_origin(request, response)
     _log_request(request, response.status_code, started, request_id, **extra)
+    return response
+
+
+def _allow_origin(request: Request, response: flask.Response) -> None:
+    """CORS: let a configured browser origin read the answer (``EVENTS_CORS_ORIGINS``)."""
+    origin = request.headers.get("Origin")
+    allowed = settings().cors_origins
+    if origin and (origin in allowed or "*" in allowed):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSED_HEADERS)
+        response.headers.add("Vary", "Origin")
+
+
+def preflight(request: Request) -> flask.Response:
+    """The answer to a CORS preflight (``OPTIONS``) of a routed path: no auth, 204 with the path's
+    methods; an unknown path is 404."""
+    _, allowed = resolve(request.method, request.path)
+    if not allowed:
+        raise NotFound(f"no route for {request.path}")
+    response = flask.Response(status=204)
+    response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
+    if request.headers.get("Origin"):
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(allowed)
+        response.headers["Access-Control-Allow-Headers"] = ", ".join(ALLOWED_REQUEST_HEADERS)
+        response.headers["Access-Control-Max-Age"] = "3600"
     return response
 
 
@@ -156,6 +190,8 @@ def endpoint(function: str) -> Callable[[Handler], EntryPoint]:
                 params = route.match(request.path.rstrip("/") or "/")
                 if params is None:
                     raise NotFound(f"no route for {request.path}")
+                if request.method == "OPTIONS":
+                    return preflight(request)
                 if request.method != route.method:
                     raise MethodNotAllowed(request.method, [route.method])
                 principal = authenticate(request.headers)

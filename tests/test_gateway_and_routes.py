@@ -143,3 +143,22 @@ def test_served_by_functions_framework(token: Token, add_events: Any, org: str) 
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
+
+
+def test_cors_for_configured_origins_only(api: Api, token: Token) -> None:
+    os.environ["EVENTS_CORS_ORIGINS"] = "https://console.novavms.example"
+    from tests.conftest import reset_caches
+
+    reset_caches()
+    origin = {"Origin": "https://console.novavms.example"}
+    preflight = api.call("OPTIONS", "/api/v1/events/c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f", headers=origin)
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin["Origin"]
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, PATCH, DELETE"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    listed = api.get("/api/v1/events", token("admin"), headers=origin)
+    assert listed.headers["Access-Control-Allow-Origin"] == origin["Origin"]
+    assert "X-Request-Id" in listed.headers["Access-Control-Expose-Headers"]
+    stranger = api.get("/api/v1/events", token("admin"), headers={"Origin": "https://evil.example"})
+    assert stranger.status_code == 200 and "Access-Control-Allow-Origin" not in stranger.headers
+    assert api.call("OPTIONS", "/api/v1/nothing", headers=origin).status_code == 404
