@@ -1,0 +1,104 @@
+"""``python -m deploy``: deploy a tenant (or all), print the plan, or render its files.
+
+python -m deploy --tenant acme --dry-run     # print exactly what would run
+python -m deploy --tenant acme               # run it (needs gcloud and firebase, logged in)
+python -m deploy --all --dry-run
+python -m deploy render --tenant acme --out build/acme --jwt-issuer ... --jwt-jwks-url ... --jwt-audience ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from deploy.bundle import build_bundle
+from deploy.gateway_config import render as render_gateway
+from deploy.plan import ALL_FUNCTIONS, steps
+from deploy.tenants import Tenant, load_tenants
+
+DEPLOY_DIR = Path(__file__).resolve().parent
+
+
+def render_files(tenant: Tenant, out: Path, jwt_issuer: str, jwt_jwks_url: str, jwt_audience: str) -> None:
+    """Write everything the plan's commands read: bundles, gateway config (and its id), Firestore
+    config, bucket policies."""
+    out.mkdir(parents=True, exist_ok=True)
+    for function in ALL_FUNCTIONS:
+        build_bundle(function, out / "bundles" / function)
+    gateway = render_gateway(
+        {function: tenant.function_name(function) for function in ALL_FUNCTIONS},
+        region=tenant.region,
+        project=tenant.project,
+        title=f"NovaVMS Events {tenant.name}",
+        jwt_issuer=jwt_issuer,
+        jwt_jwks_url=jwt_jwks_url,
+        jwt_audiences=[jwt_audience],
+    )
+    text = json.dumps(gateway, indent=2, sort_keys=True)
+    (out / "gateway.json").write_text(text + "\n")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    (out / "gateway-config-id").write_text(f"{tenant.prefix}-{digest}\n")
+    firebase = out / "firebase"
+    firebase.mkdir(exist_ok=True)
+    for name in ("firestore.rules", "firestore.indexes.json"):
+        (firebase / name).write_text((DEPLOY_DIR / name).read_text())
+    config = {
+        "firestore": [
+            {"database": tenant.database, "rules": "firestore.rules", "indexes": "firestore.indexes.json"}
+        ]
+    }
+    (firebase / "firebase.json").write_text(json.dumps(config, indent=2) + "\n")
+    lifecycle = {"rule": [{"action": {"type": "Delete"}, "condition": {"age": tenant.export_retention_days}}]}
+    (out / "export-lifecycle.json").write_text(json.dumps(lifecycle, indent=2) + "\n")
+    cors = [
+        {
+            "origin": list(tenant.cors_origins),
+            "method": ["GET", "HEAD"],
+            "responseHeader": ["Content-Type"],
+            "maxAgeSeconds": 3600,
+        }
+    ]
+    (out / "media-cors.json").write_text(json.dumps(cors, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    tenants = load_tenants()
+    if args[:1] == ["render"]:
+        render = argparse.ArgumentParser(prog="python -m deploy render")
+        render.add_argument("--tenant", required=True, choices=sorted(tenants))
+        render.add_argument("--out", required=True, type=Path)
+        render.add_argument("--jwt-issuer", required=True)
+        render.add_argument("--jwt-jwks-url", required=True)
+        render.add_argument("--jwt-audience", required=True)
+        options = render.parse_args(args[1:])
+        render_files(
+            tenants[options.tenant],
+            options.out,
+            options.jwt_issuer,
+            options.jwt_jwks_url,
+            options.jwt_audience,
+        )
+        return 0
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", choices=sorted(tenants))
+    which.add_argument("--all", action="store_true", help="every tenant of deploy/tenants.toml")
+    parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+    options = parser.parse_args(args)
+    chosen = list(tenants.values()) if options.all else [tenants[options.tenant]]
+    script = "\n".join(line for tenant in chosen for line in steps(tenant)) + "\n"
+    if options.dry_run:
+        sys.stdout.write(script)
+        return 0
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

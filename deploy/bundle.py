@@ -1,0 +1,118 @@
+"""Each function's deployable bundle, in the layout the Python runtime's buildpack expects.
+
+A bundle is a directory with ``main.py`` (the function's module, entry point of the same name), the
+modules of ``shared/`` it imports (followed through every import, lazy ones included) and a
+``requirements.txt`` with exactly the distributions those modules import, pinned as in
+``pyproject.toml``. An import of anything the map below does not know fails the build.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Top-level import -> the distribution that provides it (as named in pyproject.toml).
+DISTRIBUTION_OF = {
+    "flask": "flask",
+    "werkzeug": "werkzeug",
+    "functions_framework": "functions-framework",
+    "google.cloud.firestore": "google-cloud-firestore",
+    "google.cloud.firestore_v1": "google-cloud-firestore",
+    "google.api_core": "google-cloud-firestore",  # google-api-core, which the Firestore client brings
+    "google.cloud.storage": "google-cloud-storage",
+    "google.auth": "google-auth",
+    "google.oauth2": "google-auth",
+    "jwt": "pyjwt",
+    "cryptography": "cryptography",
+    "requests": "requests",
+}
+
+
+class BundleError(RuntimeError):
+    """A function imports something no bundle rule covers."""
+
+
+def pinned_requirements() -> dict[str, str]:
+    """Distribution name -> its pinned requirement line from pyproject.toml."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins: dict[str, str] = {}
+    for line in project["dependencies"]:
+        name = re.split(r"[\[=<>!~ ]", line, maxsplit=1)[0].lower()
+        pins[name] = line
+    return pins
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module name ``path`` imports, at any depth of its code."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _shared_file(module: str) -> Path | None:
+    parts = module.split(".")
+    if parts[0] != "shared":
+        return None
+    candidate = ROOT.joinpath(*parts).with_suffix(".py")
+    return candidate if candidate.exists() else None
+
+
+def _distribution(module: str) -> str | None:
+    """The distribution a third-party import needs; None for the standard library."""
+    top = module.split(".")[0]
+    if top in sys.stdlib_module_names or top == "__future__":
+        return None
+    for prefix, distribution in DISTRIBUTION_OF.items():
+        if module == prefix or module.startswith(prefix + "."):
+            return distribution
+    if top == "google":  # "from google.cloud import firestore" names google.cloud.firestore too
+        return None
+    raise BundleError(f"no bundle rule for import {module!r}: add it to deploy/bundle.py")
+
+
+def closure(function: str) -> tuple[list[Path], set[str]]:
+    """The shared modules a function needs and the distributions they import."""
+    todo = [ROOT / "functions" / f"{function}.py"]
+    seen: set[Path] = set()
+    distributions: set[str] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for module in _imports(path):
+            shared = _shared_file(module)
+            if shared is not None:
+                todo.append(shared)
+            elif module.split(".")[0] not in ("shared", "functions"):
+                distribution = _distribution(module)
+                if distribution:
+                    distributions.add(distribution)
+    shared_files = sorted(path for path in seen if path.parent.name == "shared")
+    return shared_files, distributions
+
+
+def build_bundle(function: str, out_dir: Path) -> Path:
+    """Write the bundle of ``function`` into ``out_dir`` (emptied first); returns it."""
+    shared_files, distributions = closure(function)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    (out_dir / "shared").mkdir(parents=True)
+    shutil.copy(ROOT / "functions" / f"{function}.py", out_dir / "main.py")
+    for path in [ROOT / "shared" / "__init__.py", *shared_files]:
+        shutil.copy(path, out_dir / "shared" / path.name)
+    pins = pinned_requirements()
+    lines = sorted(pins[name] for name in distributions)
+    (out_dir / "requirements.txt").write_text("\n".join(lines) + "\n")
+    return out_dir

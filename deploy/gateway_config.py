@@ -1,0 +1,123 @@
+"""The API Gateway config (OpenAPI 2.0, the format API Gateway takes), generated from the route table
+and the OpenAPI document the local gateway serves.
+
+Each operation of ``shared/routes.py`` gets ``x-google-backend`` pointing at its function with
+``path_translation: APPEND_PATH_TO_ADDRESS`` (the function sees the full ``/api/v1/events/...`` path,
+as behind the local gateway) and a deadline long enough for its work (export streams for minutes).
+End-user JWTs are validated at the gateway (issuer, JWKS, audiences); the functions still verify the
+caller's token from ``X-Forwarded-Authorization``. CORS preflights (``OPTIONS``) pass without auth to
+a function of the path, which answers them.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from shared.routes import ROUTES, Route
+
+DEADLINE_SECONDS = {"export_events": 900.0}
+DEFAULT_DEADLINE_SECONDS = 60.0
+
+
+def function_url(region: str, project: str, function_name: str) -> str:
+    """The HTTPS address of a deployed function."""
+    return f"https://{region}-{project}.cloudfunctions.net/{function_name}"
+
+
+def _openapi3() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(resources.files("shared").joinpath("openapi.json").read_text())
+    return document
+
+
+def _parameters(path: str, operation: dict[str, Any], document: dict[str, Any]) -> list[dict[str, Any]]:
+    """OpenAPI 3 parameters of the path item and the operation -> 2.0 (type inline, no schema)."""
+    converted = []
+    for parameter in [*document["paths"][path].get("parameters", []), *operation.get("parameters", [])]:
+        if "$ref" in parameter:
+            parameter = document["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+        schema = parameter.get("schema", {})
+        item: dict[str, Any] = {
+            "name": parameter["name"],
+            "in": parameter["in"],
+            "required": parameter.get("required", False),
+            "type": schema.get("type", "string"),
+        }
+        for key in ("format", "enum", "minimum", "maximum", "default"):
+            if key in schema:
+                item[key] = schema[key]
+        converted.append(item)
+    return converted
+
+
+def render(
+    function_names: dict[str, str],
+    *,
+    region: str,
+    project: str,
+    title: str,
+    jwt_issuer: str,
+    jwt_jwks_url: str,
+    jwt_audiences: list[str],
+) -> dict[str, Any]:
+    """The API config. ``function_names`` maps each route's function to its deployed name."""
+    document = _openapi3()
+    paths: dict[str, dict[str, Any]] = {}
+    preflight_owner: dict[str, Route] = {}
+    for route in ROUTES:
+        source = document["paths"][route.path][route.method.lower()]
+        address = function_url(region, project, function_names[route.function])
+        backend = {
+            "address": address,
+            "path_translation": "APPEND_PATH_TO_ADDRESS",
+            "deadline": DEADLINE_SECONDS.get(route.function, DEFAULT_DEADLINE_SECONDS),
+            "jwt_audience": address,
+        }
+        gateway_path = route.path
+        paths.setdefault(gateway_path, {})[route.method.lower()] = {
+            "operationId": route.function,
+            "summary": source.get("summary", route.function),
+            "parameters": _parameters(route.path, source, document),
+            "security": [{"novavms_jwt": []}],
+            "x-google-backend": backend,
+            "responses": {
+                code: {"description": body.get("description", code)}
+                for code, body in source["responses"].items()
+            },
+        }
+        preflight_owner.setdefault(gateway_path, route)
+    for gateway_path, route in preflight_owner.items():
+        address = function_url(region, project, function_names[route.function])
+        paths[gateway_path]["options"] = {
+            "operationId": f"{route.function}_preflight",
+            "summary": "CORS preflight",
+            "parameters": [
+                p for p in paths[gateway_path][route.method.lower()]["parameters"] if p["in"] == "path"
+            ],
+            "security": [],
+            "x-google-backend": {
+                "address": address,
+                "path_translation": "APPEND_PATH_TO_ADDRESS",
+                "deadline": DEFAULT_DEADLINE_SECONDS,
+                "jwt_audience": address,
+            },
+            "responses": {"204": {"description": "the path's methods and CORS headers"}},
+        }
+    return {
+        "swagger": "2.0",
+        "info": {"title": title, "version": document["info"]["version"]},
+        "schemes": ["https"],
+        "produces": ["application/json"],
+        "securityDefinitions": {
+            "novavms_jwt": {
+                "type": "oauth2",
+                "flow": "implicit",
+                "authorizationUrl": "",
+                "x-google-issuer": jwt_issuer,
+                "x-google-jwks_uri": jwt_jwks_url,
+                "x-google-audiences": ",".join(jwt_audiences),
+            }
+        },
+        "paths": paths,
+    }

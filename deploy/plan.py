@@ -1,0 +1,431 @@
+"""Every step of a tenant's deployment, as the shell commands that run it.
+
+``steps(tenant)`` is the whole deployment in order: APIs, service accounts, secrets, Firestore
+(database, point-in-time recovery, backups, indexes and rules), buckets, least-privilege IAM, one
+gen2 function per verb, API Gateway and the Cloud Scheduler job. Every step is idempotent (describe,
+then create or update), so a deployment can be re-run. ``python -m deploy --dry-run`` prints exactly
+these lines; without it they run under ``bash -euo pipefail``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+
+from deploy.gateway_config import function_url
+from deploy.tenants import Tenant
+from shared.routes import FUNCTIONS
+
+SCHEDULED = "scheduled_export"
+ALL_FUNCTIONS = (*FUNCTIONS, SCHEDULED)
+SECRETS = {  # environment variable -> secret name (suffix)
+    "EVENTS_CURSOR_KEY": "cursor-key",
+    "EVENTS_JWT_ISSUER": "jwt-issuer",
+    "EVENTS_JWT_AUDIENCE": "jwt-audience",
+    "EVENTS_JWT_JWKS_URL": "jwt-jwks-url",
+}
+APIS = (
+    "cloudfunctions.googleapis.com",
+    "run.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "firestore.googleapis.com",
+    "apigateway.googleapis.com",
+    "servicemanagement.googleapis.com",
+    "servicecontrol.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "secretmanager.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "storage.googleapis.com",
+)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Memory and timeout of a function."""
+
+    memory: str
+    timeout_seconds: int
+
+
+RESOURCES = {
+    "list_events": Resources("512Mi", 60),
+    "get_event": Resources("512Mi", 60),
+    "update_event": Resources("512Mi", 60),
+    "delete_event": Resources("256Mi", 60),
+    "export_events": Resources("1Gi", 900),
+    SCHEDULED: Resources("1Gi", 3600),
+}
+
+
+def build_dir(tenant: Tenant) -> str:
+    return f"build/{tenant.name}"
+
+
+def _q(*argv: str) -> str:
+    return shlex.join(argv)
+
+
+def _ensure(describe: str, create: str) -> str:
+    """Create what ``describe`` does not find."""
+    return f"{describe} >/dev/null 2>&1 || {create}"
+
+
+def _upsert(describe: str, update: str, create: str) -> str:
+    """Update what ``describe`` finds, else create it."""
+    return f"if {describe} >/dev/null 2>&1; then {update}; else {create}; fi"
+
+
+def environment(tenant: Tenant, function: str) -> dict[str, str]:
+    """Plain environment variables of a deployed function (secrets come from Secret Manager)."""
+    env = {
+        "GOOGLE_CLOUD_PROJECT": tenant.project,
+        "EVENTS_FIRESTORE_DATABASE": tenant.database,
+        "EVENTS_PINNED_ORG": tenant.org_id,
+        "EVENTS_MEDIA_BUCKET": tenant.media_bucket,
+        "EVENTS_EXPORT_BUCKET": tenant.export_bucket,
+        "EVENT_EXPORT_MAX_ROWS": str(tenant.export_max_rows),
+    }
+    if function == SCHEDULED:
+        url = function_url(tenant.region, tenant.project, tenant.function_name(SCHEDULED))
+        env.update(
+            EVENTS_SCHEDULER_SERVICE_ACCOUNT=tenant.account("sched"),
+            EVENTS_SCHEDULER_AUDIENCE=url,
+            # Cloud Run has verified the OIDC token and IAM admitted only the scheduler's account,
+            # but it strips the signature: the function checks the claims without it.
+            EVENTS_SCHEDULER_VERIFY_SIGNATURE="false",
+            EVENTS_SCHEDULED_EXPORT_MAX_ROWS=str(tenant.scheduled_export_max_rows),
+        )
+    else:
+        env.update(EVENTS_FORWARDED_AUTH="true", EVENTS_CORS_ORIGINS=",".join(tenant.cors_origins))
+    return env
+
+
+def function_deploy(tenant: Tenant, function: str) -> str:
+    """``gcloud functions deploy`` of one function of the tenant."""
+    resources = RESOURCES[function]
+    env = environment(tenant, function)
+    return _q(
+        "gcloud",
+        "functions",
+        "deploy",
+        tenant.function_name(function),
+        "--gen2",
+        f"--project={tenant.project}",
+        f"--region={tenant.region}",
+        f"--runtime={tenant.runtime}",
+        f"--source={build_dir(tenant)}/bundles/{function}",
+        f"--entry-point={function}",
+        "--trigger-http",
+        "--no-allow-unauthenticated",
+        "--ingress-settings=all",
+        f"--service-account={tenant.account('fn')}",
+        f"--memory={resources.memory}",
+        f"--timeout={resources.timeout_seconds}s",
+        f"--min-instances={tenant.min_instances}",
+        f"--max-instances={tenant.max_instances}",
+        "--set-env-vars=^|^" + "|".join(f"{k}={v}" for k, v in env.items()),
+        "--set-secrets=" + ",".join(f"{var}={tenant.secret(name)}:latest" for var, name in SECRETS.items()),
+    )
+
+
+def steps(tenant: Tenant) -> list[str]:
+    """The tenant's whole deployment, in order, one shell line per step."""
+    p = f"--project={tenant.project}"
+    build = build_dir(tenant)
+    fn, gw, sched = tenant.account("fn"), tenant.account("gw"), tenant.account("sched")
+    db = tenant.database
+    lines = [
+        f"# NovaVMS Events: tenant {tenant.name} (org {tenant.org_id}) in {tenant.project}/{tenant.region}"
+    ]
+    lines.append(_q("gcloud", "services", "enable", *APIS, p))
+
+    lines.append("# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's")
+    for role, title in (("fn", "functions"), ("gw", "API Gateway"), ("sched", "Cloud Scheduler")):
+        lines.append(
+            _ensure(
+                _q("gcloud", "iam", "service-accounts", "describe", tenant.account(role), p),
+                _q(
+                    "gcloud",
+                    "iam",
+                    "service-accounts",
+                    "create",
+                    f"{tenant.prefix}-{role}",
+                    f"--display-name=NovaVMS Events {tenant.name} {title}",
+                    p,
+                ),
+            )
+        )
+
+    lines.append("# Secrets (values are added out of band: gcloud secrets versions add NAME --data-file=-)")
+    for name in SECRETS.values():
+        secret = tenant.secret(name)
+        lines.append(
+            _ensure(
+                _q("gcloud", "secrets", "describe", secret, p),
+                _q("gcloud", "secrets", "create", secret, "--replication-policy=automatic", p),
+            )
+        )
+        lines.append(
+            _q(
+                "gcloud",
+                "secrets",
+                "add-iam-policy-binding",
+                secret,
+                f"--member=serviceAccount:{fn}",
+                "--role=roles/secretmanager.secretAccessor",
+                p,
+            )
+        )
+
+    lines.append(
+        "# Rendered files: bundles, API Gateway config, Firestore indexes and rules, bucket policies"
+    )
+    lines.append(
+        "JWT_ISSUER=$("
+        + _q(
+            "gcloud", "secrets", "versions", "access", "latest", f"--secret={tenant.secret('jwt-issuer')}", p
+        )
+        + ") && JWT_JWKS_URL=$("
+        + _q(
+            "gcloud",
+            "secrets",
+            "versions",
+            "access",
+            "latest",
+            f"--secret={tenant.secret('jwt-jwks-url')}",
+            p,
+        )
+        + ") && JWT_AUDIENCE=$("
+        + _q(
+            "gcloud",
+            "secrets",
+            "versions",
+            "access",
+            "latest",
+            f"--secret={tenant.secret('jwt-audience')}",
+            p,
+        )
+        + ")"
+    )
+    lines.append(
+        _q("python3", "-m", "deploy", "render", f"--tenant={tenant.name}", f"--out={build}")
+        + ' --jwt-issuer="$JWT_ISSUER" --jwt-jwks-url="$JWT_JWKS_URL" --jwt-audience="$JWT_AUDIENCE"'
+    )
+
+    lines.append("# Firestore: database, point-in-time recovery, daily backups, indexes, deny-all rules")
+    lines.append(
+        _ensure(
+            _q("gcloud", "firestore", "databases", "describe", f"--database={db}", p),
+            _q(
+                "gcloud",
+                "firestore",
+                "databases",
+                "create",
+                f"--database={db}",
+                f"--location={tenant.region}",
+                "--type=firestore-native",
+                p,
+            ),
+        )
+    )
+    lines.append(_q("gcloud", "firestore", "databases", "update", f"--database={db}", "--enable-pitr", p))
+    lines.append(
+        _q(
+            "gcloud",
+            "firestore",
+            "backups",
+            "schedules",
+            "list",
+            f"--database={db}",
+            "--format=value(name)",
+            p,
+        )
+        + " | grep -q . || "
+        + _q(
+            "gcloud",
+            "firestore",
+            "backups",
+            "schedules",
+            "create",
+            f"--database={db}",
+            "--recurrence=daily",
+            f"--retention={tenant.backup_retention}",
+            p,
+        )
+    )
+    lines.append(
+        _q(
+            "firebase",
+            "deploy",
+            "--only=firestore",
+            f"--project={tenant.project}",
+            f"--config={build}/firebase/firebase.json",
+            "--non-interactive",
+        )
+    )
+
+    lines.append("# Buckets: exports (with a lifecycle rule), media (CORS for signed URLs in browsers)")
+    lines.append(
+        _ensure(
+            _q("gcloud", "storage", "buckets", "describe", f"gs://{tenant.export_bucket}", p),
+            _q(
+                "gcloud",
+                "storage",
+                "buckets",
+                "create",
+                f"gs://{tenant.export_bucket}",
+                f"--location={tenant.region}",
+                "--uniform-bucket-level-access",
+                "--public-access-prevention",
+                p,
+            ),
+        )
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "storage",
+            "buckets",
+            "update",
+            f"gs://{tenant.export_bucket}",
+            f"--lifecycle-file={build}/export-lifecycle.json",
+            p,
+        )
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "storage",
+            "buckets",
+            "update",
+            f"gs://{tenant.media_bucket}",
+            f"--cors-file={build}/media-cors.json",
+            p,
+        )
+    )
+
+    lines.append("# IAM, least privilege")
+    firestore_role = ["--role=roles/datastore.user"]
+    if db != "(default)":
+        condition = f'resource.name=="projects/{tenant.project}/databases/{db}"'
+        firestore_role.append(f"--condition=expression={condition},title=events-{tenant.name}-database")
+    lines.append(
+        _q(
+            "gcloud",
+            "projects",
+            "add-iam-policy-binding",
+            tenant.project,
+            f"--member=serviceAccount:{fn}",
+            *firestore_role,
+        )
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "storage",
+            "buckets",
+            "add-iam-policy-binding",
+            f"gs://{tenant.media_bucket}",
+            f"--member=serviceAccount:{fn}",
+            "--role=roles/storage.objectViewer",
+            p,
+        )
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "storage",
+            "buckets",
+            "add-iam-policy-binding",
+            f"gs://{tenant.export_bucket}",
+            f"--member=serviceAccount:{fn}",
+            "--role=roles/storage.objectUser",
+            p,
+        )
+    )
+    lines.append(
+        "# A signed URL carries its signer's rights: the functions sign (signBlob) as themselves only"
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "iam",
+            "service-accounts",
+            "add-iam-policy-binding",
+            fn,
+            f"--member=serviceAccount:{fn}",
+            "--role=roles/iam.serviceAccountTokenCreator",
+            p,
+        )
+    )
+
+    lines.append("# Functions, one per verb, and who may invoke them")
+    for function in ALL_FUNCTIONS:
+        lines.append(function_deploy(tenant, function))
+        invoker = sched if function == SCHEDULED else gw
+        lines.append(
+            _q(
+                "gcloud",
+                "functions",
+                "add-invoker-policy-binding",
+                tenant.function_name(function),
+                f"--region={tenant.region}",
+                f"--member=serviceAccount:{invoker}",
+                p,
+            )
+        )
+
+    lines.append("# API Gateway: the API, a config named by its content, the gateway")
+    api = f"{tenant.prefix}-api"
+    config = f"$(cat {build}/gateway-config-id)"
+    lines.append(
+        _ensure(
+            _q("gcloud", "api-gateway", "apis", "describe", api, p),
+            _q("gcloud", "api-gateway", "apis", "create", api, p),
+        )
+    )
+    lines.append(
+        _ensure(
+            f"gcloud api-gateway api-configs describe {config} --api={api} {p}",
+            f"gcloud api-gateway api-configs create {config} --api={api} "
+            + _q(f"--openapi-spec={build}/gateway.json", f"--backend-auth-service-account={gw}", p),
+        )
+    )
+    gateway = f"{tenant.prefix}-gateway"
+    gateway_args = [f"--api={api}", f"--api-config={config}", f"--location={tenant.region}", p]
+    lines.append(
+        _upsert(
+            _q("gcloud", "api-gateway", "gateways", "describe", gateway, f"--location={tenant.region}", p),
+            _q("gcloud", "api-gateway", "gateways", "update", gateway, *gateway_args),
+            _q("gcloud", "api-gateway", "gateways", "create", gateway, *gateway_args),
+        ).replace(shlex.quote(f"--api-config={config}"), f"--api-config={config}")
+    )
+
+    lines.append("# Cloud Scheduler: the nightly export (OIDC as the scheduler's account)")
+    job = f"{tenant.prefix}-nightly-export"
+    url = function_url(tenant.region, tenant.project, tenant.function_name(SCHEDULED))
+    job_args = [
+        f"--location={tenant.region}",
+        f"--schedule={tenant.schedule}",
+        f"--time-zone={tenant.time_zone}",
+        f"--uri={url}",
+        "--http-method=POST",
+        f"--oidc-service-account-email={sched}",
+        f"--oidc-token-audience={url}",
+        "--attempt-deadline=1800s",
+        f"--message-body={json.dumps({'org_id': tenant.org_id})}",
+        p,
+    ]
+    headers = "Content-Type=application/json"
+    lines.append(
+        _upsert(
+            _q("gcloud", "scheduler", "jobs", "describe", job, f"--location={tenant.region}", p),
+            _q(
+                "gcloud", "scheduler", "jobs", "update", "http", job, *job_args, f"--update-headers={headers}"
+            ),
+            _q("gcloud", "scheduler", "jobs", "create", "http", job, *job_args, f"--headers={headers}"),
+        )
+    )
+    return lines
