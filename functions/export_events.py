@@ -18,7 +18,7 @@ from shared.auth import visible_sites
 from shared.config import settings
 from shared.exports import CONTENT_TYPE, export_object_url, plan_export, write_export
 from shared.filters import parse_list_query
-from shared.http import REQUEST_ID_HEADER, Call, endpoint, log_error
+from shared.http import Call, endpoint, log_error
 from shared.store import EventStore
 from shared.timefmt import utcnow
 
@@ -34,10 +34,10 @@ def export_events(call: Call) -> flask.Response:
     plan = plan_export(EventStore(org), query.filter, sites, after, query.limit, settings().export_max_rows)
     filename = f"events-{org}-{utcnow():%Y%m%dT%H%M%SZ}.csv"
     object_name = f"exports/{org}/{filename.removesuffix('.csv')}-{uuid.uuid4().hex[:8]}.csv"
-    request_id = call.request.headers.get(REQUEST_ID_HEADER, "")
     metadata = {
         "org_id": org,
         "requested_by": call.principal.user_id,
+        "request_id": call.request_id,
         "query": call.request.query_string.decode(),
     }
     chunks = write_export(plan, object_name, metadata)
@@ -47,7 +47,11 @@ def export_events(call: Call) -> flask.Response:
             yield from chunks
         except Exception as exc:  # headers are gone: end the stream unfinished, so the client sees it broke
             log_error(
-                "export failed midway", object=object_name, org_id=org, request_id=request_id, error=repr(exc)
+                "export failed midway",
+                object=object_name,
+                org_id=org,
+                request_id=call.request_id,
+                error=repr(exc),
             )
             raise
 

@@ -27,7 +27,7 @@ from shared.timefmt import format_rfc3339, utcnow
 def scheduled_export(request: flask.Request) -> flask.Response:
     """Run one scheduled export job."""
 
-    def work(extra: dict[str, Any]) -> flask.Response:
+    def work(extra: dict[str, Any], request_id: str) -> flask.Response:
         if request.method != "POST":
             raise MethodNotAllowed(request.method, ["POST"])
         extra["caller"] = authenticate_scheduler(request.headers)
@@ -37,7 +37,8 @@ def scheduled_export(request: flask.Request) -> flask.Response:
         plan = plan_export(
             EventStore(job.org_id), job.event_filter, None, None, None, config.scheduled_export_max_rows
         )
-        for _ in write_export(plan, job.object_name, {"org_id": job.org_id, "requested_by": extra["caller"]}):
+        metadata = {"org_id": job.org_id, "requested_by": extra["caller"], "request_id": request_id}
+        for _ in write_export(plan, job.object_name, metadata):
             pass
         return json_response(
             {

@@ -41,11 +41,13 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 @dataclass(frozen=True)
 class Call:
-    """One authenticated request to a verb: the raw request, the caller and the path parameters."""
+    """One authenticated request to a verb: the raw request, the caller, the path parameters and the
+    request id its answer and logs carry."""
 
     request: flask.Request
     principal: Principal
     path_params: Mapping[str, str] = field(default_factory=dict)
+    request_id: str = ""
 
 
 class _JsonFormatter(logging.Formatter):
@@ -129,15 +131,15 @@ EntryPoint = Callable[[flask.Request], flask.Response]
 
 
 def answer(
-    request: flask.Request, function: str, work: Callable[[dict[str, Any]], flask.Response]
+    request: flask.Request, function: str, work: Callable[[dict[str, Any], str], flask.Response]
 ) -> flask.Response:
-    """Run ``work(log_fields)`` for a request: errors become the envelope (500 hides internals), the
-    response gets the request id, and one structured log line records it."""
+    """Run ``work(log_fields, request_id)`` for a request: errors become the envelope (500 hides
+    internals), the response gets the request id, and one structured log line records it."""
     started = time.perf_counter()
     request_id = request_id_of(request)
     extra: dict[str, Any] = {"function": function}
     try:
-        response = work(extra)
+        response = work(extra, request_id)
     except ApiError as error:
         extra["error"] = error.code
         response = error_response(error)
@@ -186,7 +188,7 @@ def endpoint(function: str) -> Callable[[Handler], EntryPoint]:
 
     def wrap(handler: Handler) -> EntryPoint:
         def entry_point(request: flask.Request) -> flask.Response:
-            def work(extra: dict[str, Any]) -> flask.Response:
+            def work(extra: dict[str, Any], request_id: str) -> flask.Response:
                 params = route.match(request.path.rstrip("/") or "/")
                 if params is None:
                     raise NotFound(f"no route for {request.path}")
@@ -197,7 +199,7 @@ def endpoint(function: str) -> Callable[[Handler], EntryPoint]:
                 principal = authenticate(request.headers)
                 extra.update(org_id=principal.org_id, user_id=principal.user_id)
                 require_role(principal, Role.parse(route.min_role))
-                return handler(Call(request, principal, params))
+                return handler(Call(request, principal, params, request_id))
 
             return answer(request, function, work)
 
