@@ -9,6 +9,7 @@ python -m deploy render --tenant acme --out build/acme --jwt-issuer ... --jwt-jw
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import subprocess
@@ -91,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--tenant", choices=sorted(tenants))
     which.add_argument("--all", action="store_true", help="every tenant of deploy/tenants.toml")
     parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+    parser.add_argument("--project", help="deploy into this project instead of the tenants file's")
     options = parser.parse_args(args)
     chosen = list(tenants.values()) if options.all else [tenants[options.tenant]]
+    if options.project:
+        chosen = [dataclasses.replace(tenant, project=options.project) for tenant in chosen]
     script = "\n".join(line for tenant in chosen for line in steps(tenant)) + "\n"
     if options.dry_run:
         sys.stdout.write(script)

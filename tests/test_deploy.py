@@ -131,7 +131,16 @@ def test_cloudbuild_parses_and_its_files_exist() -> None:
     for target in targets:
         for name in target.split():
             assert re.search(rf"^{name}:", (ROOT / "Makefile").read_text(), re.M), name
-    assert "_TENANT" in build["substitutions"]
+    assert {"_TENANT", "_PROJECT"} <= set(build["substitutions"])
+
+
+def test_project_override() -> None:
+    command = ["-m", "deploy", "--tenant=acme", "--project=staging-1", "--dry-run"]
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), *command],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "--project=staging-1" in done.stdout and "--project=novavms-acme" not in done.stdout
 
 
 def test_delete_needs_no_storage() -> None:
