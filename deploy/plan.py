@@ -182,32 +182,16 @@ def steps(tenant: Tenant) -> list[str]:
     lines.append(
         "# Rendered files: bundles, API Gateway config, Firestore indexes and rules, bucket policies"
     )
+    access = ("gcloud", "secrets", "versions", "access", "latest")
     lines.append(
-        "JWT_ISSUER=$("
-        + _q(
-            "gcloud", "secrets", "versions", "access", "latest", f"--secret={tenant.secret('jwt-issuer')}", p
+        " && ".join(
+            f"{variable}=$({_q(*access, f'--secret={tenant.secret(name)}', p)})"
+            for variable, name in (
+                ("JWT_ISSUER", "jwt-issuer"),
+                ("JWT_JWKS_URL", "jwt-jwks-url"),
+                ("JWT_AUDIENCE", "jwt-audience"),
+            )
         )
-        + ") && JWT_JWKS_URL=$("
-        + _q(
-            "gcloud",
-            "secrets",
-            "versions",
-            "access",
-            "latest",
-            f"--secret={tenant.secret('jwt-jwks-url')}",
-            p,
-        )
-        + ") && JWT_AUDIENCE=$("
-        + _q(
-            "gcloud",
-            "secrets",
-            "versions",
-            "access",
-            "latest",
-            f"--secret={tenant.secret('jwt-audience')}",
-            p,
-        )
-        + ")"
     )
     lines.append(
         _q("python3", "-m", "deploy", "render", f"--tenant={tenant.name}", f"--out={build}")
