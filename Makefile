@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 PYTEST_ARGS ?=
 
-.PHONY: install dev test lint typecheck check-indexes clean
+.PHONY: install dev test lint typecheck check-indexes bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ check-indexes: $(STAMP)
 
 test: lint typecheck check-indexes
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.export_memory
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info

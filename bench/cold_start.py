@@ -1,0 +1,403 @@
+"""Cold start benchmark: process start -> first answered request under functions-framework, and import
+time, for every function, against a bare Flask function that imports only ``google.cloud.firestore``.
+
+    python -m bench.cold_start [--repeat 5] [--json out.json]
+
+Starts its own Firestore emulator and fake-gcs-server (or uses FIRESTORE_EMULATOR_HOST /
+STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.routes.FUNCTIONS``,
+``scheduled_export`` and the baseline, ``--repeat`` times (round robin, after one untimed warm-up each):
+
+- cold start: ``functions-framework --target T --source S --host 127.0.0.1 --port P`` started as a
+  subprocess; a real request (valid dev token, real path: a 200-class answer when the function works)
+  is retried every 10 ms until any HTTP answer arrives; the time from spawning to that answer counts.
+- import: a fresh interpreter times ``runpy.run_path(S)`` (interpreter start-up excluded).
+
+Medians are reported with their ratio to the baseline. The issue's goal: each read function
+(list_events, get_event) under 1.5x the baseline's cold start. Then checks that ``delete_event``, loaded
+with ``functions_framework.create_app`` and serving one DELETE, never imports ``google.cloud.storage``;
+exit 1 if it does (and, with --fail-on-ratio, if a read function misses the goal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.common import BENCH_ENV, bench_stack, dev_token, event_line, median, print_table, write_json
+from devstack.emulators import free_port
+from shared.routes import FUNCTIONS, route_of
+
+ROOT = Path(__file__).resolve().parent.parent
+READ_FUNCTIONS = ("list_events", "get_event")
+GOAL_RATIO = 1.5
+ANSWER_TIMEOUT = 60.0
+POLL_SECONDS = 0.01
+SCHEDULER_ACCOUNT = "scheduler@novavms-bench.iam.gserviceaccount.com"
+SCHEDULER_AUDIENCE = "https://scheduled-export.bench.novavms/"
+HEAVY_MODULES = ("google.cloud.firestore", "google.cloud.storage", "jwt", "google.auth")
+
+BASELINE_SOURCE = '''\
+"""Baseline: a bare Flask function that imports only google.cloud.firestore."""
+import flask
+import functions_framework
+from google.cloud import firestore  # noqa: F401
+
+
+@functions_framework.http
+def baseline(request: flask.Request) -> str:
+    return "ok"
+'''
+
+# Loads a function's source the way functions-framework does and reports which modules it pulled in,
+# before and after serving one request through Flask's test client.
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    import functions_framework
+    target, source, method, path, headers, body = sys.argv[1:7]
+    app = functions_framework.create_app(target, source)
+    watched = json.loads(sys.argv[7])
+    after_import = {name: name in sys.modules for name in watched}
+    response = app.test_client().open(path, method=method, headers=json.loads(headers), data=body or None)
+    response.get_data()
+    print(json.dumps({
+        "status": response.status_code,
+        "after_import": after_import,
+        "after_request": {name: name in sys.modules for name in watched},
+    }))
+    """
+)
+
+IMPORT_TIMER = textwrap.dedent(
+    """
+    import json, sys, time
+    started = time.perf_counter()
+    import runpy
+    runpy.run_path(sys.argv[1], run_name="bench_import")
+    seconds = time.perf_counter() - started
+    watched = json.loads(sys.argv[2])
+    print(json.dumps({"seconds": seconds, "modules": {name: name in sys.modules for name in watched}}))
+    """
+)
+
+
+@dataclass
+class Target:
+    """A function to start, and the request that shows it answers."""
+
+    name: str
+    source: Path
+    target: str
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    per_run_path: list[str] = field(default_factory=list)  # DELETE: a fresh event per run
+
+    def request_path(self, run: int) -> str:
+        return self.per_run_path[run % len(self.per_run_path)] if self.per_run_path else self.path
+
+
+def scheduler_token() -> str:
+    """An OIDC-shaped token of the scheduler account. With EVENTS_SCHEDULER_VERIFY_SIGNATURE=false (how
+    production runs behind Cloud Run's verification) only its claims are checked."""
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": "https://accounts.google.com",
+        "aud": SCHEDULER_AUDIENCE,
+        "email": SCHEDULER_ACCOUNT,
+        "email_verified": True,
+        "sub": "1234567890",
+        "iat": now,
+        "exp": now + 3600,
+    }
+    return jwt.encode(claims, "bench-not-a-google-key-0123456789abcdef", algorithm="HS256")
+
+
+def seed(org: str, deletes: int) -> list[str]:
+    """A few events (with media objects, so reads sign URLs); returns their ids."""
+    from shared.events import parse_pipeline_event
+    from shared.store import EventStore
+
+    lines = []
+    for n in range(deletes + 20):
+        line = event_line(n)
+        line["snapshot_object"] = f"{org}/{line['id']}/snapshot.jpg"
+        line["clip_object"] = f"{org}/{line['id']}/clip.mp4"
+        lines.append(line)
+    EventStore(org).upsert_pipeline(parse_pipeline_event(line) for line in lines)
+    return [line["id"] for line in lines]
+
+
+def targets(org: str, ids: list[str], baseline: Path, deletes: int) -> list[Target]:
+    bearer = {"Authorization": f"Bearer {dev_token(org, 'admin', sub='bench-admin')}"}
+    requests_of: dict[str, tuple[str, str, str]] = {
+        "list_events": ("GET", "/api/v1/events?limit=20", ""),
+        "export_events": ("GET", "/api/v1/events/export", ""),
+        "get_event": ("GET", f"/api/v1/events/{ids[0]}", ""),
+        "update_event": ("PATCH", f"/api/v1/events/{ids[0]}", json.dumps({"starred": True})),
+        "delete_event": ("DELETE", f"/api/v1/events/{ids[-1]}", ""),
+    }
+    chosen = [Target("baseline", baseline, "baseline", "GET", "/")]
+    for function in FUNCTIONS:
+        route = route_of(function)
+        method, path, body = requests_of.get(function, (route.method, route.path, ""))
+        headers = {**bearer, "Content-Type": "application/json"} if body else dict(bearer)
+        target = Target(
+            function, ROOT / "functions" / f"{function}.py", function, method, path, headers, body
+        )
+        if function == "delete_event":
+            target.per_run_path = [f"/api/v1/events/{event_id}" for event_id in ids[1 : deletes + 1]]
+        chosen.append(target)
+    job = json.dumps({"org_id": org, "date_from": "2026-04-21", "date_to": "2026-04-21"})
+    chosen.append(
+        Target(
+            "scheduled_export",
+            ROOT / "functions" / "scheduled_export.py",
+            "scheduled_export",
+            "POST",
+            "/",
+            {"Authorization": f"Bearer {scheduler_token()}", "Content-Type": "application/json"},
+            job,
+        )
+    )
+    return chosen
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop functions-framework and its worker (gunicorn: SIGINT is its quick shutdown; SIGTERM waits
+    seconds for a graceful one)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tuple[float, int]:
+    """Seconds from spawning functions-framework to the first HTTP answer, and its status."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("functions-framework")),
+        "--target", target.target, "--source", str(target.source), "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}{target.request_path(run)}"
+    session = requests.Session()
+    session.trust_env = False  # never a proxy: 127.0.0.1 only
+    with open(log, "ab") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            while time.perf_counter() - started < ANSWER_TIMEOUT:
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"{target.name}: functions-framework exited {process.returncode}:\n{_tail(log)}"
+                    )
+                try:
+                    answer = session.request(
+                        target.method, url, headers=target.headers, data=target.body or None, timeout=30
+                    )
+                except requests.ConnectionError:
+                    time.sleep(POLL_SECONDS)
+                    continue
+                return time.perf_counter() - started, answer.status_code
+            raise RuntimeError(f"{target.name}: no answer within {ANSWER_TIMEOUT:.0f}s:\n{_tail(log)}")
+        finally:
+            session.close()
+            _stop(process)
+
+
+def _shown(path: str) -> str:
+    """The request path with its event id as ``{id}``."""
+    return re.sub(r"/[0-9a-f]{8}-[0-9a-f-]{27}$", "/{id}", path)
+
+
+def _tail(log: Path, size: int = 3000) -> str:
+    return log.read_bytes()[-size:].decode(errors="replace")
+
+
+def import_time(target: Target, env: dict[str, str]) -> dict[str, Any]:
+    """A fresh interpreter's seconds to run the source module, and which heavy modules it loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_TIMER, str(target.source), json.dumps(HEAVY_MODULES)],
+        env=env, capture_output=True, timeout=60, check=True, cwd=ROOT,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return result
+
+
+def probe(target: Target, env: dict[str, str], path: str) -> dict[str, Any]:
+    """Which heavy modules the function loads at import and after serving one request (test client)."""
+    done = subprocess.run(
+        [
+            sys.executable, "-c", PROBE, target.target, str(target.source), target.method, path,
+            json.dumps(target.headers), target.body, json.dumps(HEAVY_MODULES),
+        ],
+        env=env, capture_output=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"probe of {target.name} failed:\n{done.stderr.decode()[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per function (median)")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--fail-on-ratio", action="store_true", help=f"exit 1 when a read function >= {GOAL_RATIO}x"
+    )
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat: at least 1")
+
+    began = time.perf_counter()
+    scheduler_env = {
+        "EVENTS_SCHEDULER_SERVICE_ACCOUNT": SCHEDULER_ACCOUNT,
+        "EVENTS_SCHEDULER_AUDIENCE": SCHEDULER_AUDIENCE,
+        "EVENTS_SCHEDULER_VERIFY_SIGNATURE": "false",
+    }
+    with bench_stack(heap="-Xmx512m", extra_env=scheduler_env) as stack:
+        org = "bench-cold"
+        deletes = args.repeat + 2  # warm-up, measured runs, the probe
+        ids = seed(org, deletes)
+        baseline = stack.workdir / "baseline_main.py"
+        baseline.write_text(BASELINE_SOURCE)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        chosen = targets(org, ids, baseline, deletes)
+        log = stack.workdir / "functions-framework.log"
+        print(
+            f"emulators: firestore {stack.emulators.firestore_host}, storage {stack.emulators.storage_host}"
+        )
+
+        starts: dict[str, list[float]] = {t.name: [] for t in chosen}
+        statuses: dict[str, set[int]] = {t.name: set() for t in chosen}
+        imports: dict[str, list[float]] = {t.name: [] for t in chosen}
+        modules: dict[str, dict[str, bool]] = {}
+        for target in chosen:  # warm-up: disk cache and bytecode, not counted
+            cold_start(target, deletes - 1, env, log)
+            modules[target.name] = import_time(target, env)["modules"]
+        for run in range(args.repeat):
+            for target in chosen:
+                seconds, status = cold_start(target, run, env, log)
+                starts[target.name].append(seconds)
+                statuses[target.name].add(status)
+                imports[target.name].append(import_time(target, env)["seconds"])
+            print(f"run {run + 1}/{args.repeat} done")
+
+        delete = next(t for t in chosen if t.name == "delete_event")
+        delete_probe = probe(delete, env, delete.per_run_path[deletes - 2])
+        probes = {t.name: probe(t, env, t.request_path(0)) for t in chosen if t.name != "delete_event"}
+        probes["delete_event"] = delete_probe
+
+    base_start = median(starts["baseline"])
+    base_import = median(imports["baseline"])
+    rows = []
+    results = []
+    for target in chosen:
+        start, imp = median(starts[target.name]), median(imports[target.name])
+        loaded = probes[target.name]["after_request"]
+        entry = {
+            "function": target.name,
+            "request": f"{target.method} {_shown(target.path)}",
+            "statuses": sorted(statuses[target.name]),
+            "cold_start_median_s": start,
+            "cold_start_runs_s": starts[target.name],
+            "cold_start_ratio": start / base_start,
+            "import_median_s": imp,
+            "import_runs_s": imports[target.name],
+            "import_ratio": imp / base_import,
+            "modules_after_import": modules[target.name],
+            "modules_after_request": loaded,
+            "probe_status": probes[target.name]["status"],
+        }
+        results.append(entry)
+        rows.append(
+            (
+                target.name,
+                entry["request"],
+                ",".join(map(str, entry["statuses"])),
+                start,
+                f"{start / base_start:.2f}x",
+                min(starts[target.name]),
+                max(starts[target.name]),
+                imp,
+                f"{imp / base_import:.2f}x",
+                "yes" if modules[target.name]["google.cloud.storage"] else "no",
+                "yes" if loaded["google.cloud.storage"] else "no",
+            )
+        )
+    print()
+    print_table(
+        [
+            "function", "request", "status", "cold s (median)", "x base", "min", "max", "import s", "x base",
+            "storage@import", "storage@request",
+        ],
+        rows,
+    )  # fmt: skip
+    print()
+    failures = []
+    for name in READ_FUNCTIONS:
+        ratio = median(starts[name]) / base_start
+        verdict = "meets" if ratio < GOAL_RATIO else "MISSES"
+        print(f"{name}: cold start {ratio:.2f}x the baseline -> {verdict} the {GOAL_RATIO}x goal")
+        if ratio >= GOAL_RATIO and args.fail_on_ratio:
+            failures.append(f"{name} cold start {ratio:.2f}x >= {GOAL_RATIO}x")
+    storage_loaded = (
+        delete_probe["after_import"]["google.cloud.storage"]
+        or delete_probe["after_request"]["google.cloud.storage"]
+    )
+    print(
+        f"delete_event: DELETE answered {delete_probe['status']}; google.cloud.storage imported: "
+        f"after load {delete_probe['after_import']['google.cloud.storage']}, "
+        f"after the request {delete_probe['after_request']['google.cloud.storage']}"
+    )
+    if storage_loaded:
+        failures.append("delete_event imports google.cloud.storage")
+    if delete_probe["status"] != 204:
+        print(f"note: the DELETE probe answered {delete_probe['status']}, not 204")
+    total = time.perf_counter() - began
+    print(f"total run {total:.1f}s ({args.repeat} runs per function; env {sorted(BENCH_ENV)} as in tests)")
+    write_json(
+        args.json,
+        {
+            "benchmark": "cold_start",
+            "repeat": args.repeat,
+            "baseline": {"cold_start_median_s": base_start, "import_median_s": base_import},
+            "goal_ratio": GOAL_RATIO,
+            "results": results,
+            "delete_event_probe": delete_probe,
+            "failures": failures,
+            "total_seconds": total,
+        },
+    )
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
