@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.emulators import Emulators
+from devstack.stackenv import clear_service_settings
 
 # The same kind of settings the tests use (tests/conftest.py TEST_ENV), under bench names.
 BENCH_ENV = {
@@ -28,13 +29,6 @@ BENCH_ENV = {
     "EVENTS_MEDIA_BUCKET": "bench-media",
     "EVENTS_EXPORT_BUCKET": "bench-exports",
 }
-# Settings of the developer's shell that would change what is measured.
-CLEARED = (
-    "EVENTS_JWT_JWKS_URL", "EVENTS_FORWARDED_AUTH", "EVENTS_PINNED_ORG", "EVENTS_FIRESTORE_DATABASE",
-    "EVENTS_JWT_LEEWAY_SECONDS", "EVENT_EXPORT_MAX_ROWS", "EVENTS_SIGNED_URL_TTL_SECONDS",
-    "EVENTS_SCHEDULED_EXPORT_MAX_ROWS", "EVENTS_SCHEDULER_SERVICE_ACCOUNT", "EVENTS_SCHEDULER_AUDIENCE",
-    "EVENTS_SCHEDULER_CERTS_URL", "EVENTS_SCHEDULER_VERIFY_SIGNATURE", "EVENTS_SIGNING_KEY_FILE",
-)  # fmt: skip
 
 BASE_TIME = datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)
 SITES = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222")
@@ -78,8 +72,7 @@ def bench_stack(heap: str = "-Xmx512m", extra_env: dict[str, str] | None = None)
         emulators = Emulators.start(log_dir=workdir, heap=heap)
         try:
             project = f"bench-{uuid.uuid4().hex[:10]}"
-            for name in CLEARED:
-                os.environ.pop(name, None)
+            clear_service_settings()
             env = {**emulators.environment(), **BENCH_ENV, "GOOGLE_CLOUD_PROJECT": project}
             from devstack.tokens import write_signing_key
 

@@ -66,3 +66,10 @@ def write_state(env: dict[str, str], port: int) -> None:
 
 def clear_state() -> None:
     STATE_FILE.unlink(missing_ok=True)
+
+
+def clear_service_settings() -> None:
+    """Unset every service setting (``EVENTS_*``, ``EVENT_*``) the shell may carry, so a test or
+    benchmark run starts from its own configuration only."""
+    for name in [name for name in os.environ if name.startswith(("EVENTS_", "EVENT_"))]:
+        del os.environ[name]

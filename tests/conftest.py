@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from devstack.emulators import Emulators, index_usage
+from devstack.stackenv import clear_service_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS_USED: set[tuple[str, str]] = set()
@@ -32,10 +33,6 @@ TEST_ENV = {
     "EVENTS_MEDIA_BUCKET": "test-media",
     "EVENTS_EXPORT_BUCKET": "test-exports",
 }
-_CLEARED = (
-    "EVENTS_JWT_JWKS_URL", "EVENTS_FORWARDED_AUTH", "EVENTS_PINNED_ORG", "EVENTS_FIRESTORE_DATABASE",
-    "EVENTS_JWT_LEEWAY_SECONDS", "EVENT_EXPORT_MAX_ROWS", "EVENTS_SIGNED_URL_TTL_SECONDS",
-)  # fmt: skip
 
 
 def reset_caches() -> None:
@@ -51,10 +48,9 @@ def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulators]:
     stack = Emulators.start(log_dir=logs, heap="-Xmx768m")
     saved = dict(os.environ)
     project = f"test-{uuid.uuid4().hex[:10]}"
+    clear_service_settings()
     os.environ.update(stack.environment())
     os.environ.update(TEST_ENV, GOOGLE_CLOUD_PROJECT=project)
-    for name in _CLEARED:
-        os.environ.pop(name, None)
     from devstack.seed import ensure_buckets
     from devstack.tokens import write_signing_key
 
