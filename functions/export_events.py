@@ -55,8 +55,7 @@ def export_events(call: Call) -> flask.Response:
             )
             raise
 
-    response = flask.Response(body(), mimetype=CONTENT_TYPE)
-    response.headers["Content-Type"] = CONTENT_TYPE
+    response = flask.Response(body(), content_type=CONTENT_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Export-Object"] = export_object_url(object_name)
     response.headers["X-Export-Rows"] = str(plan.rows)

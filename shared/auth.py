@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import jwt
 
@@ -29,7 +29,7 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 _ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
-def valid_org_id(org_id: object) -> bool:
+def valid_org_id(org_id: object) -> TypeGuard[str]:
     """Whether ``org_id`` is a usable org id (letters, digits, ``_``, ``-``; it names a Firestore path)."""
     return isinstance(org_id, str) and bool(_ORG_ID.match(org_id))
 
@@ -126,7 +126,7 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     """Check the NovaVMS claims of a verified token; raises AuthRequired when one is missing or bad."""
     org_id, sub, role_name = claims.get("org_id"), claims.get("sub"), claims.get("role")
-    if not isinstance(org_id, str) or not valid_org_id(org_id):
+    if not valid_org_id(org_id):
         raise AuthRequired("token has no valid org_id claim")
     if not isinstance(sub, str) or not sub.strip():
         raise AuthRequired("token has no valid sub claim")
