@@ -4,7 +4,7 @@ time, for every function, against a bare Flask function that imports only ``goog
     python -m bench.cold_start [--repeat 5] [--json out.json]
 
 Starts its own Firestore emulator and fake-gcs-server (or uses FIRESTORE_EMULATOR_HOST /
-STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.routes.FUNCTIONS``,
+STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.edge.routes.FUNCTIONS``,
 ``scheduled_export`` and the baseline, ``--repeat`` times (round robin, after one untimed warm-up each):
 
 - cold start: ``functions-framework --target T --source S --host 127.0.0.1 --port P`` started as a
@@ -37,7 +37,7 @@ import requests
 
 from bench.common import BENCH_ENV, bench_stack, dev_token, event_line, median, print_table, write_json
 from devstack.emulators import free_port
-from shared.routes import FUNCTIONS, route_of
+from shared.edge.routes import FUNCTIONS, route_of
 
 ROOT = Path(__file__).resolve().parent.parent
 READ_FUNCTIONS = ("list_events", "get_event")
@@ -130,8 +130,9 @@ def scheduler_token() -> str:
 
 def seed(org: str, deletes: int) -> list[str]:
     """A few events (with media objects, so reads sign URLs); returns their ids."""
-    from shared.events import parse_pipeline_event
-    from shared.store import EventStore
+    from shared.model.scope import Scope
+    from shared.pipeline import parse_pipeline_event
+    from shared.store.events import EventStore
 
     lines = []
     for n in range(deletes + 20):
@@ -139,7 +140,7 @@ def seed(org: str, deletes: int) -> list[str]:
         line["snapshot_object"] = f"{org}/{line['id']}/snapshot.jpg"
         line["clip_object"] = f"{org}/{line['id']}/clip.mp4"
         lines.append(line)
-    EventStore(org).upsert_pipeline(parse_pipeline_event(line) for line in lines)
+    EventStore(Scope(org)).upsert_pipeline(parse_pipeline_event(line) for line in lines)
     return [line["id"] for line in lines]
 
 

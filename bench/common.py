@@ -120,7 +120,7 @@ def event_line(n: int) -> dict[str, Any]:
 
 def stored_documents(count: int, start: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
     """(id, document) in exactly the shape ``EventStore.upsert_pipeline`` stores for a new event."""
-    from shared.events import parse_pipeline_event
+    from shared.pipeline import parse_pipeline_event
 
     for n in range(start, start + count):
         event_id, pipeline, operator = parse_pipeline_event(event_line(n))
@@ -133,9 +133,10 @@ def bulk_load(org_id: str, count: int, threads: int = 4) -> float:
     faster). Returns the seconds taken."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from shared.store import WRITE_BATCH, EventStore
+    from shared.model.scope import Scope
+    from shared.store.events import WRITE_BATCH, EventStore
 
-    store = EventStore(org_id)
+    store = EventStore(Scope(org_id))
     documents = stored_documents(count)
 
     def commit(chunk: list[tuple[str, dict[str, Any]]]) -> None:

@@ -59,11 +59,12 @@ def traced(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def scan_all(org_id: str) -> dict[str, Any]:
     """Firestore's own cost: every live event of the org read with the store's paged scan."""
-    from shared.filters import EventFilter
-    from shared.store import EventStore
+    from shared.model.filter import EventFilter
+    from shared.model.scope import Scope
+    from shared.store.events import EventStore
 
     rows = 0
-    for _ in EventStore(org_id).scan(EventFilter(), None, page_size=500):
+    for _ in EventStore(Scope(org_id)).scan(EventFilter(), page_size=500):
         rows += 1
     return {"rows": rows}
 
@@ -71,11 +72,12 @@ def scan_all(org_id: str) -> dict[str, Any]:
 def export_all(org_id: str) -> dict[str, Any]:
     """The real export path into a byte-counting sink; the object still goes to the bucket."""
     from shared.config import settings
-    from shared.exports import plan_export, write_export
-    from shared.filters import EventFilter
-    from shared.store import EventStore
+    from shared.exports.export import plan_export, write_export
+    from shared.model.filter import EventFilter
+    from shared.model.scope import Scope
+    from shared.store.events import EventStore
 
-    plan = plan_export(EventStore(org_id), EventFilter(), None, None, None, settings().export_max_rows)
+    plan = plan_export(EventStore(Scope(org_id)), EventFilter(), None, None, settings().export_max_rows)
     object_name = f"exports/{org_id}/bench-{uuid.uuid4().hex[:8]}.csv"
     rows = 0
     size = 0

@@ -1,7 +1,8 @@
 """Each function's deployable bundle, in the layout the Python runtime's buildpack expects.
 
 A bundle is a directory with ``main.py`` (the function's module, entry point of the same name), the
-modules of ``shared/`` it imports (followed through every import, lazy ones included) and a
+modules of ``shared/`` it imports (followed through every import, lazy ones included, with the
+``__init__`` of each package on the way, in the same package layout) and a
 ``requirements.txt`` with exactly the distributions those modules import, pinned as in
 ``pyproject.toml``. An import of anything the map below does not know fails the build.
 """
@@ -60,12 +61,15 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def _shared_file(module: str) -> Path | None:
+def _shared_files(module: str) -> list[Path]:
+    """The files of ``shared`` that importing ``module`` runs: the module (or package
+    ``__init__``) and the ``__init__`` of every package above it."""
     parts = module.split(".")
     if parts[0] != "shared":
-        return None
-    candidate = ROOT.joinpath(*parts).with_suffix(".py")
-    return candidate if candidate.exists() else None
+        return []
+    files = [ROOT.joinpath(*parts[:depth], "__init__.py") for depth in range(1, len(parts) + 1)]
+    files.append(ROOT.joinpath(*parts).with_suffix(".py"))
+    return [path for path in files if path.exists()]
 
 
 def _distribution(module: str) -> str | None:
@@ -92,14 +96,15 @@ def closure(function: str) -> tuple[list[Path], set[str]]:
             continue
         seen.add(path)
         for module in _imports(path):
-            shared = _shared_file(module)
-            if shared is not None:
-                todo.append(shared)
+            shared = _shared_files(module)
+            if shared:
+                todo.extend(shared)
             elif module.split(".")[0] not in ("shared", "functions"):
                 distribution = _distribution(module)
                 if distribution:
                     distributions.add(distribution)
-    shared_files = sorted(path for path in seen if path.parent.name == "shared")
+    shared_root = ROOT / "shared"
+    shared_files = sorted(path for path in seen if path.is_relative_to(shared_root))
     return shared_files, distributions
 
 
@@ -108,10 +113,12 @@ def build_bundle(function: str, out_dir: Path) -> Path:
     shared_files, distributions = closure(function)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    (out_dir / "shared").mkdir(parents=True)
+    out_dir.mkdir(parents=True)
     shutil.copy(ROOT / "functions" / f"{function}.py", out_dir / "main.py")
-    for path in [ROOT / "shared" / "__init__.py", *shared_files]:
-        shutil.copy(path, out_dir / "shared" / path.name)
+    for path in shared_files:
+        target = out_dir / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
     pins = pinned_requirements()
     lines = sorted(pins[name] for name in distributions)
     (out_dir / "requirements.txt").write_text("\n".join(lines) + "\n")

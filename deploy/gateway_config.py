@@ -15,7 +15,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from shared.routes import ROUTES, Route
+from shared.edge.routes import PUBLIC_ROUTES, Route
 
 DEADLINE_SECONDS = {"export_events": 900.0}
 DEFAULT_DEADLINE_SECONDS = 60.0
@@ -65,7 +65,7 @@ def render(
     document = _openapi3()
     paths: dict[str, dict[str, Any]] = {}
     preflight_owner: dict[str, Route] = {}
-    for route in ROUTES:
+    for route in PUBLIC_ROUTES:
         source = document["paths"][route.path][route.method.lower()]
         address = function_url(region, project, function_names[route.function])
         backend = {

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from deploy.gateway_config import function_url
 from deploy.tenants import Tenant
-from shared.routes import FUNCTIONS
+from shared.edge.routes import FUNCTIONS
 
 SCHEDULED = "scheduled_export"
-ALL_FUNCTIONS = (*FUNCTIONS, SCHEDULED)
+ALL_FUNCTIONS = FUNCTIONS
 SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_CURSOR_KEY": "cursor-key",
     "EVENTS_JWT_ISSUER": "jwt-issuer",

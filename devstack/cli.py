@@ -26,7 +26,8 @@ def _token(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from devstack.loader import load_lines
-    from shared.store import EventStore
+    from shared.model.scope import Scope
+    from shared.store.events import EventStore
 
     try:
         stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
@@ -35,7 +36,9 @@ def _load(args: argparse.Namespace) -> int:
         return 2
     with stream:
         bar = _progress(None, " lines")
-        report = load_lines(EventStore(args.org), stream, bar.update if bar is not None else lambda _: None)
+        report = load_lines(
+            EventStore(Scope(args.org)), stream, bar.update if bar is not None else lambda _: None
+        )
         if bar is not None:
             bar.close()
     for number, message in report.errors:
@@ -45,11 +48,12 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from shared.api.query import parse_list_query
     from shared.config import settings
     from shared.errors import ApiError
-    from shared.exports import export_object_url, plan_export, write_export
-    from shared.filters import parse_list_query
-    from shared.store import EventStore
+    from shared.exports.export import export_object_url, plan_export, write_export
+    from shared.model.scope import Scope
+    from shared.store.events import EventStore
     from shared.timefmt import utcnow
 
     params: dict[str, list[str]] = {}
@@ -59,7 +63,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         query = parse_list_query(params, default_limit=None)
         cap = args.max_rows or settings().export_max_rows
-        plan = plan_export(EventStore(args.org), query.filter, None, None, query.limit, cap)
+        plan = plan_export(EventStore(Scope(args.org)), query.filter, None, query.limit, cap)
     except ApiError as error:
         print(f"{error.code}: {error.message}", file=sys.stderr)
         return 2
@@ -96,7 +100,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _indexes(args: argparse.Namespace) -> int:
-    from shared.store import required_indexes
+    from shared.store.indexes import required_indexes
 
     text = json.dumps({"indexes": required_indexes(), "fieldOverrides": []}, indent=2) + "\n"
     if args.check:
@@ -224,7 +228,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _org(value: str) -> str:
-    from shared.auth import valid_org_id
+    from shared.edge.auth import valid_org_id
 
     if not valid_org_id(value):
         raise argparse.ArgumentTypeError("an org id is 1-128 letters, digits, '_' or '-'")

@@ -1,4 +1,4 @@
-"""The local gateway: every function behind one WSGI app, routed by ``shared.routes``.
+"""The local gateway: every function behind one WSGI app, routed by ``shared.edge.routes``.
 
 It plays API Gateway's part locally: the request reaches the function unchanged (full path, headers),
 as with ``path_translation: APPEND_PATH_TO_ADDRESS``. It also serves the OpenAPI document at
@@ -15,9 +15,11 @@ from typing import Any
 import functions_framework
 from werkzeug.wrappers import Request
 
+from shared.api.responses import error_response
+from shared.edge.cors import REQUEST_ID_HEADER
+from shared.edge.endpoint import request_id_of
+from shared.edge.routes import PUBLIC_ROUTES, resolve
 from shared.errors import MethodNotAllowed, NotFound
-from shared.http import REQUEST_ID_HEADER, error_response, request_id_of
-from shared.routes import FUNCTIONS, resolve
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -38,7 +40,7 @@ class Gateway:
     """A WSGI app routing each request by method and path to its function's app."""
 
     def __init__(self) -> None:
-        self.apps = {function: function_app(function) for function in FUNCTIONS}
+        self.apps = {route.function: function_app(route.function) for route in PUBLIC_ROUTES}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)

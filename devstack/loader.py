@@ -1,7 +1,7 @@
 """Bulk load of events from JSON Lines (``novavms-events load``).
 
 Each line is an event in the contract's detail shape plus ``site_id`` (see
-``shared.events.parse_pipeline_event``). A bad line is reported with its number and nothing of it is
+``shared.pipeline.parse_pipeline_event``). A bad line is reported with its number and nothing of it is
 written; good lines are written in batches. Loading is idempotent by id and never erases what
 operators did.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.errors import ValidationError
-from shared.events import parse_pipeline_event
-from shared.store import EventStore
+from shared.pipeline import parse_pipeline_event
+from shared.store.events import EventStore
 
 
 @dataclass

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.config import settings
-from shared.events import parse_pipeline_event
-from shared.store import EventStore
+from shared.model.scope import Scope
+from shared.pipeline import parse_pipeline_event
+from shared.store.events import EventStore
 from shared.timefmt import format_rfc3339
 
 DEMO_ORG = "demo"
@@ -93,7 +94,7 @@ def seed(org_id: str = DEMO_ORG, count: int = 200) -> int:
 
     ensure_buckets()
     events = list(demo_events(count, org_id))
-    EventStore(org_id).upsert_pipeline(parse_pipeline_event(event) for event in events)
+    EventStore(Scope(org_id)).upsert_pipeline(parse_pipeline_event(event) for event in events)
     config = settings()
     if config.media_bucket:
         bucket = storage.Client(project=config.project).bucket(config.media_bucket)

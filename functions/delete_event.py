@@ -1,21 +1,25 @@
-"""DELETE /api/v1/events/{id}: soft delete (admin). 204, empty body."""
+"""DELETE /api/v1/events/{id}: soft delete (admin). 204, empty body. Idempotency-Key."""
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Any
 
 import flask
 import functions_framework
 
-from shared.auth import check_site
-from shared.http import Call, endpoint
-from shared.store import EventStore
+from shared.edge.endpoint import Context, endpoint
+from shared.edge.idempotency import idempotent
+from shared.store.events import EventStore
+
+
+def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
+    """The first answer again: 204."""
+    return flask.Response(status=204)
 
 
 @functions_framework.http
-@endpoint("delete_event")
-def delete_event(call: Call) -> flask.Response:
+@endpoint("delete_event", steps=[idempotent(replay)])
+def delete_event(context: Context) -> flask.Response:
     """Mark the event deleted; it keeps its data and disappears from every read."""
-    guard = partial(check_site, call.principal)
-    EventStore(call.principal.org_id).soft_delete(call.path_params["id"], call.principal.user_id, guard)
+    EventStore(context.principal.scope).dismiss(context.path_params["id"], context.actor, context.idempotency)
     return flask.Response(status=204)

@@ -13,32 +13,33 @@ from collections.abc import Iterator
 import flask
 import functions_framework
 
-from shared import cursor
-from shared.auth import visible_sites
+from shared.api import cursor
+from shared.api.query import parse_list_query
 from shared.config import settings
-from shared.exports import CONTENT_TYPE, export_object_url, plan_export, write_export
-from shared.filters import parse_list_query
-from shared.http import Call, endpoint, log_error
-from shared.store import EventStore
+from shared.edge.endpoint import Context, endpoint
+from shared.edge.logs import log_error
+from shared.exports.export import CONTENT_TYPE, export_object_url, plan_export, write_export
+from shared.store.events import EventStore
 from shared.timefmt import utcnow
 
 
 @functions_framework.http
 @endpoint("export_events")
-def export_events(call: Call) -> flask.Response:
+def export_events(context: Context) -> flask.Response:
     """The CSV as an attachment, streamed; the object it was written to in ``X-Export-Object``."""
-    query = parse_list_query(call.request.args.to_dict(flat=False), default_limit=None)
-    org = call.principal.org_id
-    sites = visible_sites(call.principal, query.filter.site_id)
+    query = parse_list_query(context.request.args.to_dict(flat=False), default_limit=None)
+    org = context.principal.org_id
+    store = EventStore(context.principal.scope)
+    store.scope.query_sites(query.filter.site_id)  # 403 for a site outside a viewer's scope, first
     after = cursor.decode(query.cursor, org, query.filter) if query.cursor else None
-    plan = plan_export(EventStore(org), query.filter, sites, after, query.limit, settings().export_max_rows)
+    plan = plan_export(store, query.filter, after, query.limit, settings().export_max_rows)
     filename = f"events-{org}-{utcnow():%Y%m%dT%H%M%SZ}.csv"
     object_name = f"exports/{org}/{filename.removesuffix('.csv')}-{uuid.uuid4().hex[:8]}.csv"
     metadata = {
         "org_id": org,
-        "requested_by": call.principal.user_id,
-        "request_id": call.request_id,
-        "query": call.request.query_string.decode(),
+        "requested_by": context.actor.label,
+        "request_id": context.request_id,
+        "query": context.request.query_string.decode(),
     }
     chunks = write_export(plan, object_name, metadata)
 
@@ -50,7 +51,7 @@ def export_events(call: Call) -> flask.Response:
                 "export failed midway",
                 object=object_name,
                 org_id=org,
-                request_id=call.request_id,
+                request_id=context.request_id,
                 error=repr(exc),
             )
             raise

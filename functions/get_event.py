@@ -5,20 +5,18 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from shared.auth import check_site
+from shared.api.views import event_detail_response
+from shared.edge.endpoint import Context, endpoint
 from shared.errors import NotFound
-from shared.http import Call, endpoint
-from shared.store import EventStore
-from shared.views import event_detail_response
+from shared.store.events import EventStore
 
 
 @functions_framework.http
 @endpoint("get_event")
-def get_event(call: Call) -> flask.Response:
+def get_event(context: Context) -> flask.Response:
     """The event; 404 when it is not a live event of the caller's org, 403 outside a viewer's sites."""
-    store = EventStore(call.principal.org_id)
-    event = store.get(call.path_params["id"])
+    store = EventStore(context.principal.scope)
+    event = store.get(context.path_params["id"])
     if event is None:
         raise NotFound()
-    check_site(call.principal, event.site_id)
-    return event_detail_response(store, event, call.principal)
+    return event_detail_response(store, event)

@@ -8,46 +8,39 @@ ceiling is ``EVENTS_SCHEDULED_EXPORT_MAX_ROWS``. Only the scheduler's service ac
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask
 import functions_framework
 
+from shared.api.responses import json_response
 from shared.config import settings
-from shared.errors import MethodNotAllowed
-from shared.exports import export_object_url, plan_export, write_export
-from shared.http import answer, json_response
-from shared.scheduled import parse_job
-from shared.scheduler_auth import authenticate_scheduler
-from shared.store import EventStore
+from shared.edge.endpoint import Context, endpoint
+from shared.edge.scheduler_auth import authenticate_scheduler
+from shared.exports.export import export_object_url, plan_export, write_export
+from shared.exports.scheduled import parse_job
+from shared.model.scope import Scope
+from shared.store.events import EventStore
 from shared.timefmt import format_rfc3339, utcnow
 
 
 @functions_framework.http
-def scheduled_export(request: flask.Request) -> flask.Response:
+@endpoint("scheduled_export", auth=authenticate_scheduler)
+def scheduled_export(context: Context) -> flask.Response:
     """Run one scheduled export job."""
-
-    def work(extra: dict[str, Any], request_id: str) -> flask.Response:
-        if request.method != "POST":
-            raise MethodNotAllowed(request.method, ["POST"])
-        extra["caller"] = authenticate_scheduler(request.headers)
-        config = settings()
-        job = parse_job(request.get_data(), config.pinned_org, utcnow().date())
-        extra["org_id"] = job.org_id
-        plan = plan_export(
-            EventStore(job.org_id), job.event_filter, None, None, None, config.scheduled_export_max_rows
-        )
-        metadata = {"org_id": job.org_id, "requested_by": extra["caller"], "request_id": request_id}
-        for _ in write_export(plan, job.object_name, metadata):
-            pass
-        return json_response(
-            {
-                "object": export_object_url(job.object_name),
-                "rows": plan.rows,
-                "org_id": job.org_id,
-                "date_from": format_rfc3339(job.event_filter.date_from),
-                "date_to": format_rfc3339(job.event_filter.date_to),
-            }
-        )
-
-    return answer(request, "scheduled_export", work)
+    config = settings()
+    job = parse_job(context.request.get_data(), config.pinned_org, utcnow().date())
+    context.log["org_id"] = job.org_id
+    plan = plan_export(
+        EventStore(Scope(job.org_id)), job.event_filter, None, None, config.scheduled_export_max_rows
+    )
+    metadata = {"org_id": job.org_id, "requested_by": context.actor.label, "request_id": context.request_id}
+    for _ in write_export(plan, job.object_name, metadata):
+        pass
+    return json_response(
+        {
+            "object": export_object_url(job.object_name),
+            "rows": plan.rows,
+            "org_id": job.org_id,
+            "date_from": format_rfc3339(job.event_filter.date_from),
+            "date_to": format_rfc3339(job.event_filter.date_to),
+        }
+    )

@@ -1,25 +1,31 @@
-"""PATCH /api/v1/events/{id}: acknowledge, star or annotate (operator and admin)."""
+"""PATCH /api/v1/events/{id}: acknowledge, star or annotate (operator and admin). Idempotency-Key."""
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Any
 
 import flask
 import functions_framework
 
-from shared.auth import check_site
-from shared.http import Call, endpoint
-from shared.patch import parse_patch
-from shared.store import EventStore
-from shared.views import event_detail_response
+from shared.api.patch import parse_patch
+from shared.api.views import event_detail_response
+from shared.edge.endpoint import Context, endpoint
+from shared.edge.idempotency import idempotent
+from shared.model.event import Event
+from shared.store.events import EventStore
+
+
+def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
+    """The first answer again: the event as that request wrote it."""
+    store = EventStore(context.principal.scope)
+    return event_detail_response(store, Event(outcome["event_id"], outcome["event"]))
 
 
 @functions_framework.http
-@endpoint("update_event")
-def update_event(call: Call) -> flask.Response:
+@endpoint("update_event", steps=[idempotent(replay)])
+def update_event(context: Context) -> flask.Response:
     """Validate the body (400), then change the event transactionally (404, 403); answers the GET shape."""
-    patch = parse_patch(call.request.get_data())
-    store = EventStore(call.principal.org_id)
-    guard = partial(check_site, call.principal)
-    event = store.update(call.path_params["id"], patch, call.principal.user_id, guard)
-    return event_detail_response(store, event, call.principal)
+    changes = parse_patch(context.request.get_data())
+    store = EventStore(context.principal.scope)
+    event = store.update(context.path_params["id"], changes, context.actor, context.idempotency)
+    return event_detail_response(store, event)

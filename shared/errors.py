@@ -1,8 +1,8 @@
 """The API's errors: each maps to one status code and one ``error`` code of the contract.
 
 Every error leaves a function as ``{"error": <code>, "message": <text>}``, plus ``"fields"`` (field name
--> problem) for validation errors. Raise these anywhere below an entry point; ``shared.http`` turns them
-into responses.
+-> problem) for validation errors. Raise these anywhere below an entry point; ``shared.edge.endpoint``
+turns them into responses.
 """
 
 from __future__ import annotations
@@ -74,6 +74,15 @@ class MethodNotAllowed(ApiError):
     def __init__(self, method: str, allowed: list[str]) -> None:
         super().__init__(f"{method} is not allowed here; allowed: {', '.join(allowed)}")
         self.headers["Allow"] = ", ".join(allowed)
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)
 
 
 class PayloadTooLarge(ApiError):

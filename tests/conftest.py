@@ -214,11 +214,12 @@ def event_line(n: int = 0, **fields: Any) -> dict[str, Any]:
 @pytest.fixture
 def add_events(org: str) -> Callable[..., list[dict[str, Any]]]:
     """``add_events(lines, org_id=None)``: store events (loader shape) directly; returns the lines."""
-    from shared.events import parse_pipeline_event
-    from shared.store import EventStore
+    from shared.model.scope import Scope
+    from shared.pipeline import parse_pipeline_event
+    from shared.store.events import EventStore
 
     def add(lines: list[dict[str, Any]], org_id: str | None = None) -> list[dict[str, Any]]:
-        EventStore(org_id or org).upsert_pipeline(parse_pipeline_event(line) for line in lines)
+        EventStore(Scope(org_id or org)).upsert_pipeline(parse_pipeline_event(line) for line in lines)
         return lines
 
     return add

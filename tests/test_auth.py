@@ -619,7 +619,7 @@ def keys() -> dict[str, SigningKey]:
 
 @pytest.fixture
 def jwks(keys: dict[str, SigningKey]) -> Iterator[JwksServer]:
-    from shared.auth import _jwks_client
+    from shared.edge.auth import _jwks_client
 
     server = JwksServer()
     server.serve(keys["rsa"], keys["ec"])
@@ -701,7 +701,7 @@ def test_jwks_key_rotation_retires_removed_key(
 
 
 def test_jwks_endpoint_down_is_not_a_500(api: Api, org: str, keys: dict[str, SigningKey]) -> None:
-    from shared.auth import _jwks_client
+    from shared.edge.auth import _jwks_client
 
     server = JwksServer()
     url = server.url

@@ -24,7 +24,7 @@ from deploy.gateway_config import render as render_gateway
 from deploy.plan import ALL_FUNCTIONS, steps
 from deploy.tenants import load_tenants
 from devstack.emulators import Emulators, free_port
-from shared.routes import ROUTES
+from shared.edge.routes import PUBLIC_ROUTES
 from tests.conftest import Token, event_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def test_gateway_config_is_valid_and_routes_every_route() -> None:
     config = gateway_config()
     validate(config)  # raises on an invalid OpenAPI 2.0 document
     tenant = TENANTS["acme"]
-    for route in ROUTES:
+    for route in PUBLIC_ROUTES:
         operation = config["paths"][route.path][route.method.lower()]
         backend = operation["x-google-backend"]
         assert operation["operationId"] == route.function
@@ -67,7 +67,7 @@ def test_gateway_config_is_valid_and_routes_every_route() -> None:
         op["x-google-backend"]["address"] for item in config["paths"].values() for op in item.values()
     }
     assert not any("scheduled-export" in address for address in addresses), "the gateway must not route it"
-    for path in {route.path for route in ROUTES}:
+    for path in {route.path for route in PUBLIC_ROUTES}:
         assert config["paths"][path]["options"]["security"] == []
 
 

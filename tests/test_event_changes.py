@@ -23,7 +23,9 @@ import functions_framework
 import pytest
 import requests
 
-from shared.store import EventStore
+from shared.model.actor import Actor
+from shared.model.scope import Scope
+from shared.store.events import EventStore
 from tests.conftest import BASE_TIME, SITE_A, SITE_B, Api, Token, event_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,7 +297,7 @@ def test_patch_all_fields_together(api: Api, token: Token, add_events: AddEvents
     assert before_call - CLOCK_SLACK <= parse_time(body["acknowledged_at"]) <= after_call + CLOCK_SLACK
     assert body["starred"] is True and body["notes"] == "all at once"
     assert ok_json(api.get(at(event_id), admin)) == body
-    history = EventStore(org).history(event_id)
+    history = EventStore(Scope(org)).history(event_id)
     assert len(history) == 1
     assert set(history[0]["changes"]) >= {"acknowledged", "acknowledged_by", "starred", "notes"}
     assert history[0]["changes"]["notes"] == {"old": None, "new": "all at once"}
@@ -325,8 +327,8 @@ def test_acknowledge_records_caller_and_server_time_and_keeps_the_first(
     assert cleared["acknowledged_by"] is None and cleared["acknowledged_at"] is None
     assert ok_json(api.get(at(event_id), alice)) == cleared
 
-    history = EventStore(org).history(event_id)
-    assert [entry["by"] for entry in history] == ["user-alice", "user-bob"]
+    history = EventStore(Scope(org)).history(event_id)
+    assert [entry["by"] for entry in history] == [Actor.user("user-alice"), Actor.user("user-bob")]
     acknowledged, unacknowledged = history
     assert acknowledged["changes"]["acknowledged"] == {"old": False, "new": True}
     assert acknowledged["changes"]["acknowledged_by"] == {"old": None, "new": "user-alice"}
@@ -412,7 +414,7 @@ def test_invalid_patch_is_400_naming_the_field_and_writes_nothing(
     assert named <= set(error["fields"]), error
     assert not (not_named & set(error["fields"])), error
     assert ok_json(api.get(at(event_id), operator)) == before
-    assert EventStore(org).history(event_id) == []
+    assert EventStore(Scope(org)).history(event_id) == []
 
 
 # -- concurrency ---------------------------------------------------------------------------------------
@@ -461,7 +463,7 @@ def test_two_concurrent_patches_of_different_fields_both_persist(
     final = ok_json(api.get(at(event_id), token("admin")))
     assert (final["starred"], final["notes"]) == (True, "b")
     changes = sorted(
-        json.dumps(entry["changes"], sort_keys=True) for entry in EventStore(org).history(event_id)
+        json.dumps(entry["changes"], sort_keys=True) for entry in EventStore(Scope(org)).history(event_id)
     )
     assert changes == sorted(
         json.dumps(change, sort_keys=True)
@@ -495,7 +497,7 @@ def test_ten_concurrent_patches_all_answer_200_and_persist(
     assert final["acknowledged_by"] in {"op-ack-1", "op-ack-2"}
     assert final["notes"] in notes
 
-    history = EventStore(org).history(event_id)
+    history = EventStore(Scope(org)).history(event_id)
     by_field: dict[str, list[dict[str, Any]]] = {}
     for entry in history:
         for field in entry["changes"]:
@@ -503,7 +505,7 @@ def test_ten_concurrent_patches_all_answer_200_and_persist(
     assert len(history) == 1 + 1 + len(notes), history  # one star, one acknowledgement, every note
     assert len(by_field["starred"]) == 1
     assert len(by_field["acknowledged"]) == 1
-    assert by_field["acknowledged"][0]["by"] == final["acknowledged_by"]
+    assert by_field["acknowledged"][0]["by"] == Actor.user(final["acknowledged_by"])
     assert by_field["acknowledged"][0]["changes"]["acknowledged_by"]["new"] == final["acknowledged_by"]
     # the note changes form one serial chain: None -> ... -> the final note, each note exactly once
     steps = {
@@ -524,7 +526,7 @@ def test_history_records_every_change_and_noops_append_nothing(
     api: Api, token: Token, add_events: AddEvents, org: str
 ) -> None:
     event_id = add_events([event_line(0)])[0]["id"]
-    store = EventStore(org)
+    store = EventStore(Scope(org))
     alice, admin = token("operator", sub="user-alice"), token("admin", sub="admin-root")
     started = datetime.now(UTC)
 
@@ -533,7 +535,7 @@ def test_history_records_every_change_and_noops_append_nothing(
     assert len(history) == 1
     entry = history[0]
     assert set(entry) >= {"by", "at", "action", "changes"}
-    assert entry["by"] == "user-alice"
+    assert entry["by"] == Actor.user("user-alice")
     assert isinstance(entry["action"], str) and entry["action"]
     assert started - CLOCK_SLACK <= entry["at"] <= datetime.now(UTC) + CLOCK_SLACK
     assert entry["changes"] == {"starred": {"old": False, "new": True}}
@@ -557,7 +559,7 @@ def test_history_records_every_change_and_noops_append_nothing(
     history = store.history(event_id)
     assert len(history) == 5
     deletion = history[-1]
-    assert deletion["by"] == "admin-root"
+    assert deletion["by"] == Actor.user("admin-root")
     assert "delete" in deletion["action"] and deletion["action"] != history[0]["action"]
     assert deletion["changes"]["deleted"] == {"old": False, "new": True}
     assert deletion["changes"]["deleted_by"]["new"] == "admin-root"
@@ -589,7 +591,7 @@ def test_delete_is_soft_and_hides_the_event_everywhere(
     assert neighbours(api, operator, e[0]) == (None, e[2])
     assert neighbours(api, operator, e[2]) == (e[0], None)
 
-    document = EventStore(org).events.document(e[1]).get().to_dict()
+    document = EventStore(Scope(org)).events.document(e[1]).get().to_dict()
     assert document is not None
     assert document["deleted"] is True
     assert document["deleted_by"] == "admin-dora"
@@ -610,7 +612,7 @@ def test_reload_updates_pipeline_fields_and_keeps_operator_work(
     api: Api, token: Token, add_events: AddEvents, org: str
 ) -> None:
     worked, removed, untouched = add_events([event_line(n) for n in range(3)])
-    store = EventStore(org)
+    store = EventStore(Scope(org))
     operator, admin = token("operator", sub="op-frank"), token("admin", sub="admin-gina")
     patched = ok_json(
         patch_json(api, operator, worked["id"], {"acknowledged": True, "starred": True, "notes": "seen"})
@@ -701,7 +703,7 @@ def test_update_event_function_alone_answers_like_the_gateway(
     assert body["acknowledged_by"] == "op-alone" and body["notes"] == "alone"
     assert (body["prev_event_id"], body["next_event_id"]) == (e[0], e[2])
     assert ok_json(api.get(at(e[1]), operator)) == body
-    assert [entry["by"] for entry in EventStore(org).history(e[1])] == ["op-alone"]
+    assert [entry["by"] for entry in EventStore(Scope(org)).history(e[1])] == [Actor.user("op-alone")]
     invalid = client.patch(at(e[1]), data=b"{}", headers={"Authorization": f"Bearer {operator}"})
     assert invalid.status_code == 400 and invalid.get_json()["error"] == "validation_error"
 
@@ -716,7 +718,7 @@ def test_delete_event_function_alone(api: Api, token: Token, add_events: AddEven
     assert alone.status_code == 204 and alone.get_data() == b""
     assert_error(api.get(at(e[0]), admin), 404, "not_found")
     assert list_ids(api, admin) == ([e[1]], 1)
-    document = EventStore(org).events.document(e[0]).get().to_dict()
+    document = EventStore(Scope(org)).events.document(e[0]).get().to_dict()
     assert document is not None and document["deleted_by"] == "admin-alone"
     again = client.delete(at(e[0]), headers={"Authorization": f"Bearer {admin}"})
     assert again.status_code == 404 and again.get_json()["error"] == "not_found"

@@ -176,10 +176,11 @@ def download(url: str) -> bytes:
 
 
 def store_lines(org: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from shared.events import parse_pipeline_event
-    from shared.store import EventStore
+    from shared.model.scope import Scope
+    from shared.pipeline import parse_pipeline_event
+    from shared.store.events import EventStore
 
-    EventStore(org).upsert_pipeline(parse_pipeline_event(line) for line in lines)
+    EventStore(Scope(org)).upsert_pipeline(parse_pipeline_event(line) for line in lines)
     return lines
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 from google.cloud import firestore
 
 from devstack.emulators import Emulators, index_usage
-from shared.events import parse_pipeline_event
-from shared.filters import EQUALITY_FIELDS, EventFilter
-from shared.store import EventStore, required_indexes
+from shared.model.filter import EQUALITY_FIELDS, EventFilter
+from shared.model.scope import Scope
+from shared.pipeline import parse_pipeline_event
+from shared.store.events import EventStore
+from shared.store.indexes import required_indexes
 from tests.conftest import (
     BASE_TIME,
     CAMERA_A,
@@ -48,7 +50,8 @@ def test_declared_file_is_generated_from_the_store() -> None:
 def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
     project = f"idx-{uuid.uuid4().hex[:10]}"
     PROJECTS_USED.add((project, "(default)"))
-    store = EventStore("org-indexes", client=firestore.Client(project=project))
+    client = firestore.Client(project=project)
+    store = EventStore(Scope("org-indexes"), client=client)
     store.upsert_pipeline([parse_pipeline_event(event_line(0, starred=True))])
     many_sites = [str(uuid.UUID(int=n)) for n in range(45)] + [SITE_A]
     for size in range(len(EQUALITY_FIELDS) + 1):
@@ -62,10 +65,12 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
             for event_filter in (chosen, dated):
                 scopes = [None] if "site_id" in fields else [None, [SITE_A], many_sites]
                 for sites in scopes:
-                    page = store.page(event_filter, sites, None, 5)
-                    assert store.count(event_filter, sites).total == len(page.events)
-    event = store.page(EventFilter(), None, None, 1).events[0]
+                    scoped = EventStore(Scope("org-indexes", sites and frozenset(sites)), client=client)
+                    page = scoped.page(event_filter, None, 5)
+                    assert scoped.count(event_filter).total == len(page.events)
+    event = store.page(EventFilter(), None, 1).events[0]
     for sites in (None, [SITE_A], many_sites):
-        assert store.neighbours(event, sites) == (None, None)
+        scoped = EventStore(Scope("org-indexes", sites and frozenset(sites)), client=client)
+        assert scoped.neighbours(event) == (None, None)
     used = {_index_key(index) for index in index_usage(emulators.firestore_host, project)}
     assert used == declared_indexes()

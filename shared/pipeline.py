@@ -1,116 +1,33 @@
-"""The event: its stored document, who owns which field, and its two API shapes.
+"""Events from the recording/AI pipeline: the loader's JSON object -> what the store writes.
 
-A document at ``orgs/{org}/events/{id}`` holds fields the recording and AI pipeline own
-(:data:`PIPELINE_FIELDS`) and fields operators own (:data:`OPERATOR_FIELDS`). A re-load from the
-pipeline rewrites only the former; PATCH and DELETE write only the latter. ``list_item`` and ``detail``
-are the contract's list and detail shapes.
+The input is the contract's detail shape plus ``site_id`` and optional ``snapshot_object`` /
+``clip_object`` (media object names). Operator fields in the input only seed a new event; a re-load
+never overwrites what operators did, and loads write no history entries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.cursor import Position
+from shared.api.shapes import COMPUTED_FIELDS
 from shared.errors import ValidationError
-from shared.filters import AI_STATUSES, TRIGGER_TYPES
 from shared.ids import canonical_uuid
-from shared.timefmt import format_rfc3339, parse_rfc3339
+from shared.model.event import (
+    AI_STATUSES,
+    MAX_DURATION_SEC,
+    NOTES_MAX_CHARS,
+    OPERATOR_FIELDS,
+    PIPELINE_FIELDS,
+    TRIGGER_TYPES,
+    encodable,
+)
+from shared.timefmt import parse_rfc3339
 
-PIPELINE_FIELDS = (
-    "camera_id", "camera_name", "camera_deleted", "site_id", "trigger_type", "triggered_at",
-    "clip_start_at", "clip_end_at", "duration_sec", "summary", "narrative", "tags", "ai_status",
-    "clip_codec", "recording_source", "snapshot_object", "clip_object",
-)  # fmt: skip
-OPERATOR_DEFAULTS: Mapping[str, Any] = {
-    "acknowledged": False,
-    "acknowledged_by": None,
-    "acknowledged_at": None,
-    "starred": False,
-    "notes": None,
-    "deleted": False,
-    "deleted_at": None,
-    "deleted_by": None,
-}
-OPERATOR_FIELDS = tuple(OPERATOR_DEFAULTS)
-COMPUTED_FIELDS = ("snapshot_url", "clip_url", "prev_event_id", "next_event_id")
-NOTES_MAX_CHARS = 2000
-MAX_DURATION_SEC = 7 * 24 * 3600
-
-LIST_FIELDS = (
-    "id", "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at", "summary",
-    "tags", "ai_status", "acknowledged", "starred",
-)  # fmt: skip
-DETAIL_FIELDS = (
-    "id", "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at",
-    "clip_start_at", "clip_end_at", "duration_sec", "summary", "narrative", "tags", "ai_status",
-    "acknowledged", "acknowledged_by", "acknowledged_at", "starred", "notes", "clip_codec",
-)  # fmt: skip
+PipelineRecord = tuple[str, dict[str, Any], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class Event:
-    """A stored event: its id and its document's fields."""
-
-    id: str
-    data: Mapping[str, Any]
-
-    @property
-    def position(self) -> Position:
-        return Position(self.data["triggered_at"], self.id)
-
-    @property
-    def site_id(self) -> str:
-        return str(self.data["site_id"])
-
-    def field(self, name: str) -> Any:
-        """A field as the API shows it: times as RFC3339 text."""
-        if name == "id":
-            return self.id
-        value = self.data.get(name, OPERATOR_DEFAULTS.get(name))
-        if name == "tags":
-            return list(value or [])
-        return format_rfc3339(value) if isinstance(value, datetime) else value
-
-
-def list_item(event: Event, snapshot_url: str | None) -> dict[str, Any]:
-    """The contract's list item."""
-    item = {name: event.field(name) for name in LIST_FIELDS}
-    item["snapshot_url"] = snapshot_url
-    return item
-
-
-def detail(
-    event: Event,
-    snapshot_url: str | None,
-    clip_url: str | None,
-    prev_event_id: str | None,
-    next_event_id: str | None,
-) -> dict[str, Any]:
-    """The contract's detail shape (GET and PATCH answers)."""
-    body = {name: event.field(name) for name in DETAIL_FIELDS}
-    body.update(
-        snapshot_url=snapshot_url,
-        clip_url=clip_url,
-        recording_source=event.field("recording_source"),
-        prev_event_id=prev_event_id,
-        next_event_id=next_event_id,
-    )
-    return body
-
-
-def encodable(text: str) -> bool:
-    """Whether ``text`` is valid Unicode that Firestore can store (no lone surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def parse_pipeline_event(raw: object) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def parse_pipeline_event(raw: object) -> PipelineRecord:
     """Validate one event from the recording/AI pipeline (the detail shape plus ``site_id`` and
     optional ``snapshot_object``/``clip_object``) into (id, pipeline fields, initial operator fields).
 

@@ -13,22 +13,14 @@ import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from shared.config import require, settings
 from shared.errors import ValidationError
-from shared.filters import EventFilter
+from shared.model.event import Position
+from shared.model.filter import EventFilter
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Position:
-    """A place in list order: after the event with this ``triggered_at`` and ``id``."""
-
-    triggered_at: datetime
-    event_id: str
 
 
 def _b64(data: bytes) -> str:

@@ -17,7 +17,8 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from shared.events import Event
+from shared.api.shapes import wire_value
+from shared.model.event import Event
 
 COLUMNS = (
     "id", "camera_id", "camera_name", "trigger_type", "triggered_at", "duration_sec", "summary", "tags",
@@ -35,7 +36,7 @@ def neutralise(text: str) -> str:
 
 def cell(event: Event, column: str) -> str:
     """One cell of the CSV."""
-    value = event.field(column)
+    value = wire_value(event, column)
     if column == "tags":
         value = ",".join(value)
     if value is None:

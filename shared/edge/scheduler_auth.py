@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from shared.auth import HeaderSource, bearer_token
 from shared.config import require, settings
+from shared.edge.auth import HeaderSource, bearer_token
 from shared.errors import AuthRequired, Forbidden
+from shared.model.actor import Actor, ActorKind
 
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 CLOCK_SKEW_SECONDS = 30
@@ -49,12 +50,12 @@ def _claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def authenticate_scheduler(headers: HeaderSource) -> str:
-    """The scheduler account's email; 401 for a bad token, 403 for anyone else's good one."""
+def authenticate_scheduler(headers: HeaderSource) -> Actor:
+    """The scheduler's service account; 401 for a bad token, 403 for anyone else's good one."""
     expected = require(settings().scheduler_service_account, "EVENTS_SCHEDULER_SERVICE_ACCOUNT")
     claims = _claims(bearer_token(headers, "Authorization"))
     if claims.get("iss") not in GOOGLE_ISSUERS:
         raise AuthRequired("scheduler token is not issued by Google")
     if claims.get("email") != expected or claims.get("email_verified") is not True:
         raise Forbidden("only the scheduler's service account may run scheduled exports")
-    return expected
+    return Actor(ActorKind.SCHEDULER, expected)

@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.auth import valid_org_id
+from shared.api.query import FILTER_PARAMETERS, parse_list_query
+from shared.edge.auth import valid_org_id
 from shared.errors import ValidationError
-from shared.filters import FILTER_PARAMETERS, EventFilter, parse_list_query
+from shared.model.filter import EventFilter
 
 STAMP = "%Y%m%dT%H%M%SZ"
 

@@ -1,4 +1,4 @@
-"""Who is calling: bearer token -> :class:`Principal`, and the role rule.
+"""Who is calling: a user's bearer token -> :class:`Principal` (actor, role, scope), and the role rule.
 
 Tokens are JWTs verified with PyJWT against an explicit algorithm allow-list: RS256/ES256 keys from a
 JWKS URL in production (cached; an unknown ``kid`` refreshes the set, so key rotation is safe), HS256
@@ -22,6 +22,8 @@ import jwt
 
 from shared.config import require, settings
 from shared.errors import AuthRequired, Forbidden, Unavailable
+from shared.model.actor import Actor
+from shared.model.scope import Scope
 
 JWKS_ALGORITHMS = ("RS256", "ES256")
 DEV_ALGORITHMS = ("HS256",)
@@ -48,12 +50,16 @@ class Role(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller. ``site_ids`` is None for roles that see every site of the org."""
+    """The authenticated caller: who acts, with which role, over which scope (only viewers are
+    site-scoped)."""
 
-    org_id: str
-    user_id: str
+    actor: Actor
     role: Role
-    site_ids: frozenset[str] | None
+    scope: Scope
+
+    @property
+    def org_id(self) -> str:
+        return self.scope.org_id
 
 
 class HeaderSource(Protocol):
@@ -62,8 +68,8 @@ class HeaderSource(Protocol):
     def get(self, key: str, /) -> str | None: ...
 
 
-def authenticate(headers: HeaderSource) -> Principal:
-    """The caller of a request with these headers; raises AuthRequired."""
+def authenticate_user(headers: HeaderSource) -> Principal:
+    """The user calling with the bearer token of these headers; raises AuthRequired."""
     config = settings()
     header_name = "X-Forwarded-Authorization" if config.forwarded_auth else "Authorization"
     principal = principal_from_claims(_verify(bearer_token(headers, header_name)))
@@ -142,23 +148,4 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             site_ids = frozenset(str(uuid.UUID(site)) for site in raw_sites)
         except ValueError as exc:
             raise AuthRequired("site_ids must be uuids") from exc
-    return Principal(org_id=org_id, user_id=sub, role=role, site_ids=site_ids)
-
-
-def visible_sites(principal: Principal, requested_site: str | None) -> tuple[str, ...] | None:
-    """The sites a query of this caller must be limited to; None when the filter alone decides.
-
-    A site-scoped caller (viewer) asking for a site outside their scope gets 403 ``forbidden``.
-    """
-    if principal.site_ids is None:
-        return None
-    if requested_site is not None:
-        check_site(principal, requested_site)
-        return None
-    return tuple(sorted(principal.site_ids))
-
-
-def check_site(principal: Principal, site_id: str) -> None:
-    """Raise Forbidden when ``site_id`` is outside the caller's site scope."""
-    if principal.site_ids is not None and site_id not in principal.site_ids:
-        raise Forbidden("this event belongs to a site outside your access")
+    return Principal(actor=Actor.user(sub), role=role, scope=Scope(org_id, site_ids))

@@ -2,7 +2,8 @@
 
 The local gateway routes by it, each function checks its own request against it, the tests walk it and
 the API Gateway config is generated from it. Order matters: the first route whose path matches wins, so
-``/api/v1/events/export`` comes before ``/api/v1/events/{id}``.
+``/api/v1/events/export`` comes before ``/api/v1/events/{id}``. A route that is not ``public`` (the
+scheduled export, which Cloud Scheduler calls at its function's own URL) is in neither gateway.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ class Route:
     method: str
     path: str
     function: str
-    min_role: str
+    min_role: str | None
+    public: bool = True
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -42,7 +44,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events/{id}", "get_event", "viewer"),
     Route("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
     Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
+    Route("POST", "/", "scheduled_export", None, public=False),
 )
+PUBLIC_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.public)
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(route.function for route in ROUTES))
 
@@ -56,7 +61,7 @@ def route_of(function: str) -> Route:
 
 
 def resolve(method: str, path: str) -> tuple[Route | None, list[str]]:
-    """The route for ``method path`` and the methods the path allows (empty: unknown path).
+    """The public route for ``method path`` and the methods the path allows (empty: unknown path).
 
     A path owned by a more specific route (``/export``) never falls through to ``{id}``.
     """
@@ -64,7 +69,7 @@ def resolve(method: str, path: str) -> tuple[Route | None, list[str]]:
     owner: str | None = None
     allowed: list[str] = []
     chosen: Route | None = None
-    for route in ROUTES:
+    for route in PUBLIC_ROUTES:
         if route.match(path) is None:
             continue
         if owner is None:

@@ -1,4 +1,4 @@
-"""The filter set of ``GET /api/v1/events`` and its export: query parameters -> :class:`ListQuery`.
+"""The query parameters of ``GET /api/v1/events`` and its export -> :class:`ListQuery`.
 
 One definition for list and export. Rules: unknown or repeated parameters, bad uuids, bad enums, bad
 dates, ``date_from`` after ``date_to`` and ``limit`` outside 1-100 are 400 ``validation_error``.
@@ -9,8 +9,6 @@ plain date in ``date_to`` covers that whole day. ``starred=true`` keeps only sta
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,42 +16,14 @@ from datetime import datetime
 
 from shared.errors import ValidationError
 from shared.ids import canonical_uuid
-from shared.timefmt import format_rfc3339, parse_bound
+from shared.model.event import AI_STATUSES, TRIGGER_TYPES
+from shared.model.filter import EventFilter
+from shared.timefmt import parse_bound
 
-TRIGGER_TYPES = ("motion", "ai_tag", "manual")
-AI_STATUSES = ("pending", "completed", "skipped", "failed")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 FILTER_PARAMETERS = ("camera_id", "site_id", "date_from", "date_to", "trigger_type", "ai_status", "starred")
 PAGING_PARAMETERS = ("cursor", "limit")
-
-# Equality filters in the order they appear in queries and in deploy/firestore.indexes.json.
-EQUALITY_FIELDS = ("camera_id", "site_id", "trigger_type", "ai_status", "starred")
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    """Which events match. ``starred`` is True or None (false does not filter)."""
-
-    camera_id: str | None = None
-    site_id: str | None = None
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    trigger_type: str | None = None
-    ai_status: str | None = None
-    starred: bool | None = None
-
-    def equalities(self) -> list[tuple[str, object]]:
-        """The (field, value) equality conditions this filter sets, in index order."""
-        return [(name, getattr(self, name)) for name in EQUALITY_FIELDS if getattr(self, name) is not None]
-
-    def fingerprint(self) -> str:
-        """A stable digest of the filter, which cursors are bound to."""
-        canonical = {
-            name: format_rfc3339(value) if isinstance(value, datetime) else value
-            for name, value in sorted(vars(self).items())
-        }
-        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

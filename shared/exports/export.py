@@ -11,19 +11,18 @@ export or absent.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from shared.config import require, settings
-from shared.cursor import Position
 from shared.errors import PayloadTooLarge
-from shared.events import Event
-from shared.export_csv import csv_chunks
-from shared.filters import EventFilter
+from shared.exports.csv_format import csv_chunks
 from shared.gcs import storage_client
-from shared.store import EventStore
+from shared.model.event import Event, Position
+from shared.model.filter import EventFilter
+from shared.store.events import EventStore
 from shared.timefmt import format_rfc3339
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -37,7 +36,6 @@ class ExportPlan:
 
     store: EventStore
     event_filter: EventFilter
-    sites: Sequence[str] | None
     after: Position | None
     rows: int
     read_time: datetime | None
@@ -46,20 +44,19 @@ class ExportPlan:
 def plan_export(
     store: EventStore,
     event_filter: EventFilter,
-    sites: Sequence[str] | None,
     after: Position | None,
     limit: int | None,
     cap: int,
 ) -> ExportPlan:
     """Count the rows; 413 ``payload_too_large`` when they are more than ``cap``."""
-    counted = store.count(event_filter, sites, after)
+    counted = store.count(event_filter, after)
     rows = counted.total if limit is None else min(limit, counted.total)
     if rows > cap:
         raise PayloadTooLarge(
             f"the filter matches {rows} events, more than the export cap of {cap}: narrow it "
             "(for example with date_from/date_to) and export in parts"
         )
-    return ExportPlan(store, event_filter, sites, after, rows, counted.read_time)
+    return ExportPlan(store, event_filter, after, rows, counted.read_time)
 
 
 def export_object_url(object_name: str) -> str:
@@ -86,7 +83,6 @@ def write_export(
     events = itertools.islice(
         plan.store.scan(
             plan.event_filter,
-            plan.sites,
             plan.after,
             read_time=plan.read_time,
             page_size=max(1, min(READ_PAGE, plan.rows)),

@@ -1,0 +1,1 @@
+"""The API's wire formats: query parameters, request bodies, cursors and the response shapes."""

@@ -1,0 +1,58 @@
+"""The contract's response shapes of an event: the list item and the detail (GET and PATCH).
+
+Values leave as the API shows them: times as RFC3339 UTC text, tags as a list, operator fields
+defaulted. The CSV export shows the same values (:func:`wire_value`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.model.event import Event
+from shared.timefmt import format_rfc3339
+
+COMPUTED_FIELDS = ("snapshot_url", "clip_url", "prev_event_id", "next_event_id")
+LIST_FIELDS = (
+    "id", "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at", "summary",
+    "tags", "ai_status", "acknowledged", "starred",
+)  # fmt: skip
+DETAIL_FIELDS = (
+    "id", "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at",
+    "clip_start_at", "clip_end_at", "duration_sec", "summary", "narrative", "tags", "ai_status",
+    "acknowledged", "acknowledged_by", "acknowledged_at", "starred", "notes", "clip_codec",
+)  # fmt: skip
+
+
+def wire_value(event: Event, name: str) -> Any:
+    """A field as the API shows it."""
+    value = event.value(name)
+    if name == "tags":
+        return list(value or [])
+    return format_rfc3339(value) if isinstance(value, datetime) else value
+
+
+def list_item(event: Event, snapshot_url: str | None) -> dict[str, Any]:
+    """The contract's list item."""
+    item = {name: wire_value(event, name) for name in LIST_FIELDS}
+    item["snapshot_url"] = snapshot_url
+    return item
+
+
+def detail(
+    event: Event,
+    snapshot_url: str | None,
+    clip_url: str | None,
+    prev_event_id: str | None,
+    next_event_id: str | None,
+) -> dict[str, Any]:
+    """The contract's detail shape (GET and PATCH answers)."""
+    body = {name: wire_value(event, name) for name in DETAIL_FIELDS}
+    body.update(
+        snapshot_url=snapshot_url,
+        clip_url=clip_url,
+        recording_source=wire_value(event, "recording_source"),
+        prev_event_id=prev_event_id,
+        next_event_id=next_event_id,
+    )
+    return body

@@ -1,0 +1,19 @@
+"""The API's answers built from stored events, where more than one verb gives the same answer."""
+
+from __future__ import annotations
+
+import flask
+
+from shared.api.responses import json_response
+from shared.api.shapes import detail
+from shared.media import signed_urls
+from shared.model.event import Event
+from shared.store.events import EventStore
+
+
+def event_detail_response(store: EventStore, event: Event) -> flask.Response:
+    """GET's and PATCH's answer: the detail shape with signed media URLs and prev/next within the
+    store's scope."""
+    snapshot_url, clip_url = signed_urls([event.data.get("snapshot_object"), event.data.get("clip_object")])
+    prev_id, next_id = store.neighbours(event)
+    return json_response(detail(event, snapshot_url, clip_url, prev_id, next_id))

@@ -1,0 +1,142 @@
+"""``@endpoint``: what every function does around its handler.
+
+``@endpoint("update_event", steps=[idempotent(replay_event)])`` makes a handler the Cloud Function
+entry point of that route-table function. For each request it: takes or makes a request id
+(``X-Request-Id``, echoed on every response); checks path and method against the route table (404,
+405; ``OPTIONS`` is a CORS preflight); authenticates the caller with the route's ``auth`` (401: a
+user's bearer token by default, the scheduler's OIDC token for the scheduled export) and checks the
+route's role (403); runs the ``steps`` in order, each wrapping the rest (idempotency now, rate limits
+next); calls the handler with a :class:`Context`; turns :class:`ApiError` into the contract's JSON
+envelope and anything else into a 500 without internals; writes one structured log line.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import flask
+from werkzeug.wrappers import Request
+
+from shared.api.responses import error_response
+from shared.edge.auth import HeaderSource, Principal, Role, require_role
+from shared.edge.auth import authenticate_user as authenticate_user
+from shared.edge.cors import REQUEST_ID_HEADER, allow_origin, preflight
+from shared.edge.logs import log_exception, log_request
+from shared.edge.routes import Route, route_of
+from shared.errors import ApiError, InternalError, MethodNotAllowed, NotFound
+from shared.model.actor import Actor
+from shared.store.idempotency import PendingRecord
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
+
+
+@dataclass
+class Context:
+    """One request to a function: the raw request, its route and path parameters, its request id,
+    the authenticated caller, the fields its log line will carry, and what steps attached."""
+
+    request: flask.Request
+    route: Route
+    request_id: str
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    caller: Principal | Actor | None = None
+    log: dict[str, Any] = field(default_factory=dict)
+    idempotency: PendingRecord | None = None
+
+    @property
+    def principal(self) -> Principal:
+        """The caller of a route that authenticates users (or API keys)."""
+        if not isinstance(self.caller, Principal):
+            raise InternalError(f"{self.route.function} has no user principal")
+        return self.caller
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts in this request."""
+        if isinstance(self.caller, Principal):
+            return self.caller.actor
+        if isinstance(self.caller, Actor):
+            return self.caller
+        raise InternalError("the request is not authenticated")
+
+
+Handler = Callable[[Context], flask.Response]
+Step = Callable[[Context, Handler], flask.Response]
+Authenticator = Callable[[HeaderSource], Principal | Actor]
+EntryPoint = Callable[[flask.Request], flask.Response]
+
+
+def request_id_of(request: Request) -> str:
+    """The caller's request id when it is sane, else the Cloud trace id, else a new one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if _REQUEST_ID.fullmatch(given):
+        return given
+    trace = request.headers.get("X-Cloud-Trace-Context", "").split("/")[0]
+    if re.fullmatch(r"[0-9a-f]{32}", trace):
+        return trace
+    return uuid.uuid4().hex
+
+
+def _chain(handler: Handler, steps: Sequence[Step]) -> Handler:
+    """The handler wrapped by the steps, the first step outermost."""
+    for step in reversed(steps):
+        handler = functools.partial(step, proceed=handler)  # type: ignore[call-arg]
+    return handler
+
+
+def endpoint(
+    function: str, *, auth: Authenticator = authenticate_user, steps: Sequence[Step] = ()
+) -> Callable[[Handler], EntryPoint]:
+    """Make the decorated handler the entry point of route-table function ``function``."""
+    route = route_of(function)
+
+    def wrap(handler: Handler) -> EntryPoint:
+        chained = _chain(handler, steps)
+
+        def admit(context: Context) -> flask.Response:
+            request = context.request
+            params = route.match(request.path.rstrip("/") or "/")
+            if params is None:
+                raise NotFound(f"no route for {request.path}")
+            if request.method == "OPTIONS" and route.public:
+                return preflight(request)
+            if request.method != route.method:
+                raise MethodNotAllowed(request.method, [route.method])
+            context.path_params = params
+            context.caller = auth(request.headers)
+            context.log["actor"] = context.actor.stored()
+            if isinstance(context.caller, Principal):
+                context.log["org_id"] = context.caller.org_id
+                if route.min_role is not None:
+                    require_role(context.caller, Role.parse(route.min_role))
+            return chained(context)
+
+        @functools.wraps(handler)
+        def entry_point(request: flask.Request) -> flask.Response:
+            started = time.perf_counter()
+            context = Context(request, route, request_id_of(request), log={"function": function})
+            try:
+                response = admit(context)
+            except ApiError as error:
+                context.log["error"] = error.code
+                response = error_response(error)
+            except Exception:  # a bug or an outage, never the caller's fault: log it, hide internals
+                log_exception("unhandled error", request_id=context.request_id, function=function)
+                response = error_response(InternalError("internal error; quote the request id to support"))
+            response.headers[REQUEST_ID_HEADER] = context.request_id
+            allow_origin(request, response)
+            log_request(
+                request, response.status_code, started, {"request_id": context.request_id, **context.log}
+            )
+            return response
+
+        entry_point.steps = tuple(steps)  # type: ignore[attr-defined]
+        return entry_point
+
+    return wrap

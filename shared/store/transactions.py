@@ -1,0 +1,76 @@
+"""The one place transactions are retried: contention is retried with jittered exponential backoff
+within a bounded total time; when that is spent the caller gets 503 ``unavailable`` with
+``Retry-After``.
+
+Each attempt is one Firestore transaction of a single try (the client library's own retry loop is
+off, so retries are not multiplied). Retried: aborted or contended commits (``Aborted``/``Conflict``,
+including the emulator's lock timeouts), and the library's ``ValueError`` wrappers of those. A write
+to the same document from threads of one instance waits on a per-document lock first, so an
+instance never contends with itself.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from google.api_core.exceptions import Conflict, DeadlineExceeded, ServiceUnavailable
+from google.cloud import firestore
+
+from shared.errors import Unavailable
+
+T = TypeVar("T")
+TOTAL_SECONDS = 10.0
+FIRST_BACKOFF_SECONDS = 0.02
+MAX_BACKOFF_SECONDS = 1.0
+RETRY_AFTER_SECONDS = 1
+RETRYABLE = (Conflict, DeadlineExceeded, ServiceUnavailable)
+_DOCUMENT_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, RETRYABLE):
+        return True
+    # The library wraps exhausted commits (and failed rollbacks after an error) in ValueError.
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(exc, ValueError) and cause is not None and _retryable(cause)
+
+
+def run_transaction(
+    client: firestore.Client,
+    work: Callable[[firestore.Transaction], T],
+    *,
+    lock_key: str | None = None,
+    total_seconds: float = TOTAL_SECONDS,
+) -> T:
+    """Run ``work(transaction)`` in a transaction until it commits; raises Unavailable (503) when
+    contention outlasts ``total_seconds``. ``work`` may run several times and must only read through
+    the transaction. ``lock_key`` (a document path) serialises this instance's writers of it."""
+    deadline = time.monotonic() + total_seconds
+    lock = _DOCUMENT_LOCKS[hash(lock_key) % len(_DOCUMENT_LOCKS)] if lock_key else None
+    if lock is not None and not lock.acquire(timeout=total_seconds):
+        raise Unavailable(
+            "the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS
+        )
+    try:
+        attempt = 0
+        while True:
+            try:
+                result: T = firestore.transactional(work)(client.transaction(max_attempts=1))
+                return result
+            except Exception as exc:
+                if not _retryable(exc):
+                    raise
+                pause = random.uniform(0, min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2**attempt))
+                if time.monotonic() + pause >= deadline:
+                    raise Unavailable(
+                        "the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS
+                    ) from exc
+                time.sleep(pause)
+                attempt += 1
+    finally:
+        if lock is not None:
+            lock.release()
