@@ -28,7 +28,7 @@ import pytest
 import requests
 
 from devstack.emulators import Emulators, free_port
-from tests.conftest import (
+from tests.integration.conftest import (
     CAMERA_A,
     CAMERA_B,
     PROJECTS_USED,

@@ -26,7 +26,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tests.conftest import SITE_A, SITE_B, TEST_ENV, Api, Token, event_line, reset_caches
+from tests.integration.conftest import SITE_A, SITE_B, TEST_ENV, Api, Token, event_line, reset_caches
 
 EVENTS = "/api/v1/events"
 EXPORT = "/api/v1/events/export"

@@ -26,9 +26,9 @@ import requests
 from shared.model.actor import Actor
 from shared.model.scope import Scope
 from shared.store.events import EventStore
-from tests.conftest import BASE_TIME, SITE_A, SITE_B, Api, Token, event_line
+from tests.integration.conftest import BASE_TIME, SITE_A, SITE_B, Api, Token, event_line
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVENTS = "/api/v1/events"
 AddEvents = Callable[..., list[dict[str, Any]]]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_TIME, CAMERA_A, CAMERA_B, SITE_A, SITE_B, Api, Token, event_line
+from tests.integration.conftest import BASE_TIME, CAMERA_A, CAMERA_B, SITE_A, SITE_B, Api, Token, event_line
 
 
 def ids(response: Any) -> list[str]:

@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from devstack.emulators import free_port
-from tests.conftest import (
+from tests.integration.conftest import (
     BASE_TIME,
     CAMERA_A,
     CAMERA_B,

@@ -17,9 +17,9 @@ import requests
 
 from devstack.emulators import free_port
 from shared.edge.routes import FUNCTIONS, PUBLIC_ROUTES, resolve
-from tests.conftest import Api, Token, event_line
+from tests.integration.conftest import Api, Token, event_line
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = json.loads((ROOT / "shared" / "openapi.json").read_text())
 
 
@@ -98,7 +98,7 @@ def test_a_function_alone_refuses_other_routes(token: Token) -> None:
 def test_bad_configuration_is_a_500_without_internals(api: Api, token: Token) -> None:
     bearer = token("admin")
     os.environ.pop("EVENTS_JWT_ISSUER")
-    from tests.conftest import reset_caches
+    from tests.integration.conftest import reset_caches
 
     reset_caches()
     answer = api.get("/api/v1/events", bearer)
@@ -147,7 +147,7 @@ def test_served_by_functions_framework(token: Token, add_events: Any, org: str) 
 
 def test_cors_for_configured_origins_only(api: Api, token: Token) -> None:
     os.environ["EVENTS_CORS_ORIGINS"] = "https://console.novavms.example"
-    from tests.conftest import reset_caches
+    from tests.integration.conftest import reset_caches
 
     reset_caches()
     origin = {"Origin": "https://console.novavms.example"}

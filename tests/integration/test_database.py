@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from shared.config import settings
-from tests.conftest import PROJECTS_USED, Api, Token, event_line, reset_caches
+from tests.integration.conftest import PROJECTS_USED, Api, Token, event_line, reset_caches
 
 
 def test_named_database_holds_its_own_events(api: Api, token: Token, add_events: Any) -> None:

@@ -25,9 +25,9 @@ from deploy.plan import ALL_FUNCTIONS, steps
 from deploy.tenants import load_tenants
 from devstack.emulators import Emulators, free_port
 from shared.edge.routes import PUBLIC_ROUTES
-from tests.conftest import Token, event_line
+from tests.integration.conftest import Token, event_line
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 UV = ROOT / ".venv" / "bin" / "uv"
 TENANTS = load_tenants()
 

@@ -22,7 +22,7 @@ import requests
 from devstack.emulators import Emulators, index_usage
 from devstack.stackenv import clear_service_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECTS_USED: set[tuple[str, str]] = set()
 
 TEST_ENV = {

@@ -21,7 +21,7 @@ from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
 from shared.store.events import EventStore
 from shared.store.indexes import required_indexes
-from tests.conftest import (
+from tests.integration.conftest import (
     BASE_TIME,
     CAMERA_A,
     PROJECTS_USED,
@@ -31,7 +31,7 @@ from tests.conftest import (
     event_line,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 VALUES = {
     "camera_id": CAMERA_A,
