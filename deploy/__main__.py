@@ -4,6 +4,8 @@ python -m deploy --tenant acme --dry-run     # print exactly what would run
 python -m deploy --tenant acme               # run it (needs gcloud and firebase, logged in)
 python -m deploy --all --dry-run
 python -m deploy render --tenant acme --out build/acme --jwt-issuer ... --jwt-jwks-url ... --jwt-audience ...
+python -m deploy lock [--upgrade]            # regenerate deploy/requirements.lock (uv, needs the index)
+python -m deploy lock --check                # offline: the lock agrees with pyproject.toml and bundles
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deploy.bundle import build_bundle
+from deploy.bundle import BundleError, build_bundle, requirements
 from deploy.gateway_config import render as render_gateway
+from deploy.lock import LOCK_FILE, LockError, problems, read_lock, write_lock
 from deploy.plan import ALL_FUNCTIONS, steps
 from deploy.tenants import Tenant, load_tenants
 
@@ -28,8 +31,9 @@ def render_files(tenant: Tenant, out: Path, jwt_issuer: str, jwt_jwks_url: str, 
     """Write everything the plan's commands read: bundles, gateway config (and its id), Firestore
     config, bucket policies."""
     out.mkdir(parents=True, exist_ok=True)
+    lock = read_lock()
     for function in ALL_FUNCTIONS:
-        build_bundle(function, out / "bundles" / function)
+        build_bundle(function, out / "bundles" / function, lock)
     gateway = render_gateway(
         {function: tenant.function_name(function) for function in ALL_FUNCTIONS},
         region=tenant.region,
@@ -66,8 +70,39 @@ def render_files(tenant: Tenant, out: Path, jwt_issuer: str, jwt_jwks_url: str, 
     (out / "media-cors.json").write_text(json.dumps(cors, indent=2) + "\n")
 
 
+def lock_command(args: list[str]) -> int:
+    """``python -m deploy lock``: regenerate the lock, or (``--check``) check it offline."""
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy lock",
+        description="Regenerate deploy/requirements.lock with uv (or check it offline).",
+    )
+    parser.add_argument("--upgrade", action="store_true", help="newest allowed versions, not the pins")
+    parser.add_argument("--check", action="store_true", help="check the lock offline, write nothing")
+    options = parser.parse_args(args)
+    try:
+        if not options.check:
+            lock = write_lock(upgrade=options.upgrade)
+            print(f"wrote {len(lock.versions)} distributions to {LOCK_FILE}")
+            return 0
+        lock = read_lock()
+        found = problems(lock)
+        for function in ALL_FUNCTIONS:
+            try:
+                requirements(function, lock)
+            except BundleError as exc:
+                found.append(str(exc))
+    except (LockError, subprocess.CalledProcessError) as exc:
+        print(f"{LOCK_FILE}: {exc}", file=sys.stderr)
+        return 1
+    for problem in found:
+        print(f"{LOCK_FILE}: {problem}", file=sys.stderr)
+    return 1 if found else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["lock"]:
+        return lock_command(args[1:])
     tenants = load_tenants()
     if args[:1] == ["render"]:
         render = argparse.ArgumentParser(prog="python -m deploy render")

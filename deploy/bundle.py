@@ -3,29 +3,31 @@
 A bundle is a directory with ``main.py`` (the function's module, entry point of the same name), the
 modules of ``shared/`` it imports (followed through every import, lazy ones included, with the
 ``__init__`` of each package on the way, in the same package layout) and a
-``requirements.txt`` with exactly the distributions those modules import, pinned as in
-``pyproject.toml``. An import of anything the map below does not know fails the build.
+``requirements.txt`` with exactly the distributions those modules import and everything those
+require, transitively, each pinned ``name==version`` as in ``deploy/requirements.lock`` (whose
+``# via`` graph gives the closure; ``python -m deploy lock`` regenerates it). An import of anything
+the map below does not know, or of a distribution the lock lacks, fails the build.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import shutil
 import sys
-import tomllib
 from pathlib import Path
+
+from deploy.lock import Lock, LockError, read_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Top-level import -> the distribution that provides it (as named in pyproject.toml).
+# Import -> the distribution that provides it (as named in deploy/requirements.lock).
 DISTRIBUTION_OF = {
     "flask": "flask",
     "werkzeug": "werkzeug",
     "functions_framework": "functions-framework",
     "google.cloud.firestore": "google-cloud-firestore",
     "google.cloud.firestore_v1": "google-cloud-firestore",
-    "google.api_core": "google-cloud-firestore",  # google-api-core, which the Firestore client brings
+    "google.api_core": "google-api-core",  # locked as what the Firestore and Storage clients require
     "google.cloud.storage": "google-cloud-storage",
     "google.auth": "google-auth",
     "google.oauth2": "google-auth",
@@ -37,16 +39,6 @@ DISTRIBUTION_OF = {
 
 class BundleError(RuntimeError):
     """A function imports something no bundle rule covers."""
-
-
-def pinned_requirements() -> dict[str, str]:
-    """Distribution name -> its pinned requirement line from pyproject.toml."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pins: dict[str, str] = {}
-    for line in project["dependencies"]:
-        name = re.split(r"[\[=<>!~ ]", line, maxsplit=1)[0].lower()
-        pins[name] = line
-    return pins
 
 
 def _imports(path: Path) -> set[str]:
@@ -86,7 +78,7 @@ def _distribution(module: str) -> str | None:
 
 
 def closure(function: str) -> tuple[list[Path], set[str]]:
-    """The shared modules a function needs and the distributions they import."""
+    """The shared modules a function needs and the distributions they import (directly)."""
     todo = [ROOT / "functions" / f"{function}.py"]
     seen: set[Path] = set()
     distributions: set[str] = set()
@@ -108,9 +100,21 @@ def closure(function: str) -> tuple[list[Path], set[str]]:
     return shared_files, distributions
 
 
-def build_bundle(function: str, out_dir: Path) -> Path:
+def requirements(function: str, lock: Lock | None = None) -> list[str]:
+    """The lines of the function's ``requirements.txt``: the distributions it imports and all they
+    require, transitively, as ``name==version`` pinned in the lock, sorted."""
+    lock = lock or read_lock()
+    _, distributions = closure(function)
+    try:
+        return lock.pins(lock.closure(distributions))
+    except LockError as exc:
+        raise BundleError(f"{function}: {exc}") from exc
+
+
+def build_bundle(function: str, out_dir: Path, lock: Lock | None = None) -> Path:
     """Write the bundle of ``function`` into ``out_dir`` (emptied first); returns it."""
-    shared_files, distributions = closure(function)
+    shared_files, _ = closure(function)
+    lines = requirements(function, lock)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -119,7 +123,5 @@ def build_bundle(function: str, out_dir: Path) -> Path:
         target = out_dir / path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
-    pins = pinned_requirements()
-    lines = sorted(pins[name] for name in distributions)
     (out_dir / "requirements.txt").write_text("\n".join(lines) + "\n")
     return out_dir

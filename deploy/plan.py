@@ -1,10 +1,12 @@
 """Every step of a tenant's deployment, as the shell commands that run it.
 
 ``steps(tenant)`` is the whole deployment in order: APIs, service accounts, secrets, Firestore
-(database, point-in-time recovery, backups, indexes and rules), buckets, least-privilege IAM, one
-gen2 function per verb, API Gateway and the Cloud Scheduler job. Every step is idempotent (describe,
-then create or update), so a deployment can be re-run. ``python -m deploy --dry-run`` prints exactly
-these lines; without it they run under ``bash -euo pipefail``.
+(database, point-in-time recovery, backups, indexes, field overrides with the idempotency records'
+TTL policy, and rules), buckets, least-privilege IAM, one gen2 function per verb (on the runtime of
+the Python the tests run on, see deploy/runtime.py), API Gateway and the Cloud Scheduler job. Every
+step is idempotent (describe, then create or update), so a deployment can be re-run.
+``python -m deploy --dry-run`` prints exactly these lines; without it they run under
+``bash -euo pipefail``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shlex
 from dataclasses import dataclass
 
 from deploy.gateway_config import function_url
-from deploy.tenants import Tenant
+from deploy.tenants import Tenant, check_tenant_runtime
 from shared.edge.routes import FUNCTIONS
 
 SCHEDULED = "scheduled_export"
@@ -103,7 +105,8 @@ def environment(tenant: Tenant, function: str) -> dict[str, str]:
 
 
 def function_deploy(tenant: Tenant, function: str) -> str:
-    """``gcloud functions deploy`` of one function of the tenant."""
+    """``gcloud functions deploy`` of one function of the tenant (on the project's Python only)."""
+    check_tenant_runtime(tenant)
     resources = RESOURCES[function]
     env = environment(tenant, function)
     return _q(
@@ -131,7 +134,9 @@ def function_deploy(tenant: Tenant, function: str) -> str:
 
 
 def steps(tenant: Tenant) -> list[str]:
-    """The tenant's whole deployment, in order, one shell line per step."""
+    """The tenant's whole deployment, in order, one shell line per step; TenantError (before any
+    step) when the tenant's runtime is not the project's Python."""
+    check_tenant_runtime(tenant)
     p = f"--project={tenant.project}"
     build = build_dir(tenant)
     fn, gw, sched = tenant.account("fn"), tenant.account("gw"), tenant.account("sched")
@@ -198,7 +203,10 @@ def steps(tenant: Tenant) -> list[str]:
         + ' --jwt-issuer="$JWT_ISSUER" --jwt-jwks-url="$JWT_JWKS_URL" --jwt-audience="$JWT_AUDIENCE"'
     )
 
-    lines.append("# Firestore: database, point-in-time recovery, daily backups, indexes, deny-all rules")
+    lines.append(
+        "# Firestore: database, point-in-time recovery, daily backups, indexes and field overrides"
+        " (the idempotency records' TTL on expires_at), deny-all rules"
+    )
     lines.append(
         _ensure(
             _q("gcloud", "firestore", "databases", "describe", f"--database={db}", p),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deploy.runtime import RuntimeMismatch, check_runtime
+
 TENANTS_FILE = Path(__file__).resolve().parent / "tenants.toml"
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,20}$")
 
@@ -55,6 +57,14 @@ class Tenant:
         return f"{self.prefix}-{name}"
 
 
+def check_tenant_runtime(tenant: Tenant) -> None:
+    """Raise TenantError unless the tenant deploys on the project's Python (see deploy/runtime.py)."""
+    try:
+        check_runtime(tenant.runtime)
+    except RuntimeMismatch as exc:
+        raise TenantError(f"tenant {tenant.name}: {exc}") from exc
+
+
 def load_tenants(path: Path = TENANTS_FILE) -> dict[str, Tenant]:
     """Every tenant of the file, checked."""
     data = tomllib.loads(path.read_text())
@@ -72,5 +82,6 @@ def load_tenants(path: Path = TENANTS_FILE) -> dict[str, Tenant]:
             raise TenantError(f"tenant {name}: need 0 <= min_instances <= max_instances")
         if len(tenant.schedule.split()) != 5:
             raise TenantError(f"tenant {name}: schedule must be a 5-field cron expression")
+        check_tenant_runtime(tenant)
         tenants[name] = tenant
     return tenants

@@ -18,9 +18,20 @@ INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 
 
 def _token(args: argparse.Namespace) -> int:
-    sites = [site for site in (args.sites or "").split(",") if site]
-    given = args.sites is not None or args.role == "viewer"
-    print(_mint(args.role, args.org, sites if given else None, sub=args.sub, ttl=args.ttl))
+    """Only viewers are site-scoped: a viewer needs sites, other roles take none."""
+    from shared.ids import canonical_uuid
+
+    sites = [site.strip() for site in (args.sites or "").split(",") if site.strip()]
+    if args.role != "viewer" and args.sites is not None:
+        print(f"only viewers are site-scoped: a {args.role} sees every site; drop --sites", file=sys.stderr)
+        return 2
+    if args.role == "viewer" and not sites:
+        print("a viewer token needs --sites SITE_ID[,SITE_ID...]: a viewer sees only its sites", file=sys.stderr)
+        return 2
+    if any(canonical_uuid(site) is None for site in sites):
+        print("--sites takes site uuids, comma-separated", file=sys.stderr)
+        return 2
+    print(_mint(args.role, args.org, sites if args.role == "viewer" else None, sub=args.sub, ttl=args.ttl))
     return 0
 
 
@@ -194,7 +205,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--org", required=True, type=_org)
     token.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
     token.add_argument("--sub", help="user id (default: a random one)")
-    token.add_argument("--sites", help="comma-separated site ids (viewers)")
+    token.add_argument("--sites", help="viewers only, required: comma-separated site uuids")
     token.add_argument("--ttl", type=int, default=3600, help="seconds; negative gives an expired token")
     token.set_defaults(run=_token)
 

@@ -1,6 +1,7 @@
 """The composite indexes the store's queries need and the single-field settings of its collections,
 in ``firestore.indexes.json`` form (``novavms-events indexes`` writes the file; CI checks it and
-compares it with what the emulator saw the tests' queries use)."""
+compares it with what the emulator saw the tests' queries use; ``firebase deploy --only=firestore``
+deploys it, field overrides and TTL policies included)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import itertools
 from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS
+from shared.store import idempotency
 from shared.store.events import ASC, DESC
+
+# The idempotency records' fields (shared/store/idempotency.py): Firestore's TTL deletes a record once
+# ``expires_at`` has passed; nothing queries the records (each is read by its id), so none of these
+# is indexed: ``outcome`` is a big map (the stored response), ``fingerprint`` a SHA-256 and an index
+# on a timestamp that only grows (``expires_at``) would be a write hotspot.
+IDEMPOTENCY_TTL_FIELD = "expires_at"
+IDEMPOTENCY_UNINDEXED_FIELDS = ("outcome", "fingerprint")
 
 
 def required_indexes() -> list[dict[str, Any]]:
@@ -33,3 +42,23 @@ def required_indexes() -> list[dict[str, Any]]:
         }
         for equal, order in shapes
     ]
+
+
+def field_overrides() -> list[dict[str, Any]]:
+    """The single-field settings, in ``firestore.indexes.json``'s ``fieldOverrides`` form: the TTL
+    policy of the idempotency records (``"ttl": true``, which the Firebase CLI deploys as the field's
+    ``ttlConfig``) and their exemptions from single-field indexing (``"indexes": []``). The others
+    carry no ``ttl`` key: the CLI then updates only their index settings."""
+    group = idempotency.COLLECTION
+    return [
+        {"collectionGroup": group, "fieldPath": IDEMPOTENCY_TTL_FIELD, "ttl": True, "indexes": []},
+        *(
+            {"collectionGroup": group, "fieldPath": field, "indexes": []}
+            for field in IDEMPOTENCY_UNINDEXED_FIELDS
+        ),
+    ]
+
+
+def index_file() -> dict[str, Any]:
+    """The whole ``deploy/firestore.indexes.json``."""
+    return {"indexes": required_indexes(), "fieldOverrides": field_overrides()}

@@ -128,10 +128,24 @@ def test_token_viewer_sites_scope_the_list(api: Api, org: str, add_events: Any) 
     assert forbidden.status_code == 403, forbidden.text
     both = cli_token("--org", org, "--role", "viewer", "--sites", f"{SITE_A},{SITE_B}")
     assert listed_ids(api, both) == [line["id"] for line in at_a + at_b]
-    # A viewer token without --sites carries no sites: it sees nothing, and may not PATCH.
-    none = cli_token("--org", org, "--role", "viewer")
-    assert total(api, none) == 0
     assert api.patch(f"{EVENTS}/{at_a[0]['id']}", only_a, json={"starred": True}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "viewer"), "a viewer token needs --sites"),
+        (("--role", "viewer", "--sites", ""), "a viewer token needs --sites"),
+        (("--role", "viewer", "--sites", "not-a-uuid"), "--sites takes site uuids"),
+        (("--role", "operator", "--sites", SITE_A), "only viewers are site-scoped"),
+        (("--role", "admin", "--sites", SITE_A), "only viewers are site-scoped"),
+    ],
+)
+def test_token_refuses_site_scopes_that_cannot_work(org: str, args: tuple[str, ...], message: str) -> None:
+    done = cli("token", "--org", org, *args)
+    assert done.returncode == 2, done.stdout
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
 
 
 def test_token_negative_ttl_is_expired(api: Api, org: str, add_events: Any) -> None:
