@@ -26,7 +26,7 @@ def _token(args: argparse.Namespace) -> int:
         print(f"only viewers are site-scoped: a {args.role} sees every site; drop --sites", file=sys.stderr)
         return 2
     if args.role == "viewer" and not sites:
-        print("a viewer token needs --sites SITE_ID[,SITE_ID...]: a viewer sees only its sites", file=sys.stderr)
+        print("a viewer token needs --sites SITE_ID[,...]: a viewer sees only its sites", file=sys.stderr)
         return 2
     if any(canonical_uuid(site) is None for site in sites):
         print("--sites takes site uuids, comma-separated", file=sys.stderr)
@@ -111,16 +111,20 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _indexes(args: argparse.Namespace) -> int:
-    from shared.store.indexes import required_indexes
+    from shared.store.indexes import index_file
 
-    text = json.dumps({"indexes": required_indexes(), "fieldOverrides": []}, indent=2) + "\n"
+    content = index_file()
+    text = json.dumps(content, indent=2) + "\n"
     if args.check:
         if INDEXES_FILE.read_text() != text:
             print(f"{INDEXES_FILE} is stale: run novavms-events indexes", file=sys.stderr)
             return 1
         return 0
     INDEXES_FILE.write_text(text)
-    print(f"wrote {len(required_indexes())} indexes to {INDEXES_FILE}")
+    print(
+        f"wrote {len(content['indexes'])} indexes and {len(content['fieldOverrides'])} field overrides"
+        f" to {INDEXES_FILE}"
+    )
     return 0
 
 
@@ -239,7 +243,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _org(value: str) -> str:
-    from shared.edge.auth import valid_org_id
+    from shared.ids import valid_org_id
 
     if not valid_org_id(value):
         raise argparse.ArgumentTypeError("an org id is 1-128 letters, digits, '_' or '-'")

@@ -11,29 +11,23 @@ with a dev secret locally. Required claims: ``exp iat iss aud sub org_id role``;
 from __future__ import annotations
 
 import enum
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol
 
 import jwt
 
 from shared.config import require, settings
 from shared.errors import AuthRequired, Forbidden, Unavailable
+from shared.ids import valid_org_id
 from shared.model.actor import Actor
 from shared.model.scope import Scope
 
 JWKS_ALGORITHMS = ("RS256", "ES256")
 DEV_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
-_ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
-
-
-def valid_org_id(org_id: object) -> TypeGuard[str]:
-    """Whether ``org_id`` is a usable org id (letters, digits, ``_``, ``-``; it names a Firestore path)."""
-    return isinstance(org_id, str) and bool(_ORG_ID.match(org_id))
 
 
 class Role(enum.IntEnum):

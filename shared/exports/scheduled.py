@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.api.query import FILTER_PARAMETERS, parse_list_query
-from shared.edge.auth import valid_org_id
 from shared.errors import ValidationError
+from shared.ids import valid_org_id
 from shared.model.filter import EventFilter
 
 STAMP = "%Y%m%dT%H%M%SZ"

@@ -122,7 +122,9 @@ def test_keys_belong_to_their_caller_and_org(api: Api, org: str, token: Token, a
     assert bobs.status_code == 200 and "Idempotent-Replayed" not in bobs.headers
     other_org = f"{org}-other"
     other_id = add_events([event_line(0)], org_id=other_org)[0]["id"]
-    elsewhere = patch(api, token("operator", sub="alice", org_id=other_org), other_id, {"starred": True}, "shared-key")
+    elsewhere = patch(
+        api, token("operator", sub="alice", org_id=other_org), other_id, {"starred": True}, "shared-key"
+    )
     assert elsewhere.status_code == 200 and "Idempotent-Replayed" not in elsewhere.headers
 
 
@@ -237,7 +239,9 @@ def test_an_expired_record_counts_as_absent(api: Api, org: str, token: Token, ad
     assert fresh.json()["starred"] is False
 
 
-def test_cors_allows_the_key_and_exposes_the_replay_header(api: Api, token: Token, add_events: AddEvents) -> None:
+def test_cors_allows_the_key_and_exposes_the_replay_header(
+    api: Api, token: Token, add_events: AddEvents
+) -> None:
     os.environ["EVENTS_CORS_ORIGINS"] = "https://console.example"
     reset_caches()
     event_id = add_events([event_line(0)])[0]["id"]
@@ -245,7 +249,11 @@ def test_cors_allows_the_key_and_exposes_the_replay_header(api: Api, token: Toke
     preflight = api.call(
         "OPTIONS",
         at(event_id),
-        headers={**origin, "Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "idempotency-key"},
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "idempotency-key",
+        },
     )
     assert preflight.status_code == 204
     assert "Idempotency-Key" in preflight.headers["Access-Control-Allow-Headers"].split(", ")
