@@ -1,8 +1,9 @@
 """GET /api/v1/events/export: the list's events as CSV (operator and admin).
 
-Same query parameters and validation as the list; ``cursor`` starts after that position and ``limit``
-caps the rows. More rows than ``EVENT_EXPORT_MAX_ROWS`` is 413 before any CSV is sent. The body streams
-while the same bytes are written to the export bucket, named in ``X-Export-Object``.
+Same query parameters and validation as the list; ``cursor`` starts after that position. ``limit`` is
+optional and caps the rows, 1 to ``EVENT_EXPORT_MAX_ROWS``; absent, every match is exported, and more
+matches than ``EVENT_EXPORT_MAX_ROWS`` is 413 before any CSV is sent (a limit never causes a 413). The
+body streams while the same bytes are written to the export bucket, named in ``X-Export-Object``.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from shared.timefmt import utcnow
 @endpoint("export_events")
 def export_events(context: Context) -> flask.Response:
     """The CSV as an attachment, streamed; the object it was written to in ``X-Export-Object``."""
-    query = parse_list_query(context.request.args.to_dict(flat=False), default_limit=None)
+    cap = settings().export_max_rows
+    query = parse_list_query(context.request.args.to_dict(flat=False), default_limit=None, max_limit=cap)
     org = context.principal.org_id
     store = EventStore(context.principal.scope)
     store.scope.query_sites(query.filter.site_id)  # 403 for a site outside a viewer's scope, first
     after = cursor.decode(query.cursor, org, query.filter) if query.cursor else None
-    plan = plan_export(store, query.filter, after, query.limit, settings().export_max_rows)
+    plan = plan_export(store, query.filter, after, query.limit, cap)
     filename = f"events-{org}-{utcnow():%Y%m%dT%H%M%SZ}.csv"
     object_name = f"exports/{org}/{filename.removesuffix('.csv')}-{uuid.uuid4().hex[:8]}.csv"
     metadata = {

@@ -1,7 +1,8 @@
 """The query parameters of ``GET /api/v1/events`` and its export -> :class:`ListQuery`.
 
 One definition for list and export. Rules: unknown or repeated parameters, bad uuids, bad enums, bad
-dates, ``date_from`` after ``date_to`` and ``limit`` outside 1-100 are 400 ``validation_error``.
+dates, ``date_from`` after ``date_to`` and ``limit`` outside its range (1-100 for a list page,
+1-``EVENT_EXPORT_MAX_ROWS`` for an export, where it caps the rows) are 400 ``validation_error``.
 ``date_from``/``date_to`` take RFC3339 (any offset) or ``YYYY-MM-DD`` (a UTC day) and are inclusive; a
 plain date in ``date_to`` covers that whole day. ``starred=true`` keeps only starred events;
 ``starred=false`` does not filter.
@@ -36,10 +37,14 @@ class ListQuery:
 
 
 def parse_list_query(
-    args: Mapping[str, Sequence[str]], *, default_limit: int | None = DEFAULT_LIMIT
+    args: Mapping[str, Sequence[str]],
+    *,
+    default_limit: int | None = DEFAULT_LIMIT,
+    max_limit: int = MAX_LIMIT,
 ) -> ListQuery:
     """Validate query parameters (name -> all given values) into a ListQuery; raises ValidationError
-    naming every bad field. ``default_limit=None`` leaves ``limit`` unset when absent (export)."""
+    naming every bad field. ``default_limit=None`` leaves ``limit`` unset when absent (export: every
+match); ``limit`` may be 1 to ``max_limit``."""
     problems: dict[str, str] = {}
     values: dict[str, str] = {}
     for name, given in args.items():
@@ -83,8 +88,8 @@ def parse_list_query(
     limit = default_limit
     if "limit" in values:
         raw = values["limit"]
-        if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
-            problems["limit"] = f"must be an integer from 1 to {MAX_LIMIT}"
+        if not re.fullmatch(r"[0-9]{1,10}", raw) or not 1 <= int(raw) <= max_limit:
+            problems["limit"] = f"must be an integer from 1 to {max_limit}"
         else:
             limit = int(raw)
 

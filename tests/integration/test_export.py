@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -27,6 +26,7 @@ import pytest
 import requests
 
 from devstack.emulators import free_port
+from devstack.processes import running
 from tests.integration.conftest import (
     BASE_TIME,
     CAMERA_A,
@@ -315,7 +315,7 @@ def test_export_applies_every_list_filter_like_the_list(
     api: Api, org: str, token: Token, add_events: Any
 ) -> None:
     day = datetime(2026, 4, 20, tzinfo=UTC)
-    b_site = {"camera_id": CAMERA_B, "site_id": SITE_B}
+    b_site: dict[str, Any] = {"camera_id": CAMERA_B, "site_id": SITE_B}
     named = {
         "a": event_line(at=BASE_TIME),
         "b": event_line(at=BASE_TIME, **b_site, trigger_type="motion", ai_status="pending", starred=True),
@@ -395,8 +395,8 @@ def test_export_validation_errors_are_the_lists(api: Api, org: str, token: Token
     cases: list[Any] = [
         {"bogus": "1"},
         {"limit": "0"},
-        {"limit": "101"},
         {"limit": "abc"},
+        {"limit": "-1"},
         {"trigger_type": "smoke"},
         {"ai_status": "done"},
         {"camera_id": "not-a-uuid"},
@@ -415,9 +415,17 @@ def test_export_validation_errors_are_the_lists(api: Api, org: str, token: Token
         assert exported.headers["Content-Type"].startswith("application/json")
         assert exported.json()["error"] == "validation_error", params
         assert listed.status_code == 400
-        assert exported.json() == listed.json(), params
+        if "limit" in dict(params):  # the same rule, over another range (the export's cap)
+            assert set(exported.json()["fields"]) == set(listed.json()["fields"]), params
+        else:
+            assert exported.json() == listed.json(), params
         assert "X-Export-Object" not in exported.headers
     assert objects_under(f"exports/{org}/") == [], "a refused export writes nothing"
+    # The list's page is 1-100; the export's limit caps rows, 1 to EVENT_EXPORT_MAX_ROWS.
+    assert api.get(EVENTS, operator, params={"limit": "101"}).status_code == 400
+    assert export(api, operator, limit="101").status_code == 200
+    above = export(api, operator, limit="10001")
+    assert above.status_code == 400 and above.json()["fields"] == {"limit": "must be an integer from 1 to 10000"}
 
 
 # -- 3. roles --------------------------------------------------------------------------------------------
@@ -466,6 +474,10 @@ def test_export_cap_at_exactly_n_and_n_plus_one(api: Api, org: str, token: Token
     limited = export(api, operator, limit="3")
     assert limited.status_code == 200, limited.text
     assert ids_of(limited.content) == [line["id"] for line in five[:3]]
+    at_the_cap = export(api, operator, limit="5")  # a limit within the cap never causes a 413
+    assert at_the_cap.status_code == 200, at_the_cap.text
+    assert ids_of(at_the_cap.content) == [line["id"] for line in five]  # the newest five of six
+    assert export(api, operator, limit="6").status_code == 400
     narrowed = export(api, operator, trigger_type="ai_tag")
     assert narrowed.status_code == 200 and len(rows_of(narrowed.content)) == 5
     # Soft-deleted events do not count against the cap.
@@ -583,38 +595,21 @@ def function_process(target: str, env: dict[str, str], log: Path) -> Iterator[st
         str(VENV_BIN / "functions-framework"), "--target", target,
         "--source", str(FUNCTIONS_DIR / f"{target}.py"), "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, f"functions-framework exited: {log.read_text()}"
-                try:
-                    requests.get(base + "/", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline, (
-                        f"functions-framework did not start: {log.read_text()}"
-                    )
-                    time.sleep(0.1)
-            yield base
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+    with (
+        log.open("wb") as output,
+        running(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT) as process,
+    ):
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"functions-framework exited: {log.read_text()}"
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                requests.get(base + "/", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, f"functions-framework did not start: {log.read_text()}"
+                time.sleep(0.1)
+        yield base
 
 
 def test_storage_failure_midway_breaks_the_transfer_and_leaves_no_object(
