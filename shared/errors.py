@@ -94,12 +94,13 @@ class RateLimited(ApiError):
 
 
 class Unavailable(ApiError):
+    """503: the service cannot answer now; always says when to retry (``Retry-After``, seconds)."""
+
     status, code = 503, "unavailable"
 
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
+    def __init__(self, message: str, retry_after: int = 1) -> None:
         super().__init__(message)
-        if retry_after is not None:
-            self.headers["Retry-After"] = str(retry_after)
+        self.headers["Retry-After"] = str(retry_after)
 
 
 class InternalError(ApiError):

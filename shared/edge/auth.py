@@ -109,7 +109,7 @@ def _verify(token: str) -> dict[str, Any]:
             options={"require": list(REQUIRED_CLAIMS)},
         )
     except jwt.PyJWKClientConnectionError as exc:
-        raise Unavailable("the token's signing keys cannot be fetched right now") from exc
+        raise Unavailable("the token's signing keys cannot be fetched right now", retry_after=5) from exc
     except jwt.PyJWTError as exc:
         raise AuthRequired(f"invalid token: {exc}") from exc
     return claims
