@@ -35,8 +35,10 @@ from typing import Any
 
 import requests
 
-from bench.common import BENCH_ENV, bench_stack, dev_token, event_line, median, print_table, write_json
+from bench.common import BENCH_ENV, bench_stack, dev_token, median, print_table, write_json
 from devstack.emulators import free_port
+from devstack.factories import mixed_event_line
+from devstack.processes import spawn, stopping
 from shared.edge.routes import FUNCTIONS, route_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +138,7 @@ def seed(org: str, deletes: int) -> list[str]:
 
     lines = []
     for n in range(deletes + 20):
-        line = event_line(n)
+        line = mixed_event_line(n)
         line["snapshot_object"] = f"{org}/{line['id']}/snapshot.jpg"
         line["clip_object"] = f"{org}/{line['id']}/clip.mp4"
         lines.append(line)
@@ -179,21 +181,6 @@ def targets(org: str, ids: list[str], baseline: Path, deletes: int) -> list[Targ
     return chosen
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop functions-framework and its worker (gunicorn: SIGINT is its quick shutdown; SIGTERM waits
-    seconds for a graceful one)."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGINT)
-        except ProcessLookupError:
-            return
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tuple[float, int]:
     """Seconds from spawning functions-framework to the first HTTP answer, and its status."""
     port = free_port()
@@ -202,15 +189,13 @@ def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tupl
         "--target", target.target, "--source", str(target.source), "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}{target.request_path(run)}"
-    session = requests.Session()
-    session.trust_env = False  # never a proxy: 127.0.0.1 only
-    with open(log, "ab") as output:
+    with requests.Session() as session, open(log, "ab") as output:
+        session.trust_env = False  # never a proxy: 127.0.0.1 only
         started = time.perf_counter()
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
+        # functions-framework and its worker stop with SIGINT (gunicorn's quick shutdown; SIGTERM
+        # waits seconds for a graceful one).
+        process = spawn(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        with stopping(process, signal.SIGINT):
             while time.perf_counter() - started < ANSWER_TIMEOUT:
                 if process.poll() is not None:
                     raise RuntimeError(
@@ -225,9 +210,6 @@ def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tupl
                     continue
                 return time.perf_counter() - started, answer.status_code
             raise RuntimeError(f"{target.name}: no answer within {ANSWER_TIMEOUT:.0f}s:\n{_tail(log)}")
-        finally:
-            session.close()
-            _stop(process)
 
 
 def _shown(path: str) -> str:

@@ -5,117 +5,30 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from devstack.emulators import Emulators
-from devstack.stackenv import clear_service_settings
+from devstack.factories import mixed_event_line
+from devstack.harness import Stack, isolated_stack, service_settings
+from devstack.tokens import stack_token
 
-# The same kind of settings the tests use (tests/conftest.py TEST_ENV), under bench names.
-BENCH_ENV = {
-    "EVENTS_JWT_ISSUER": "https://auth.bench.novavms/",
-    "EVENTS_JWT_AUDIENCE": "novavms-events-bench",
-    "EVENTS_JWT_DEV_SECRET": "bench-secret-0123456789abcdef0123456789",
-    "EVENTS_CURSOR_KEY": "bench-cursor-key-0123456789abcdef",
-    "EVENTS_MEDIA_BUCKET": "bench-media",
-    "EVENTS_EXPORT_BUCKET": "bench-exports",
-}
-
-BASE_TIME = datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)
-SITES = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222")
-CAMERAS = (
-    ("550e8400-e29b-41d4-a716-446655440000", "Loading Dock East", SITES[0]),
-    ("660e8400-e29b-41d4-a716-446655440000", 'Main "Entrance", gate 2', SITES[0]),
-    ("770e8400-e29b-41d4-a716-446655440000", "Parking Nord \u2013 \u00c9b\u00e8ne", SITES[1]),
-)
-SCENES: tuple[tuple[str, str, list[str], str], ...] = (
-    ("ai_tag", "Person carrying package approaches dock door", ["person", "package"], "completed"),
-    ("motion", "Motion near the door, then\nnothing", [], "skipped"),
-    (
-        "ai_tag",
-        '=HYPERLINK("http://x") vehicle parks, no-parking zone',
-        ["vehicle", "no-parking"],
-        "completed",
-    ),
-    ("manual", "Operator-triggered recording", ["manual"], "pending"),
-)
-
-
-@dataclass
-class Stack:
-    """The running emulators and the environment the benchmark set for them."""
-
-    emulators: Emulators
-    project: str
-    env: dict[str, str]
-    workdir: Path
+BENCH_ENV = service_settings("bench")  # the same kind of settings the tests use, under bench names
 
 
 @contextmanager
 def bench_stack(heap: str = "-Xmx512m", extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     """Start the emulators (or use those the environment names), point this process at them with a
     fresh project id, create the buckets; restore the environment and stop them afterwards."""
-    from shared.config import settings
-
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="novavms-bench-") as tmp:
-        workdir = Path(tmp)
-        emulators = Emulators.start(log_dir=workdir, heap=heap)
-        try:
-            project = f"bench-{uuid.uuid4().hex[:10]}"
-            clear_service_settings()
-            env = {**emulators.environment(), **BENCH_ENV, "GOOGLE_CLOUD_PROJECT": project}
-            from devstack.tokens import write_signing_key
-
-            env["EVENTS_SIGNING_KEY_FILE"] = str(write_signing_key(workdir / "signing-key.json", project))
-            env.update(extra_env or {})
-            os.environ.update(env)
-            settings.cache_clear()
-            from devstack.seed import ensure_buckets
-
-            ensure_buckets()
-            yield Stack(emulators, project, env, workdir)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            settings.cache_clear()
-            emulators.stop()
-
-
-def event_line(n: int) -> dict[str, Any]:
-    """Event ``n`` in the loader's shape (as tests' ``event_line``), a second apart back from BASE_TIME,
-    with text that exercises CSV quoting and formula neutralising."""
-    camera_id, camera_name, site_id = CAMERAS[n % len(CAMERAS)]
-    trigger, summary, tags, ai_status = SCENES[n % len(SCENES)]
-    at = BASE_TIME - timedelta(seconds=n)
-    return {
-        "id": str(uuid.uuid4()),
-        "camera_id": camera_id,
-        "camera_name": camera_name,
-        "camera_deleted": False,
-        "site_id": site_id,
-        "trigger_type": trigger,
-        "triggered_at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "clip_start_at": (at - timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "clip_end_at": (at + timedelta(seconds=20)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "duration_sec": 30,
-        "summary": summary,
-        "narrative": "A courier in an orange vest walked to the dock and left a parcel by the door.",
-        "tags": tags,
-        "ai_status": ai_status,
-        "clip_codec": "h264",
-        "recording_source": "gateway_ring_buffer",
-        "starred": n % 17 == 0,
-    }
+    with (
+        tempfile.TemporaryDirectory(prefix="novavms-bench-") as tmp,
+        isolated_stack("bench", Path(tmp), heap=heap, extra_env=extra_env) as stack,
+    ):
+        yield stack
 
 
 def stored_documents(count: int, start: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -123,7 +36,7 @@ def stored_documents(count: int, start: int = 0) -> Iterator[tuple[str, dict[str
     from shared.pipeline import parse_pipeline_event
 
     for n in range(start, start + count):
-        event_id, pipeline, operator = parse_pipeline_event(event_line(n))
+        event_id, pipeline, operator = parse_pipeline_event(mixed_event_line(n))
         yield event_id, {**pipeline, **operator}
 
 
@@ -159,16 +72,7 @@ def bulk_load(org_id: str, count: int, threads: int = 4) -> float:
 
 def dev_token(org_id: str, role: str, sub: str | None = None) -> str:
     """A dev token the functions accept under :data:`BENCH_ENV`."""
-    from devstack.tokens import mint_token
-
-    return mint_token(
-        secret=BENCH_ENV["EVENTS_JWT_DEV_SECRET"],
-        issuer=BENCH_ENV["EVENTS_JWT_ISSUER"],
-        audience=BENCH_ENV["EVENTS_JWT_AUDIENCE"],
-        org_id=org_id,
-        role=role,
-        sub=sub,
-    )
+    return stack_token(org_id, role, env=BENCH_ENV, sub=sub)
 
 
 def median(values: Sequence[float]) -> float:

@@ -6,7 +6,8 @@ modules of ``shared/`` it imports (followed through every import, lazy ones incl
 ``requirements.txt`` with exactly the distributions those modules import and everything those
 require, transitively, each pinned ``name==version`` as in ``deploy/requirements.lock`` (whose
 ``# via`` graph gives the closure; ``python -m deploy lock`` regenerates it). An import of anything
-the map below does not know, or of a distribution the lock lacks, fails the build.
+the map below does not know, or of a distribution the lock lacks, fails the build. Every bundle also
+carries ``shared/openapi.json``, and the docs function's the docs page's files in ``docs_assets/``.
 """
 
 from __future__ import annotations
@@ -123,5 +124,20 @@ def build_bundle(function: str, out_dir: Path, lock: Lock | None = None) -> Path
         target = out_dir / path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
+    shutil.copy(ROOT / "shared" / "openapi.json", out_dir / "shared" / "openapi.json")  # package data
+    if ROOT / "shared" / "api" / "docs_page.py" in shared_files:
+        _copy_docs_assets(out_dir / "docs_assets")
     (out_dir / "requirements.txt").write_text("\n".join(lines) + "\n")
     return out_dir
+
+
+def _copy_docs_assets(target: Path) -> None:
+    """The docs page's files (its HTML and script, and the renderer installed by ``npm ci``)."""
+    from shared.api.docs_page import ASSETS, asset_source
+
+    target.mkdir(parents=True)
+    for name in ASSETS:
+        source = asset_source(name)
+        if not source.is_file():
+            raise BundleError(f"{source} is missing: run make install (npm ci in docs-ui/)")
+        shutil.copy(source, target / name)

@@ -51,6 +51,12 @@ def _parameters(path: str, operation: dict[str, Any], document: dict[str, Any]) 
     return converted
 
 
+def _docs_operation_id(route: Route) -> str:
+    """A unique operation id for a docs route (one function answers several paths)."""
+    slug = "".join(char if char.isalnum() else "_" for char in route.path.strip("/")).strip("_")
+    return f"{route.function}_{slug}"
+
+
 def render(
     function_names: dict[str, str],
     *,
@@ -66,7 +72,6 @@ def render(
     paths: dict[str, dict[str, Any]] = {}
     preflight_owner: dict[str, Route] = {}
     for route in PUBLIC_ROUTES:
-        source = document["paths"][route.path][route.method.lower()]
         address = function_url(region, project, function_names[route.function])
         backend = {
             "address": address,
@@ -75,6 +80,20 @@ def render(
             "jwt_audience": address,
         }
         gateway_path = route.path
+        if route.kind == "docs":  # the docs page and the document: open, not API operations
+            paths.setdefault(gateway_path, {})[route.method.lower()] = {
+                "operationId": _docs_operation_id(route),
+                "summary": "the interactive docs page and the OpenAPI document it renders",
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "type": "string"}
+                    for name in route.pattern.groupindex
+                ],
+                "security": [],
+                "x-google-backend": backend,
+                "responses": {"200": {"description": "the page, asset or document"}},
+            }
+            continue
+        source = document["paths"][route.path][route.method.lower()]
         paths.setdefault(gateway_path, {})[route.method.lower()] = {
             "operationId": route.function,
             "summary": source.get("summary", route.function),

@@ -134,7 +134,9 @@ def problems(lock: Lock, pyproject: Path = PYPROJECT) -> list[str]:
             found.append(f"the lock does not record {name} as a dependency of pyproject.toml")
     roots = {name for name, parents in lock.required_by.items() if PROJECT_ROOT in parents}
     if roots != set(pins):
-        found.append(f"the lock's direct dependencies {sorted(roots)} are not pyproject.toml's {sorted(pins)}")
+        found.append(
+            f"the lock's direct dependencies {sorted(roots)} are not pyproject.toml's {sorted(pins)}"
+        )
     for name, parents in sorted(lock.required_by.items()):
         if not parents:
             found.append(f"the lock does not say what requires {name}")

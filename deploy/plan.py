@@ -58,6 +58,7 @@ RESOURCES = {
     "delete_event": Resources("256Mi", 60),
     "export_events": Resources("1Gi", 900),
     SCHEDULED: Resources("1Gi", 3600),
+    "api_docs": Resources("256Mi", 30),
 }
 
 

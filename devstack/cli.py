@@ -7,14 +7,26 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO
 
-from devstack.stackenv import ROOT, STATE_DIR, apply_dev_environment, clear_state, write_state
+from devstack.stackenv import (
+    ROOT,
+    STATE_DIR,
+    apply_dev_environment,
+    clear_state,
+    explicit_project_defaulted,
+    running_stack,
+    write_state,
+)
 
 INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
+DEV_TOKEN_TTL = 12 * 3600
+NEEDS_STORE = frozenset({"load", "seed", "export"})
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -129,14 +141,24 @@ def _indexes(args: argparse.Namespace) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
-
     from devstack.emulators import Emulators
-    from devstack.gateway import Gateway
+    from devstack.gateway import gateway_server
     from devstack.seed import DEMO_ORG, SITES, seed
     from devstack.tokens import write_signing_key
 
-    STATE_DIR.mkdir(exist_ok=True)
+    running = running_stack()
+    if running is not None:
+        print(
+            f"a local stack is already running (pid {running['pid']}, port {running.get('port')}, state in "
+            f"{STATE_DIR}): stop it, or run another beside it with its own state and port, e.g. "
+            "NOVAVMS_DEVSTACK_DIR=/tmp/stack2 make dev PORT=9000",
+            file=sys.stderr,
+        )
+        return 2
+    if not _port_free(args.port):
+        print(f"port {args.port} is in use: choose another with make dev PORT=<port>", file=sys.stderr)
+        return 2
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
     emulators = Emulators.start(log_dir=STATE_DIR)
     try:
         os.environ.update({k: v for k, v in emulators.environment().items() if not os.environ.get(k)})
@@ -147,7 +169,7 @@ def _dev(args: argparse.Namespace) -> int:
         if config.signing_key_file:
             write_signing_key(Path(config.signing_key_file), config.project or "novavms-dev")
         print(f"seeded {seed(DEMO_ORG)} demo events into org {DEMO_ORG!r}")
-        server = make_server("127.0.0.1", args.port, Gateway(), threaded=True)
+        server = gateway_server(args.port)
         env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
         env.update(emulators.environment())
         write_state(env, args.port)
@@ -159,9 +181,15 @@ def _dev(args: argparse.Namespace) -> int:
         base = f"http://127.0.0.1:{args.port}"
         print(f"\nNovaVMS Events is serving at {base}  (OpenAPI: {base}/openapi.json)")
         print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}\n")
+        print(f"Demo org {DEMO_ORG!r}, sites: {', '.join(SITES)}")
+        print(f"The viewer token sees the first two sites: {', '.join(SITES[:2])}")
+        expires = (datetime.now(UTC) + timedelta(seconds=DEV_TOKEN_TTL)).strftime("%Y-%m-%d %H:%M UTC")
+        hours = DEV_TOKEN_TTL // 3600
+        print(f"Tokens are valid for {hours} hours (until {expires}); more with `novavms-events token`.\n")
         tokens = {}
         for role in ("viewer", "operator", "admin"):
-            tokens[role] = _mint(role, DEMO_ORG, SITES[:2] if role == "viewer" else None, sub=f"demo-{role}")
+            sites = SITES[:2] if role == "viewer" else None
+            tokens[role] = _mint(role, DEMO_ORG, sites, sub=f"demo-{role}", ttl=DEV_TOKEN_TTL)
             print(f"{role:8} token: {tokens[role]}\n")
         print(
             f'Try:\n  curl -H "Authorization: Bearer {tokens["operator"]}" "{base}/api/v1/events?limit=2"\n'
@@ -179,22 +207,23 @@ def _dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mint(role: str, org: str, sites: list[str] | None, sub: str | None = None, ttl: int = 12 * 3600) -> str:
-    """A token the local stack accepts (HS256 under its dev secret)."""
-    from devstack.tokens import mint_token
-    from shared.config import require, settings
+def _port_free(port: int) -> bool:
+    """Whether the gateway could listen on ``port`` of 127.0.0.1 now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
-    config = settings()
-    return mint_token(
-        secret=require(config.jwt_dev_secret, "EVENTS_JWT_DEV_SECRET"),
-        issuer=require(config.jwt_issuer, "EVENTS_JWT_ISSUER"),
-        audience=require(config.jwt_audience, "EVENTS_JWT_AUDIENCE"),
-        org_id=org,
-        role=role,
-        sub=sub,
-        site_ids=sites,
-        ttl=ttl,
-    )
+
+def _mint(
+    role: str, org: str, sites: list[str] | None, sub: str | None = None, ttl: int = DEV_TOKEN_TTL
+) -> str:
+    """A token the local stack accepts (HS256 under its dev secret)."""
+    from devstack.tokens import stack_token
+
+    return stack_token(org, role, sub=sub, site_ids=sites, ttl=ttl)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -250,10 +279,32 @@ def _org(value: str) -> str:
     return value
 
 
+def _store_missing() -> str | None:
+    """Why the commands that touch data cannot run here, or None: they need a running local stack
+    (its emulators), an emulator named by ``FIRESTORE_EMULATOR_HOST``, or a Google Cloud project the
+    user named explicitly (never real credentials by default)."""
+    host = os.environ.get("FIRESTORE_EMULATOR_HOST")
+    if not host:
+        if os.environ.get("GOOGLE_CLOUD_PROJECT") and not explicit_project_defaulted():
+            return None
+        return (
+            "no running local stack found: start one with `make dev` (or set FIRESTORE_EMULATOR_HOST, "
+            "or GOOGLE_CLOUD_PROJECT to use that Google Cloud project)"
+        )
+    try:
+        with socket.create_connection(tuple(host.rsplit(":", 1)), timeout=2):  # type: ignore[arg-type]
+            return None
+    except (OSError, ValueError):
+        return f"the Firestore emulator at {host} does not answer: is the local stack still running?"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command != "dev":
         apply_dev_environment()
+    if args.command in NEEDS_STORE and (problem := _store_missing()):
+        print(f"novavms-events {args.command}: {problem}", file=sys.stderr)
+        return 2
     code: int = args.run(args)
     return code
 

@@ -1,15 +1,14 @@
 """The local stand-ins for Google Cloud: the official Firestore emulator and fake-gcs-server.
 
 Both run as child processes in their own process group on free loopback ports and are stopped as a
-group. Google's convention holds: where ``FIRESTORE_EMULATOR_HOST`` / ``STORAGE_EMULATOR_HOST`` are
-already set, those emulators are used and nothing is started.
+group (:mod:`devstack.processes`). Google's convention holds: where ``FIRESTORE_EMULATOR_HOST`` /
+``STORAGE_EMULATOR_HOST`` are already set, those emulators are used and nothing is started.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from devstack.processes import spawn, stop_groups
 
 FIRESTORE_JAR_DIRS = (
     Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator"),
@@ -112,14 +113,7 @@ class Emulators:
         self, command: list[str], log_dir: Path | None, name: str, env: dict[str, str]
     ) -> subprocess.Popen[bytes]:
         log = open(log_dir / f"{name}.log", "wb") if log_dir else subprocess.DEVNULL  # noqa: SIM115
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+        process = spawn(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
@@ -149,18 +143,7 @@ class Emulators:
 
     def stop(self) -> None:
         """Stop every process this object started (each with its whole process group)."""
-        for process in self.processes:
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_groups(self.processes)
         self.processes.clear()
 
 

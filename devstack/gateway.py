@@ -1,25 +1,28 @@
 """The local gateway: every function behind one WSGI app, routed by ``shared.edge.routes``.
 
 It plays API Gateway's part locally: the request reaches the function unchanged (full path, headers),
-as with ``path_translation: APPEND_PATH_TO_ADDRESS``. It also serves the OpenAPI document at
-``/openapi.json``. An unknown path is 404 and a wrong method 405, in the API's error envelope.
+as with ``path_translation: APPEND_PATH_TO_ADDRESS``; the docs page and ``/openapi.json`` are routes of
+the ``api_docs`` function like any other. An unknown path is 404 and a wrong method 405, in the API's
+error envelope.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable, Iterable
-from importlib import resources
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import functions_framework
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request
 
-from shared.api.responses import error_response
-from shared.edge.cors import REQUEST_ID_HEADER
+from shared.api.responses import REQUEST_ID_HEADER, error_response
 from shared.edge.endpoint import request_id_of
 from shared.edge.routes import PUBLIC_ROUTES, resolve
-from shared.errors import MethodNotAllowed, NotFound
+from shared.errors import InternalError, MethodNotAllowed, NotFound, ValidationError
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -31,11 +34,6 @@ def function_app(function: str) -> WsgiApp:
     return app
 
 
-def openapi_document() -> bytes:
-    """The API's OpenAPI 3 document."""
-    return resources.files("shared").joinpath("openapi.json").read_bytes()
-
-
 class Gateway:
     """A WSGI app routing each request by method and path to its function's app."""
 
@@ -44,11 +42,6 @@ class Gateway:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        if request.path == "/openapi.json" and request.method == "GET":
-            start_response(
-                "200 OK", [("Content-Type", "application/json"), (REQUEST_ID_HEADER, request_id_of(request))]
-            )
-            return [openapi_document()]
         route, allowed = resolve(request.method, request.path)
         if request.method == "OPTIONS" and allowed:  # CORS preflight: any function of the path answers
             route, _ = resolve(allowed[0], request.path)
@@ -57,7 +50,39 @@ class Gateway:
         error = (
             MethodNotAllowed(request.method, allowed) if allowed else NotFound(f"no route for {request.path}")
         )
-        response = error_response(error)
-        response.headers[REQUEST_ID_HEADER] = request_id_of(request)
-        answer: Iterable[bytes] = response(environ, start_response)
+        answer: Iterable[bytes] = error_response(error, request_id_of(request))(environ, start_response)
         return answer
+
+
+class GatewayRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, but the errors it answers itself before any app runs (a request
+    line over 64 KiB: 414; too many or too long headers: 431; a malformed request: 400) leave in the
+    API's JSON envelope with a request id, like every other error."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        error = (
+            ValidationError(f"{message or HTTPStatus(code).phrase}")
+            if code < 500
+            else InternalError(message or HTTPStatus(code).phrase)
+        )
+        request_id = uuid.uuid4().hex
+        body = json.dumps(error.body(request_id)).encode()
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header(REQUEST_ID_HEADER, request_id)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if (
+            self.command != "HEAD"
+            and code >= 200
+            and code not in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED)
+        ):
+            self.wfile.write(body)
+
+
+def gateway_server(port: int, host: str = "127.0.0.1") -> BaseWSGIServer:
+    """The local gateway, listening (threaded) on ``host:port`` (0: a free port); serve with
+    ``serve_forever``."""
+    return make_server(host, port, Gateway(), threaded=True, request_handler=GatewayRequestHandler)

@@ -1,4 +1,12 @@
-"""Demo data for the local stack: one org with three sites, six cameras and a week of events."""
+"""Demo data for the local stack: one org with three sites and six cameras, the contract's example
+event, events around the contract's example dates and a week of recent events.
+
+The contract's example event (:data:`EXAMPLE_EVENT_ID`, "Loading Dock East", 2026-04-21T13:45:22Z) is
+written whole at every seed, so it is back, undeleted and unacknowledged, each time ``make dev``
+starts. :data:`APRIL_EVENTS` events fall between 2026-04-01 and 2026-04-21 (with the example, at most
+50), so the README's and the contract's dated examples return data and the export example stays under
+a small cap.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +25,37 @@ from shared.timefmt import format_rfc3339
 DEMO_ORG = "demo"
 _NS = uuid.UUID("6f1c7d52-3a0e-4b8e-9d59-2f4d1c6a9e10")
 SITES = [str(uuid.uuid5(_NS, f"site-{n}")) for n in range(3)]
+EXAMPLE_EVENT_ID = "c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+EXAMPLE_CAMERA_ID = "550e8400-e29b-41d4-a716-446655440000"
+APRIL_START = datetime(2026, 4, 1, tzinfo=UTC)
+APRIL_END = datetime(2026, 4, 21, 23, 59, 59, tzinfo=UTC)
+APRIL_EVENTS = 40
 CAMERAS = [
-    (str(uuid.uuid5(_NS, f"camera-{n}")), name, SITES[n % 3])
+    (EXAMPLE_CAMERA_ID if n == 0 else str(uuid.uuid5(_NS, f"camera-{n}")), name, SITES[n % 3])
     for n, name in enumerate(
         ["Loading Dock East", "Main Entrance", "Parking North", "Lobby", "Server Room", "Perimeter Fence"]
     )
 ]
+EXAMPLE_EVENT: dict[str, Any] = {
+    "id": EXAMPLE_EVENT_ID,
+    "camera_id": EXAMPLE_CAMERA_ID,
+    "camera_name": "Loading Dock East",
+    "camera_deleted": False,
+    "site_id": SITES[0],
+    "trigger_type": "ai_tag",
+    "triggered_at": "2026-04-21T13:45:22Z",
+    "clip_start_at": "2026-04-21T13:45:12Z",
+    "clip_end_at": "2026-04-21T13:45:42Z",
+    "duration_sec": 30,
+    "summary": "Person carrying package approaches dock door",
+    "narrative": "A courier in an orange vest walked to the dock...",
+    "tags": ["person", "package", "vest"],
+    "ai_status": "completed",
+    "clip_codec": "h264",
+    "recording_source": "gateway_ring_buffer",
+    "snapshot_object": f"{DEMO_ORG}/{EXAMPLE_EVENT_ID}/snapshot.jpg",
+    "clip_object": f"{DEMO_ORG}/{EXAMPLE_EVENT_ID}/clip.mp4",
+}
 SCENES = [
     ("ai_tag", "Person carrying package approaches dock door", ["person", "package"]),
     ("ai_tag", "Vehicle parks in a no-parking zone", ["vehicle"]),
@@ -46,14 +79,20 @@ TINY_JPEG = bytes.fromhex(
 def demo_events(
     count: int = 200, org_id: str = DEMO_ORG, now: datetime | None = None
 ) -> Iterator[dict[str, Any]]:
-    """``count`` events over the week before ``now``, in the loader's JSON Lines shape."""
+    """``count`` events over the week before ``now``, then :data:`APRIL_EVENTS` events in April 2026
+    (before the example's time), in the loader's JSON Lines shape (the example event is apart)."""
     rng = random.Random(7)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
-    for n in range(count):
+    april = (APRIL_END - APRIL_START).total_seconds()
+    for n in range(count + APRIL_EVENTS):
         camera_id, camera_name, site_id = CAMERAS[n % len(CAMERAS)]
         trigger, summary, tags = SCENES[rng.randrange(len(SCENES))]
-        at = now - timedelta(seconds=rng.randrange(7 * 24 * 3600))
-        event_id = str(uuid.uuid5(_NS, f"event-{n}"))
+        if n < count:
+            at = now - timedelta(seconds=rng.randrange(7 * 24 * 3600))
+            event_id = str(uuid.uuid5(_NS, f"event-{n}"))
+        else:
+            at = APRIL_START + timedelta(seconds=rng.randrange(int(april)))
+            event_id = str(uuid.uuid5(_NS, f"april-event-{n - count}"))
         yield {
             "id": event_id,
             "camera_id": camera_id,
@@ -89,12 +128,21 @@ def ensure_buckets() -> None:
 
 
 def seed(org_id: str = DEMO_ORG, count: int = 200) -> int:
-    """Load the demo events (idempotent) and upload their snapshots; returns how many events."""
+    """Load the demo events (idempotent) and the contract's example event (reset whole: undeleted,
+    unacknowledged, no notes), and upload their snapshots; returns how many events."""
     from google.cloud import storage
 
     ensure_buckets()
-    events = list(demo_events(count, org_id))
-    EventStore(Scope(org_id)).upsert_pipeline(parse_pipeline_event(event) for event in events)
+    example = {
+        **EXAMPLE_EVENT,
+        "snapshot_object": f"{org_id}/{EXAMPLE_EVENT_ID}/snapshot.jpg",
+        "clip_object": f"{org_id}/{EXAMPLE_EVENT_ID}/clip.mp4",
+    }
+    events = [*demo_events(count, org_id), example]
+    store = EventStore(Scope(org_id))
+    store.upsert_pipeline(parse_pipeline_event(event) for event in events[:-1])
+    event_id, pipeline, operator = parse_pipeline_event(example)
+    store.events.document(event_id).set({**pipeline, **operator})  # whole: operator fields reset too
     config = settings()
     if config.media_bucket:
         bucket = storage.Client(project=config.project).bucket(config.media_bucket)

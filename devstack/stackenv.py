@@ -12,6 +12,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("NOVAVMS_DEVSTACK_DIR") or ROOT / ".devstack")
 STATE_FILE = STATE_DIR / "state.json"
+_DEFAULTED: set[str] = set()
 
 DEV_DEFAULTS = {
     "GOOGLE_CLOUD_PROJECT": "novavms-dev",
@@ -51,11 +52,19 @@ def apply_dev_environment() -> dict[str, str]:
     stack = running_stack()
     chosen = {**DEV_DEFAULTS, **(stack or {}).get("env", {})}
     applied = {name: value for name, value in chosen.items() if not os.environ.get(name)}
+    if stack is None and "GOOGLE_CLOUD_PROJECT" in applied:
+        _DEFAULTED.add("GOOGLE_CLOUD_PROJECT")
     os.environ.update(applied)
     from shared.config import settings
 
     settings.cache_clear()
     return applied
+
+
+def explicit_project_defaulted() -> bool:
+    """Whether ``GOOGLE_CLOUD_PROJECT`` is only the dev default (the user named no project and no
+    stack is running): then nothing may fall back to real Google Cloud credentials."""
+    return "GOOGLE_CLOUD_PROJECT" in _DEFAULTED
 
 
 def write_state(env: dict[str, str], port: int) -> None:
@@ -65,7 +74,13 @@ def write_state(env: dict[str, str], port: int) -> None:
 
 
 def clear_state() -> None:
-    STATE_FILE.unlink(missing_ok=True)
+    """Remove the state file if this process wrote it (never another stack's)."""
+    try:
+        state = json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return
+    if state.get("pid") == os.getpid():
+        STATE_FILE.unlink(missing_ok=True)
 
 
 def clear_service_settings() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,45 @@ def mint_token(
         claims["site_ids"] = list(site_ids or [])
     claims.update(extra or {})
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def stack_token(
+    org_id: str,
+    role: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    sub: str | None = None,
+    site_ids: list[str] | None = None,
+    ttl: int = 3600,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """A token a stack accepts: signed with its ``EVENTS_JWT_DEV_SECRET`` for its
+    ``EVENTS_JWT_ISSUER`` and ``EVENTS_JWT_AUDIENCE``, taken from ``env`` (the settings a test or
+    benchmark stack was given) or, without it, from the settings in force."""
+    if env is None:
+        from shared.config import require, settings
+
+        config = settings()
+        secret = require(config.jwt_dev_secret, "EVENTS_JWT_DEV_SECRET")
+        issuer = require(config.jwt_issuer, "EVENTS_JWT_ISSUER")
+        audience = require(config.jwt_audience, "EVENTS_JWT_AUDIENCE")
+    else:
+        secret, issuer, audience = (
+            env["EVENTS_JWT_DEV_SECRET"],
+            env["EVENTS_JWT_ISSUER"],
+            env["EVENTS_JWT_AUDIENCE"],
+        )
+    return mint_token(
+        secret=secret,
+        issuer=issuer,
+        audience=audience,
+        org_id=org_id,
+        role=role,
+        sub=sub,
+        site_ids=site_ids,
+        ttl=ttl,
+        extra=extra,
+    )
 
 
 def write_signing_key(path: Path, project: str) -> Path:

@@ -1,7 +1,8 @@
 """The API's errors: each maps to one status code and one ``error`` code of the contract.
 
-Every error leaves a function as ``{"error": <code>, "message": <text>}``, plus ``"fields"`` (field name
--> problem) for validation errors. Raise these anywhere below an entry point; ``shared.edge.endpoint``
+Every error leaves a function as ``{"error": <code>, "message": <text>, "request_id": <id>}``, plus
+``"fields"`` (field name -> problem) for validation errors; ``request_id`` equals the response's
+``X-Request-Id``. Raise these anywhere below an entry point; ``shared.edge.endpoint``
 turns them into responses.
 """
 
@@ -26,9 +27,9 @@ class ApiError(Exception):
         self.fields = dict(fields or {})
         self.headers: dict[str, str] = {}
 
-    def body(self) -> dict[str, object]:
-        """The JSON envelope of this error."""
-        payload: dict[str, object] = {"error": self.code, "message": self.message}
+    def body(self, request_id: str) -> dict[str, object]:
+        """The JSON envelope of this error, for the request ``request_id``."""
+        payload: dict[str, object] = {"error": self.code, "message": self.message, "request_id": request_id}
         if self.fields:
             payload["fields"] = self.fields
         return payload

@@ -43,8 +43,8 @@ def parse_list_query(
     max_limit: int = MAX_LIMIT,
 ) -> ListQuery:
     """Validate query parameters (name -> all given values) into a ListQuery; raises ValidationError
-    naming every bad field. ``default_limit=None`` leaves ``limit`` unset when absent (export: every
-match); ``limit`` may be 1 to ``max_limit``."""
+        naming every bad field. ``default_limit=None`` leaves ``limit`` unset when absent (export: every
+    match); ``limit`` may be 1 to ``max_limit``."""
     problems: dict[str, str] = {}
     values: dict[str, str] = {}
     for name, given in args.items():

@@ -9,6 +9,8 @@ import flask
 
 from shared.errors import ApiError
 
+REQUEST_ID_HEADER = "X-Request-Id"
+
 
 def json_response(
     body: object, status: int = 200, headers: Mapping[str, str] | None = None
@@ -19,6 +21,7 @@ def json_response(
     return response
 
 
-def error_response(error: ApiError) -> flask.Response:
-    """The contract's error envelope for ``error``."""
-    return json_response(error.body(), error.status, error.headers)
+def error_response(error: ApiError, request_id: str) -> flask.Response:
+    """The contract's error envelope for ``error``, carrying ``request_id`` in body and header."""
+    headers = {**error.headers, REQUEST_ID_HEADER: request_id}
+    return json_response(error.body(request_id), error.status, headers)

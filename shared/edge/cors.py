@@ -5,11 +5,11 @@ from __future__ import annotations
 import flask
 from werkzeug.wrappers import Request
 
+from shared.api.responses import REQUEST_ID_HEADER
 from shared.config import settings
 from shared.edge.routes import resolve
 from shared.errors import NotFound
 
-REQUEST_ID_HEADER = "X-Request-Id"
 EXPOSED_HEADERS = (
     REQUEST_ID_HEADER,
     "X-Export-Object",

@@ -23,12 +23,12 @@ from typing import Any
 import flask
 from werkzeug.wrappers import Request
 
-from shared.api.responses import error_response
+from shared.api.responses import REQUEST_ID_HEADER, error_response
 from shared.edge.auth import HeaderSource, Principal, Role, require_role
 from shared.edge.auth import authenticate_user as authenticate_user
-from shared.edge.cors import REQUEST_ID_HEADER, allow_origin, preflight
+from shared.edge.cors import allow_origin, preflight
 from shared.edge.logs import log_exception, log_request
-from shared.edge.routes import Route, route_of
+from shared.edge.routes import Route, routes_of
 from shared.errors import ApiError, InternalError, MethodNotAllowed, NotFound
 from shared.model.actor import Actor
 from shared.store.idempotency import PendingRecord
@@ -90,45 +90,58 @@ def _chain(handler: Handler, steps: Sequence[Step]) -> Handler:
     return handler
 
 
+def _route_for(routes: Sequence[Route], method: str, path: str) -> tuple[Route, dict[str, str]]:
+    """The function's route for ``method path`` and its path parameters; 404 for a path the function
+    does not serve, 405 (naming the function's methods there) for another method."""
+    path = path.rstrip("/") or "/"
+    matching = [(route, params) for route in routes if (params := route.match(path)) is not None]
+    if not matching:
+        raise NotFound(f"no route for {path}")
+    for route, params in matching:
+        if route.method == method:
+            return route, params
+    raise MethodNotAllowed(method, [route.method for route, _ in matching])
+
+
 def endpoint(
-    function: str, *, auth: Authenticator = authenticate_user, steps: Sequence[Step] = ()
+    function: str, *, auth: Authenticator | None = authenticate_user, steps: Sequence[Step] = ()
 ) -> Callable[[Handler], EntryPoint]:
-    """Make the decorated handler the entry point of route-table function ``function``."""
-    route = route_of(function)
+    """Make the decorated handler the entry point of route-table function ``function`` (of every
+    route it answers). ``auth=None``: the routes are open (the docs page), no caller."""
+    routes = routes_of(function)
 
     def wrap(handler: Handler) -> EntryPoint:
         chained = _chain(handler, steps)
 
         def admit(context: Context) -> flask.Response:
             request = context.request
-            params = route.match(request.path.rstrip("/") or "/")
-            if params is None:
-                raise NotFound(f"no route for {request.path}")
-            if request.method == "OPTIONS" and route.public:
+            path = request.path.rstrip("/") or "/"
+            if request.method == "OPTIONS" and any(r.public and r.match(path) is not None for r in routes):
                 return preflight(request)
-            if request.method != route.method:
-                raise MethodNotAllowed(request.method, [route.method])
-            context.path_params = params
+            context.route, context.path_params = _route_for(routes, request.method, request.path)
+            if auth is None:
+                return chained(context)
             context.caller = auth(request.headers)
             context.log["actor"] = context.actor.stored()
             if isinstance(context.caller, Principal):
                 context.log["org_id"] = context.caller.org_id
-                if route.min_role is not None:
-                    require_role(context.caller, Role.parse(route.min_role))
+                if context.route.min_role is not None:
+                    require_role(context.caller, Role.parse(context.route.min_role))
             return chained(context)
 
         @functools.wraps(handler)
         def entry_point(request: flask.Request) -> flask.Response:
             started = time.perf_counter()
-            context = Context(request, route, request_id_of(request), log={"function": function})
+            context = Context(request, routes[0], request_id_of(request), log={"function": function})
             try:
                 response = admit(context)
             except ApiError as error:
                 context.log["error"] = error.code
-                response = error_response(error)
+                response = error_response(error, context.request_id)
             except Exception:  # a bug or an outage, never the caller's fault: log it, hide internals
                 log_exception("unhandled error", request_id=context.request_id, function=function)
-                response = error_response(InternalError("internal error; quote the request id to support"))
+                internal = InternalError("internal error; quote the request id to support")
+                response = error_response(internal, context.request_id)
             response.headers[REQUEST_ID_HEADER] = context.request_id
             allow_origin(request, response)
             log_request(

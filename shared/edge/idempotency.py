@@ -49,7 +49,7 @@ def idempotent(replay: Replay) -> Step:
         context.log["idempotency"] = "replayed" if isinstance(found, Completed) else "executed"
         if isinstance(found, Completed):
             if found.outcome.get("kind") == "not_found":
-                response = error_response(NotFound())
+                response = error_response(NotFound(), context.request_id)
             else:
                 response = replay(context, found.outcome)
             response.headers[REPLAYED_HEADER] = "true"

@@ -2,8 +2,11 @@
 
 The local gateway routes by it, each function checks its own request against it, the tests walk it and
 the API Gateway config is generated from it. Order matters: the first route whose path matches wins, so
-``/api/v1/events/export`` comes before ``/api/v1/events/{id}``. A route that is not ``public`` (the
-scheduled export, which Cloud Scheduler calls at its function's own URL) is in neither gateway.
+``/api/v1/events/export`` comes before ``/api/v1/events/{id}``. A route's ``kind`` says where it
+belongs: ``api`` routes are the API's operations (in the OpenAPI document, bearer token checked at the
+gateway); ``docs`` routes serve the docs page and the document itself, without auth; ``internal``
+routes (the scheduled export, which Cloud Scheduler calls at its function's own URL) are in neither
+gateway. A function may answer several routes.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,12 @@ class Route:
     path: str
     function: str
     min_role: str | None
-    public: bool = True
+    kind: Literal["api", "docs", "internal"] = "api"
+
+    @property
+    def public(self) -> bool:
+        """Routed by the gateways (local and API Gateway)."""
+        return self.kind != "internal"
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -30,11 +39,11 @@ class Route:
         regex = "".join(
             f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts
         )
-        return re.compile(f"^{regex}$")
+        return re.compile(regex)
 
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters when ``path`` is this route's path, else None."""
-        found = self.pattern.match(path)
+        found = self.pattern.fullmatch(path)
         return found.groupdict() if found else None
 
 
@@ -44,20 +53,29 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events/{id}", "get_event", "viewer"),
     Route("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
     Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
-    Route("POST", "/", "scheduled_export", None, public=False),
+    Route("GET", "/openapi.json", "api_docs", None, kind="docs"),
+    Route("GET", "/docs", "api_docs", None, kind="docs"),
+    Route("GET", "/docs/{asset}", "api_docs", None, kind="docs"),
+    Route("POST", "/", "scheduled_export", None, kind="internal"),
 )
 PUBLIC_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.public)
+API_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.kind == "api")
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 FUNCTIONS: tuple[str, ...] = tuple(dict.fromkeys(route.function for route in ROUTES))
 
 
+def routes_of(function: str) -> tuple[Route, ...]:
+    """The routes a function answers, in table order."""
+    found = tuple(route for route in ROUTES if route.function == function)
+    if not found:
+        raise KeyError(function)
+    return found
+
+
 def route_of(function: str) -> Route:
-    """The route a function answers."""
-    for route in ROUTES:
-        if route.function == function:
-            return route
-    raise KeyError(function)
+    """The first route a function answers."""
+    return routes_of(function)[0]
 
 
 def resolve(method: str, path: str) -> tuple[Route | None, list[str]]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from google.api_core.exceptions import Conflict, DeadlineExceeded, ServiceUnavailable
+from google.api_core.exceptions import AlreadyExists, Conflict, DeadlineExceeded, ServiceUnavailable
 from google.cloud import firestore
 
 from shared.errors import Unavailable
@@ -32,6 +32,8 @@ _DOCUMENT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, AlreadyExists):  # a Conflict, but a lasting one: retrying cannot help
+        return False
     if isinstance(exc, RETRYABLE):
         return True
     # The library wraps exhausted commits (and failed rollbacks after an error) in ValueError.

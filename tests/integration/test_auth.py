@@ -93,7 +93,8 @@ def assert_error(response: requests.Response, status: int, code: str) -> dict[st
     assert isinstance(body, dict), body
     assert body.get("error") == code, body
     assert isinstance(body.get("message"), str) and body["message"].strip(), body
-    assert set(body) <= {"error", "message", "fields"}, body
+    assert set(body) <= {"error", "message", "fields", "request_id"}, body
+    assert body["request_id"] == response.headers["X-Request-Id"], body
     assert response.headers.get("X-Request-Id"), response.headers
     if status == 401:
         assert response.headers.get("WWW-Authenticate", "").startswith("Bearer"), response.headers

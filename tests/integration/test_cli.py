@@ -28,6 +28,8 @@ import pytest
 import requests
 
 from devstack.emulators import Emulators, free_port
+from devstack.processes import kill_group, spawn, stop_group
+from devstack.seed import APRIL_EVENTS, SITES
 from tests.integration.conftest import (
     CAMERA_A,
     CAMERA_B,
@@ -42,6 +44,7 @@ from tests.integration.conftest import (
 )
 
 CLI = str(ROOT / ".venv" / "bin" / "novavms-events")
+DEMO_TOTAL = 200 + APRIL_EVENTS + 1  # make dev's seed: a week of recent events, April's, the example
 EVENTS = "/api/v1/events"
 SUMMARY = re.compile(r"^created (\d+), updated (\d+), rejected (\d+)$", re.MULTILINE)
 
@@ -403,18 +406,63 @@ def test_load_ten_thousand_lines(api: Api, org: str, token: Token, tmp_path: Pat
 
 
 def test_seed_is_visible_and_idempotent(api: Api, org: str, token: Token) -> None:
+
+    seeded = 30 + APRIL_EVENTS + 1  # recent ones, April's and the contract's example
     done = cli("seed", "--org", org, "--count", "30")
     assert done.returncode == 0, done.stderr
-    assert "30" in done.stdout
+    assert f"seeded {seeded} events" in done.stdout
     admin = token("admin")
     body = listed(api, admin)
-    assert body["total"] == 30 and len(body["data"]) == 30
+    assert body["total"] == seeded and len(body["data"]) == seeded
     assert all(isinstance(item["snapshot_url"], str) for item in body["data"])
     first_ids = [item["id"] for item in body["data"]]
     again = cli("seed", "--org", org, "--count", "30")
     assert again.returncode == 0, again.stderr
-    assert total(api, admin) == 30
+    assert total(api, admin) == seeded
     assert listed_ids(api, admin) == first_ids
+
+
+def test_seed_holds_the_contract_example_and_resets_it(api: Api, org: str, token: Token) -> None:
+    from devstack.seed import EXAMPLE_EVENT_ID
+
+    assert cli("seed", "--org", org, "--count", "0").returncode == 0
+    admin = token("admin")
+    example = api.get(f"{EVENTS}/{EXAMPLE_EVENT_ID}", admin).json()
+    assert (example["camera_name"], example["triggered_at"]) == ("Loading Dock East", "2026-04-21T13:45:22Z")
+    assert example["camera_id"] == "550e8400-e29b-41d4-a716-446655440000"
+    april = listed(api, admin, date_from="2026-04-01", date_to="2026-04-21")
+    assert 1 < april["total"] <= 50
+    assert api.patch(f"{EVENTS}/{EXAMPLE_EVENT_ID}", admin, json={"acknowledged": True}).status_code == 200
+    assert api.delete(f"{EVENTS}/{EXAMPLE_EVENT_ID}", admin).status_code == 204
+    assert cli("seed", "--org", org, "--count", "0").returncode == 0
+    again = api.get(f"{EVENTS}/{EXAMPLE_EVENT_ID}", admin)
+    assert again.status_code == 200 and again.json()["acknowledged"] is False
+    assert {k: v for k, v in again.json().items() if not k.endswith("_url")} == {
+        k: v for k, v in example.items() if not k.endswith("_url")
+    }
+
+
+# -- without a stack ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", [("load", "--org", "demo", "-"), ("seed",), ("export", "--org", "demo", "--output", "x.csv")]
+)
+def test_commands_without_a_stack_say_so_in_one_line(command: tuple[str, ...], tmp_path: Path) -> None:
+    bare = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("EVENTS_", "EVENT_", "GOOGLE_", "FIRESTORE_", "STORAGE_", "CLOUDSDK_"))
+    }
+    bare["NOVAVMS_DEVSTACK_DIR"] = str(tmp_path / "no-stack-here")
+    done = cli(*command, stdin="", env=bare, timeout=30)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and "no running local stack found" in done.stderr, done.stderr
+    assert "make dev" in done.stderr and done.stdout == ""
+    gone = cli(
+        *command, stdin="", env={**bare, "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}"}, timeout=30
+    )
+    assert gone.returncode == 2 and "does not answer" in gone.stderr and gone.stderr.count("\n") == 1
 
 
 # -- dev ---------------------------------------------------------------------------------------------
@@ -480,22 +528,19 @@ class DevStack:
         self.output: list[str] = []
         self.children: set[int] = set()
         with log.open("wb") as errors:
-            self.process = subprocess.Popen(
+            self.process = spawn(
                 [CLI, "dev", "--port", str(port)],
                 stdout=subprocess.PIPE,
                 stderr=errors,
-                stdin=subprocess.DEVNULL,
                 env={**env, "PYTHONUNBUFFERED": "1"},
                 cwd=ROOT,
-                text=True,
-                start_new_session=True,
             )
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
+            self.lines.put(line.decode(errors="replace").rstrip("\r\n"))
         self.lines.put(None)
 
     def wait_ready(self, timeout: float) -> dict[str, str]:
@@ -534,16 +579,20 @@ class DevStack:
         except subprocess.TimeoutExpired:
             pytest.fail(f"dev did not exit within {timeout}s of SIGINT; {self.errors()}")
 
+    def terminate(self, timeout: float = 10) -> int:
+        """SIGTERM to the dev process; its exit code (fails when it does not exit in time)."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"dev did not exit within {timeout}s of SIGTERM; {self.errors()}")
+
     def kill(self) -> None:
         """Whatever happened: end the dev process and every process it started."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process, signal.SIGKILL)
         for pid in self.children:  # the emulators dev started run in their own process groups
             if _alive(pid):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
+                kill_group(pid)
 
 
 @contextlib.contextmanager
@@ -580,9 +629,20 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         assert any(line.strip().startswith("curl ") and operator in line for line in dev.output), dev.output
         answer = demo.get(EVENTS, operator, params={"limit": 5})
         assert answer.status_code == 200, answer.text
-        assert answer.json()["total"] == 200 and len(answer.json()["data"]) == 5
+        assert answer.json()["total"] == DEMO_TOTAL and len(answer.json()["data"]) == 5
         viewer = printed.get("viewer")
-        assert viewer and demo.get(EVENTS, viewer).json()["total"] < 200
+        assert viewer and demo.get(EVENTS, viewer).json()["total"] < DEMO_TOTAL
+        text = "\n".join(dev.output)
+        assert all(site in text for site in SITES), "dev prints the demo site ids"
+        assert re.search(r"valid for 12 hours \(until \d{4}-\d\d-\d\d \d\d:\d\d UTC\)", text), text
+
+        # A second dev beside it refuses and leaves its state, logs and emulators alone.
+        state = Path(env["NOVAVMS_DEVSTACK_DIR"]) / "state.json"
+        before = state.read_text()
+        second = cli("dev", "--port", str(free_port()), env=env, timeout=30)
+        assert second.returncode == 2 and "already running" in second.stderr, second.stderr
+        assert "Traceback" not in second.stderr and state.read_text() == before
+        assert demo.get(EVENTS, operator, params={"limit": 1}).status_code == 200
 
         if (ROOT / "shared" / "openapi.json").exists():
             document = demo.get("/openapi.json")
@@ -592,7 +652,7 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         # The stack passes the service's environment through: a token minted by the CLI with the
         # same settings is accepted, one signed with another secret is not.
         minted = cli_token("--org", "demo", "--role", "admin", env=env)
-        assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == 200
+        assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == DEMO_TOTAL
         forged = cli_token("--org", "demo", "--role", "admin", env={**env, "EVENTS_JWT_DEV_SECRET": "x" * 40})
         assert demo.get(EVENTS, forged).status_code == 401
 
@@ -602,10 +662,11 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         assert done.returncode == 0 and load_counts(done) == (1, 0, 0), done.stderr
         got = demo.get(f"{EVENTS}/{line['id']}", minted)
         assert got.status_code == 200 and got.json()["summary"] == "loaded beside dev"
-        assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == 201
+        assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == DEMO_TOTAL + 1
 
         assert dev.interrupt(timeout=10) == 0, dev.errors()
         assert not port_open("127.0.0.1", dev.port)
+        assert not state.exists(), "dev removes its own state when it stops"
     # It must not stop emulators it did not start.
     still = requests.get(f"http://{emulators.firestore_host}/", timeout=5)
     assert still.ok and still.text.strip() == "Ok"
@@ -634,9 +695,9 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         operator = printed.get("operator")
         assert operator, dev.output
         answer = Api(f"http://127.0.0.1:{dev.port}").get(EVENTS, operator, params={"limit": 1})
-        assert answer.status_code == 200 and answer.json()["total"] == 200, answer.text
+        assert answer.status_code == 200 and answer.json()["total"] == DEMO_TOTAL, answer.text
 
-        assert dev.interrupt(timeout=15) == 0, dev.errors()
+        assert dev.terminate(timeout=15) == 0, dev.errors()  # SIGTERM stops it as cleanly as Ctrl-C
         assert not port_open("127.0.0.1", dev.port)
         assert not port_open(firestore_host, int(firestore_port)), "its Firestore emulator still listens"
         assert not port_open(storage_host, int(storage_port)), "its storage emulator still listens"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -24,7 +23,8 @@ from deploy.gateway_config import render as render_gateway
 from deploy.plan import ALL_FUNCTIONS, steps
 from deploy.tenants import load_tenants
 from devstack.emulators import Emulators, free_port
-from shared.edge.routes import PUBLIC_ROUTES
+from devstack.processes import spawn, stop_group
+from shared.edge.routes import API_ROUTES
 from tests.integration.conftest import Token, event_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_gateway_config_is_valid_and_routes_every_route() -> None:
     config = gateway_config()
     validate(config)  # raises on an invalid OpenAPI 2.0 document
     tenant = TENANTS["acme"]
-    for route in PUBLIC_ROUTES:
+    for route in API_ROUTES:
         operation = config["paths"][route.path][route.method.lower()]
         backend = operation["x-google-backend"]
         assert operation["operationId"] == route.function
@@ -67,7 +67,7 @@ def test_gateway_config_is_valid_and_routes_every_route() -> None:
         op["x-google-backend"]["address"] for item in config["paths"].values() for op in item.values()
     }
     assert not any("scheduled-export" in address for address in addresses), "the gateway must not route it"
-    for path in {route.path for route in PUBLIC_ROUTES}:
+    for path in {route.path for route in API_ROUTES}:
         assert config["paths"][path]["options"]["security"] == []
 
 
@@ -174,10 +174,7 @@ def serve(
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [str(venv / "bin" / "functions-framework"), "--source", "main.py", "--target", function]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=bundle, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+    process = spawn([*command, "--port", str(port)], cwd=bundle, env=env, stderr=subprocess.PIPE)
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -226,10 +223,14 @@ def test_bundle_serves_from_its_own_requirements(
         elif function == "export_events":
             answer = first_answer(process, "GET", base + "/api/v1/events/export", headers=admin)
             assert answer.status_code == 200 and line["id"] in answer.text
+        elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
+            answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
+            assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text
+            assert (bundle / "docs_assets" / "swagger-ui-bundle.js").is_file()
+            assert requests.get(base + "/openapi.json", timeout=10).json()["openapi"].startswith("3.")
         else:  # scheduled_export: its OIDC path runs end to end in test_export; here, a request without one
             answer = first_answer(process, "POST", base + "/", json={})
             assert answer.status_code == 401 and answer.json()["error"] == "auth_required"
         assert answer.headers["X-Request-Id"]
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+        stop_group(process)

@@ -476,16 +476,14 @@ def test_ten_concurrent_patches_all_answer_200_and_persist(
 ) -> None:
     event_id = add_events([event_line(0)])[0]["id"]
     notes = [f"note {n} {uuid.uuid4().hex[:6]}" for n in range(6)]
-    calls: list[tuple[str, dict[str, Any]]] = [
-        (token("operator", sub=sub), body)
-        for sub, body in (
-            ("op-star-1", {"starred": True}),
-            ("op-star-2", {"starred": True}),
-            ("op-ack-1", {"acknowledged": True}),
-            ("op-ack-2", {"acknowledged": True}),
-            *((f"op-notes-{n}", {"notes": note}) for n, note in enumerate(notes)),
-        )
+    bodies: list[tuple[str, dict[str, Any]]] = [
+        ("op-star-1", {"starred": True}),
+        ("op-star-2", {"starred": True}),
+        ("op-ack-1", {"acknowledged": True}),
+        ("op-ack-2", {"acknowledged": True}),
+        *((f"op-notes-{n}", {"notes": note}) for n, note in enumerate(notes)),
     ]
+    calls = [(token("operator", sub=sub), body) for sub, body in bodies]
     results = patch_concurrently(api, event_id, calls)
     statuses = [200 if isinstance(result, dict) else result for result in results]
     assert statuses == [200] * len(calls), statuses

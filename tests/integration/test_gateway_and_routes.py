@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
+import socket
 import sys
 import time
 from pathlib import Path
@@ -16,7 +15,8 @@ import pytest
 import requests
 
 from devstack.emulators import free_port
-from shared.edge.routes import FUNCTIONS, PUBLIC_ROUTES, resolve
+from devstack.processes import spawn, stopping
+from shared.edge.routes import API_ROUTES, FUNCTIONS, resolve
 from tests.integration.conftest import Api, Token, event_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def test_openapi_document_matches_the_route_table(api: Api) -> None:
         for method, operation in item.items()
         if method in {"get", "patch", "delete", "post", "put"}
     }
-    assert operations == {(r.method, r.path, r.function, r.min_role) for r in PUBLIC_ROUTES}
+    assert operations == {(r.method, r.path, r.function, r.min_role) for r in API_ROUTES}
     assert OPENAPI["openapi"].startswith("3.")
 
 
@@ -95,6 +95,29 @@ def test_a_function_alone_refuses_other_routes(token: Token) -> None:
     assert client.post("/api/v1/events", headers=auth).status_code == 405
 
 
+def test_the_gateways_own_errors_are_json_envelopes_with_the_request_id(api: Api, gateway_url: str) -> None:
+    host, port = gateway_url.removeprefix("http://").split(":")
+    answers = [
+        api.get("/api/v2/nothing"),
+        api.call("POST", "/api/v1/events"),
+        api.get("/api/v1/events?" + "x" * 70_000),
+        api.get("/api/v1/events", headers={f"X-Filler-{n}": "y" for n in range(120)}),
+        api.get("/api/v1/events", headers={"X-Long": "z" * 70_000}),
+    ]
+    assert [answer.status_code for answer in answers] == [404, 405, 414, 431, 431]
+    for answer in answers:
+        assert answer.headers["Content-Type"].startswith("application/json"), answer.text[:200]
+        body = answer.json()
+        assert body["request_id"] == answer.headers["X-Request-Id"] and len(body["request_id"]) >= 8
+        assert body["error"] in {"not_found", "method_not_allowed", "validation_error"} and body["message"]
+    given = api.get("/api/v2/nothing", headers={"X-Request-Id": "caller-id-1234"})
+    assert given.json()["request_id"] == given.headers["X-Request-Id"] == "caller-id-1234"
+    with socket.create_connection((host, int(port)), timeout=5) as raw:  # not even HTTP
+        raw.sendall(b"NONSENSE\r\n\r\n")
+        reply = raw.recv(65536).decode(errors="replace")
+    assert json.loads(reply[reply.index("{") :])["error"] == "validation_error", reply[:300]
+
+
 def test_bad_configuration_is_a_500_without_internals(api: Api, token: Token) -> None:
     bearer = token("admin")
     os.environ.pop("EVENTS_JWT_ISSUER")
@@ -106,6 +129,7 @@ def test_bad_configuration_is_a_500_without_internals(api: Api, token: Token) ->
     assert answer.json() == {
         "error": "internal",
         "message": "internal error; quote the request id to support",
+        "request_id": answer.headers["X-Request-Id"],
     }
 
 
@@ -119,12 +143,11 @@ def test_served_by_functions_framework(token: Token, add_events: Any, org: str) 
     """The real functions-framework server (gunicorn) runs a function from its source file."""
     line = add_events([event_line(0)])[0]
     port = free_port()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "functions-framework"), "--target", "get_event",
-         "--source", str(ROOT / "functions" / "get_event.py"), "--port", str(port)],
-        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    try:
+    command = [
+        str(Path(sys.executable).parent / "functions-framework"), "--target", "get_event",
+        "--source", str(ROOT / "functions" / "get_event.py"), "--port", str(port),
+    ]  # fmt: skip
+    with stopping(spawn(command, env=os.environ)):
         deadline = time.monotonic() + 30
         url = f"http://127.0.0.1:{port}/api/v1/events/{line['id']}"
         while True:
@@ -140,9 +163,6 @@ def test_served_by_functions_framework(token: Token, add_events: Any, org: str) 
                 time.sleep(0.2)
         assert answer.status_code == 200, answer.text
         assert answer.json()["id"] == line["id"] and answer.headers["X-Request-Id"]
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 def test_cors_for_configured_origins_only(api: Api, token: Token) -> None:

@@ -24,7 +24,7 @@ from shared.model.actor import Actor
 from shared.model.scope import Scope
 from shared.store.client import firestore_client
 from shared.store.events import EventStore
-from shared.store.idempotency import IdempotencyRecords, fingerprint
+from shared.store.idempotency import IdempotencyRecords, PendingRecord, fingerprint
 from shared.store.transactions import run_transaction
 from tests.integration.conftest import Api, Token, event_line, reset_caches
 
@@ -181,6 +181,7 @@ def test_a_key_in_flight_is_409_with_retry_after_until_its_lock_lapses(
     pending = IdempotencyRecords(org).begin(
         Actor.user("op-busy"), "busy", fingerprint("PATCH", at(event_id), body.encode())
     )
+    assert isinstance(pending, PendingRecord)
     answer = patch(api, operator, event_id, {"starred": True}, "busy")
     assert answer.status_code == 409, answer.text
     assert answer.json()["error"] == "conflict" and int(answer.headers["Retry-After"]) >= 1

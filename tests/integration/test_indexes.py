@@ -20,7 +20,7 @@ from shared.model.filter import EQUALITY_FIELDS, EventFilter
 from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
 from shared.store.events import EventStore
-from shared.store.indexes import required_indexes
+from shared.store.indexes import field_overrides, required_indexes
 from tests.integration.conftest import (
     BASE_TIME,
     CAMERA_A,
@@ -44,7 +44,7 @@ VALUES = {
 
 def test_declared_file_is_generated_from_the_store() -> None:
     declared = json.loads((ROOT / "deploy" / "firestore.indexes.json").read_text())
-    assert declared == {"indexes": required_indexes(), "fieldOverrides": []}
+    assert declared == {"indexes": required_indexes(), "fieldOverrides": field_overrides()}
 
 
 def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
@@ -65,12 +65,14 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
             for event_filter in (chosen, dated):
                 scopes = [None] if "site_id" in fields else [None, [SITE_A], many_sites]
                 for sites in scopes:
-                    scoped = EventStore(Scope("org-indexes", sites and frozenset(sites)), client=client)
+                    scoped = EventStore(
+                        Scope("org-indexes", None if sites is None else frozenset(sites)), client=client
+                    )
                     page = scoped.page(event_filter, None, 5)
                     assert scoped.count(event_filter).total == len(page.events)
     event = store.page(EventFilter(), None, 1).events[0]
     for sites in (None, [SITE_A], many_sites):
-        scoped = EventStore(Scope("org-indexes", sites and frozenset(sites)), client=client)
+        scoped = EventStore(Scope("org-indexes", None if sites is None else frozenset(sites)), client=client)
         assert scoped.neighbours(event) == (None, None)
     used = {_index_key(index) for index in index_usage(emulators.firestore_host, project)}
     assert used == declared_indexes()

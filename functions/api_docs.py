@@ -1,0 +1,43 @@
+"""GET /docs, /docs/{asset} and /openapi.json: the interactive docs page and the contract it renders.
+
+Open (no token): the page is Swagger UI over ``/openapi.json``; "Try it out" calls the same host with
+a token pasted under "Authorize". Served with a Content Security Policy of ``default-src 'self'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import flask
+import functions_framework
+
+from shared.api.docs_page import CONTENT_SECURITY_POLICY, PAGE, asset, openapi_document
+from shared.edge.endpoint import Context, endpoint
+from shared.errors import NotFound
+
+
+def _served(body: bytes, content_type: str, request: flask.Request, cache: str) -> flask.Response:
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    response = flask.Response(body, content_type=content_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.make_conditional(request)  # 304 when the client's copy is current
+    return response
+
+
+@functions_framework.http
+@endpoint("api_docs", auth=None)
+def api_docs(context: Context) -> flask.Response:
+    """The document, the page or one of its assets; 404 for any other asset name."""
+    request = context.request
+    if context.route.path == "/openapi.json":
+        return _served(openapi_document(), "application/json", request, "no-cache")
+    name = context.path_params.get("asset", PAGE)
+    found = asset(name)
+    if found is None:
+        raise NotFound(f"no docs asset {name}")
+    body, content_type = found
+    return _served(body, content_type, request, "no-cache" if name == PAGE else "public, max-age=3600")

@@ -1,0 +1,106 @@
+"""The route table (shared/edge/routes.py): matching, resolving a method and path, and its shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.edge.routes import FUNCTIONS, MUTATING_METHODS, PUBLIC_ROUTES, ROUTES, Route, resolve, route_of
+
+EVENT_ID = "550e8400-e29b-41d4-a716-446655440000"
+ITEM = f"/api/v1/events/{EVENT_ID}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "function"),
+    [
+        ("GET", "/api/v1/events", "list_events"),
+        ("GET", "/api/v1/events/", "list_events"),
+        ("GET", "/api/v1/events/export", "export_events"),
+        ("GET", "/api/v1/events/export/", "export_events"),
+        ("GET", ITEM, "get_event"),
+        ("get", ITEM, "get_event"),
+        ("PATCH", ITEM, "update_event"),
+        ("DELETE", ITEM, "delete_event"),
+        ("GET", "/api/v1/events/not-a-uuid-yet", "get_event"),  # the function validates the id
+    ],
+)
+def test_resolve_finds_the_function(method: str, path: str, function: str) -> None:
+    route, _ = resolve(method, path)
+    assert route is not None and route.function == function
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/api/v1/events", ["GET"]),
+        ("/api/v1/events/export", ["GET"]),
+        (ITEM, ["GET", "PATCH", "DELETE"]),
+    ],
+)
+def test_resolve_lists_the_methods_a_path_allows(path: str, allowed: list[str]) -> None:
+    assert resolve("GET", path)[1] == allowed
+    assert resolve("PUT", path) == (None, allowed)
+
+
+def test_the_export_path_never_falls_through_to_an_event_id() -> None:
+    assert resolve("PATCH", "/api/v1/events/export") == (None, ["GET"])
+    assert resolve("DELETE", "/api/v1/events/export") == (None, ["GET"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "",
+        "/api/v1",
+        "/api/v2/events",
+        "/api/v1/events/a/b",
+        "/api/v1/eventsx",
+        "/API/V1/EVENTS",
+        "/api/v1/events/export/x",
+    ],
+)
+def test_unknown_paths_allow_nothing(path: str) -> None:
+    assert resolve("GET", path) == (None, [])
+
+
+def test_the_scheduled_export_is_not_public() -> None:
+    assert resolve("POST", "/") == (None, [])
+    scheduled = route_of("scheduled_export")
+    assert scheduled.public is False and scheduled not in PUBLIC_ROUTES
+    assert scheduled.match("/") == {}
+
+
+def test_match_gives_the_path_parameters() -> None:
+    item = route_of("get_event")
+    assert item.match(ITEM) == {"id": EVENT_ID}
+    assert item.match(f"/api/v1/events/{EVENT_ID.upper()}") == {"id": EVENT_ID.upper()}
+    assert item.match("/api/v1/events/") is None  # a parameter is a non-empty segment
+    assert item.match(f"{ITEM}/x") is None
+    assert item.match(f"/prefix{ITEM}") is None
+    assert route_of("list_events").match("/api/v1/events") == {}
+
+
+def test_literal_path_characters_are_not_patterns() -> None:
+    dotted = Route("GET", "/a.b/{name}", "dotted", None)
+    assert dotted.match("/a.b/x") == {"name": "x"}
+    assert dotted.match("/aXb/x") is None
+
+
+def test_route_of_each_function_and_an_unknown_one() -> None:
+    assert [route_of(function).function for function in FUNCTIONS] == list(FUNCTIONS)
+    with pytest.raises(KeyError):
+        route_of("no_such_function")
+
+
+def test_the_apis_operations() -> None:
+    operations = [route for route in ROUTES if route.public and route.min_role is not None]
+    assert [(route.method, route.path, route.function, route.min_role) for route in operations] == [
+        ("GET", "/api/v1/events", "list_events", "viewer"),
+        ("GET", "/api/v1/events/export", "export_events", "operator"),
+        ("GET", "/api/v1/events/{id}", "get_event", "viewer"),
+        ("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
+        ("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
+    ]
+    assert set(FUNCTIONS) == {route.function for route in ROUTES} and len(set(FUNCTIONS)) == len(FUNCTIONS)
+    assert {"POST", "PUT", "PATCH", "DELETE"} == MUTATING_METHODS
