@@ -571,21 +571,14 @@ class DevStack:
     def errors(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
-    def interrupt(self, timeout: float = 10) -> int:
-        """Ctrl-C: SIGINT to the dev process; its exit code (fails when it does not exit in time)."""
-        self.process.send_signal(signal.SIGINT)
+    def stop_with(self, signum: signal.Signals, timeout: float = 10) -> int:
+        """Send ``signum`` (SIGINT is Ctrl-C) to the dev process; its exit code (fails when it does not
+        exit in time)."""
+        self.process.send_signal(signum)
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"dev did not exit within {timeout}s of SIGINT; {self.errors()}")
-
-    def terminate(self, timeout: float = 10) -> int:
-        """SIGTERM to the dev process; its exit code (fails when it does not exit in time)."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"dev did not exit within {timeout}s of SIGTERM; {self.errors()}")
+            pytest.fail(f"dev did not exit within {timeout}s of {signum.name}; {self.errors()}")
 
     def kill(self) -> None:
         """Whatever happened: end the dev process and every process it started."""
@@ -664,7 +657,7 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         assert got.status_code == 200 and got.json()["summary"] == "loaded beside dev"
         assert demo.get(EVENTS, minted, params={"limit": 1}).json()["total"] == DEMO_TOTAL + 1
 
-        assert dev.interrupt(timeout=10) == 0, dev.errors()
+        assert dev.stop_with(signal.SIGINT, timeout=10) == 0, dev.errors()
         assert not port_open("127.0.0.1", dev.port)
         assert not state.exists(), "dev removes its own state when it stops"
     # It must not stop emulators it did not start.
@@ -697,7 +690,7 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         answer = Api(f"http://127.0.0.1:{dev.port}").get(EVENTS, operator, params={"limit": 1})
         assert answer.status_code == 200 and answer.json()["total"] == DEMO_TOTAL, answer.text
 
-        assert dev.terminate(timeout=15) == 0, dev.errors()  # SIGTERM stops it as cleanly as Ctrl-C
+        assert dev.stop_with(signal.SIGTERM, timeout=15) == 0, dev.errors()  # SIGTERM stops it as cleanly as Ctrl-C
         assert not port_open("127.0.0.1", dev.port)
         assert not port_open(firestore_host, int(firestore_port)), "its Firestore emulator still listens"
         assert not port_open(storage_host, int(storage_port)), "its storage emulator still listens"
