@@ -690,7 +690,8 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         answer = Api(f"http://127.0.0.1:{dev.port}").get(EVENTS, operator, params={"limit": 1})
         assert answer.status_code == 200 and answer.json()["total"] == DEMO_TOTAL, answer.text
 
-        assert dev.stop_with(signal.SIGTERM, timeout=15) == 0, dev.errors()  # SIGTERM stops it as cleanly as Ctrl-C
+        # SIGTERM stops it as cleanly as Ctrl-C
+        assert dev.stop_with(signal.SIGTERM, timeout=15) == 0, dev.errors()
         assert not port_open("127.0.0.1", dev.port)
         assert not port_open(firestore_host, int(firestore_port)), "its Firestore emulator still listens"
         assert not port_open(storage_host, int(storage_port)), "its storage emulator still listens"
