@@ -22,6 +22,7 @@ from devstack.emulators import Emulators, index_usage
 from devstack.factories import BASE_TIME, CAMERA_A, CAMERA_B, SITE_A, SITE_B, event_line
 from devstack.harness import isolated_stack
 from tests.conftest import TEST_ENV, Token, reset_caches
+from tests.contract import check_response
 
 __all__ = [  # what the test modules import from here
     "BASE_TIME", "CAMERA_A", "CAMERA_B", "PROJECTS_USED", "ROOT", "SITE_A", "SITE_B", "TEST_ENV",
@@ -100,7 +101,9 @@ class Api:
         headers = dict(kwargs.pop("headers", {}) or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return self.session.request(method, self.base + path, headers=headers, timeout=60, **kwargs)
+        response = self.session.request(method, self.base + path, headers=headers, timeout=60, **kwargs)
+        check_response(response)  # every answer the tests see is held to shared/openapi.json
+        return response
 
     def get(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         return self.call("GET", path, token, **kwargs)
