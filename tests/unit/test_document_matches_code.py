@@ -41,6 +41,7 @@ def _parameters(path: str, method: str) -> dict[str, dict[str, Any]]:
 
 def _all_subclasses(cls: type) -> list[type]:
     found: list[type] = []
+    direct: type
     for direct in cls.__subclasses__():
         found += [direct, *_all_subclasses(direct)]
     return found
