@@ -8,19 +8,15 @@ be running at the same time.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pty
-import queue
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +24,6 @@ import pytest
 import requests
 
 from devstack.emulators import Emulators, free_port
-from devstack.processes import kill_group, spawn, stop_group
 from devstack.seed import APRIL_EVENTS, SITES
 from tests.integration.conftest import (
     CAMERA_A,
@@ -42,6 +37,7 @@ from tests.integration.conftest import (
     Token,
     event_line,
 )
+from tests.integration.dev_process import alive, command_of, dev_stack, port_open
 
 CLI = str(ROOT / ".venv" / "bin" / "novavms-events")
 DEMO_TOTAL = 200 + APRIL_EVENTS + 1  # make dev's seed: a week of recent events, April's, the example
@@ -468,135 +464,6 @@ def test_commands_without_a_stack_say_so_in_one_line(command: tuple[str, ...], t
 # -- dev ---------------------------------------------------------------------------------------------
 
 
-def _parent_of(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def _alive(pid: int) -> bool:
-    """Running (not gone, not a zombie)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def descendants(root: int) -> set[int]:
-    """Every live process below ``root``."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            parent = _parent_of(int(entry.name))
-            if parent is not None:
-                children.setdefault(parent, []).append(int(entry.name))
-    found: set[int] = set()
-    stack = [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
-
-
-def port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
-class DevStack:
-    """``novavms-events dev`` as a subprocess, its stdout read line by line in a thread."""
-
-    READY = "Ctrl-C stops"
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.port = port
-        self.log = log
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.output: list[str] = []
-        self.children: set[int] = set()
-        with log.open("wb") as errors:
-            self.process = spawn(
-                [CLI, "dev", "--port", str(port)],
-                stdout=subprocess.PIPE,
-                stderr=errors,
-                env={**env, "PYTHONUNBUFFERED": "1"},
-                cwd=ROOT,
-            )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.decode(errors="replace").rstrip("\r\n"))
-        self.lines.put(None)
-
-    def wait_ready(self, timeout: float) -> dict[str, str]:
-        """Read until the ready line; returns what it printed (url, hosts, tokens)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                line = self.lines.get(timeout=max(left, 0.01))
-            except queue.Empty:
-                pytest.fail(f"dev not ready within {timeout}s; output so far: {self.output}; {self.errors()}")
-            if line is None:
-                pytest.fail(f"dev exited with {self.process.wait()}: {self.output}; {self.errors()}")
-            self.output.append(line)
-            if line.startswith(self.READY):
-                break
-        self.children = descendants(self.process.pid)
-        text = "\n".join(self.output)
-        printed: dict[str, str] = {}
-        if found := re.search(r"serving at (http://\S+)", text):
-            printed["url"] = found.group(1)
-        if found := re.search(r"Firestore emulator (\S+), storage emulator (\S+)", text):
-            printed["firestore"], printed["storage"] = found.group(1), found.group(2)
-        for role, value in re.findall(r"^(viewer|operator|admin)\s+token: (\S+)$", text, re.MULTILINE):
-            printed[role] = value
-        return printed
-
-    def errors(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def stop_with(self, signum: signal.Signals, timeout: float = 10) -> int:
-        """Send ``signum`` (SIGINT is Ctrl-C) to the dev process; its exit code (fails when it does not
-        exit in time)."""
-        self.process.send_signal(signum)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"dev did not exit within {timeout}s of {signum.name}; {self.errors()}")
-
-    def kill(self) -> None:
-        """Whatever happened: end the dev process and every process it started."""
-        stop_group(self.process, signal.SIGKILL)
-        for pid in self.children:  # the emulators dev started run in their own process groups
-            if _alive(pid):
-                kill_group(pid)
-
-
-@contextlib.contextmanager
-def dev_stack(env: dict[str, str], log: Path) -> Iterator[DevStack]:
-    stack = DevStack(env, free_port(), log)
-    try:
-        yield stack
-    finally:
-        stack.kill()
-
-
 def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, tmp_path: Path) -> None:
     project = f"test-dev-{uuid.uuid4().hex[:8]}"
     env = {
@@ -614,7 +481,7 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         assert printed.get("url") == base, dev.output
         assert printed.get("firestore") == emulators.firestore_host, "dev must reuse FIRESTORE_EMULATOR_HOST"
         assert printed.get("storage", "").removeprefix("http://") == emulators.storage_host
-        assert not any("java" in _command(pid) for pid in dev.children), "dev started its own Firestore"
+        assert not any("java" in command_of(pid) for pid in dev.children), "dev started its own Firestore"
         demo = Api(base)
 
         operator = printed.get("operator")
@@ -682,8 +549,8 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         assert printed["firestore"] != os.environ.get("FIRESTORE_EMULATOR_HOST")
         assert port_open(firestore_host, int(firestore_port))
         storage_host, storage_port = printed["storage"].removeprefix("http://").rsplit(":", 1)
-        java = {pid for pid in dev.children if "java" in _command(pid)}
-        assert java, f"no java child of dev: {[_command(pid) for pid in dev.children]}"
+        java = {pid for pid in dev.children if "java" in command_of(pid)}
+        assert java, f"no java child of dev: {[command_of(pid) for pid in dev.children]}"
 
         operator = printed.get("operator")
         assert operator, dev.output
@@ -695,5 +562,5 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         assert not port_open("127.0.0.1", dev.port)
         assert not port_open(firestore_host, int(firestore_port)), "its Firestore emulator still listens"
         assert not port_open(storage_host, int(storage_port)), "its storage emulator still listens"
-        left = [f"{pid}: {_command(pid)}" for pid in dev.children if _alive(pid)]
+        left = [f"{pid}: {command_of(pid)}" for pid in dev.children if alive(pid)]
         assert not left, f"processes dev started survive it: {left}"
