@@ -1,4 +1,5 @@
-"""``novavms-events``: the local stack's command line (dev, token, load, seed, indexes)."""
+"""``novavms-events``: the local stack's command line (dev, token, load, seed, export,
+scheduled-export, indexes)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from devstack.stackenv import (
 
 INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 DEV_TOKEN_TTL = 12 * 3600
-NEEDS_STORE = frozenset({"load", "seed", "export"})
+NEEDS_STORE = frozenset({"load", "seed", "export", "scheduled-export"})
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -113,6 +114,19 @@ def _progress(total: int | None, unit: str) -> Any:
 
     size = shutil.get_terminal_size()  # falls back to 80x24 where the terminal reports 0x0
     return tqdm(total=total, unit=unit, file=sys.stderr, ncols=size.columns, nrows=size.lines)
+
+
+def _scheduled_export(args: argparse.Namespace) -> int:
+    """One scheduled export job, through the real function and its OIDC check (a local key)."""
+    from devstack.scheduler import run_locally
+
+    body: dict[str, Any] = {"org_id": args.org}
+    for pair in args.filter:
+        name, _, value = pair.partition("=")
+        body[name] = value
+    status, answer = run_locally(body)
+    print(json.dumps(answer, indent=2))
+    return 0 if status == 200 else 1
 
 
 def _seed(args: argparse.Namespace) -> int:
@@ -264,6 +278,19 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--output", help="file to write (default: events-ORG.csv)")
     export.add_argument("--max-rows", type=int, help="cap (default: EVENT_EXPORT_MAX_ROWS)")
     export.set_defaults(run=_export)
+
+    scheduled = commands.add_parser(
+        "scheduled-export", help="run a scheduled export job as Cloud Scheduler would (OIDC, locally)"
+    )
+    scheduled.add_argument("--org", required=True, type=_org)
+    scheduled.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a job field: date_from, date_to (both or neither; default yesterday) or a list filter",
+    )
+    scheduled.set_defaults(run=_scheduled_export)
 
     indexes = commands.add_parser("indexes", help="write deploy/firestore.indexes.json from the store")
     indexes.add_argument("--check", action="store_true", help="fail when the file is stale")

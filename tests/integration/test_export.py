@@ -27,6 +27,8 @@ import requests
 
 from devstack.emulators import free_port
 from devstack.processes import spawn, stopping
+from devstack.scheduler import SigningKey, certs_endpoint, make_key, scheduled_export_client
+from devstack.scheduler import oidc_token as scheduler_token
 from tests.integration.conftest import (
     BASE_TIME,
     CAMERA_A,
@@ -672,39 +674,6 @@ def test_storage_failure_midway_breaks_the_transfer_and_leaves_no_object(
 
 
 @dataclass(frozen=True)
-class SigningKey:
-    kid: str
-    private_pem: bytes
-    cert_pem: bytes
-
-
-def make_key(kid: str) -> SigningKey:
-    """An RSA key and a self-signed certificate of it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"scheduler-test-{kid}")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return SigningKey(kid, private, cert.public_bytes(serialization.Encoding.PEM))
-
-
-@dataclass(frozen=True)
 class OidcKeys:
     good: SigningKey
     impostor: SigningKey  # same kid as ``good``, another key: its signatures must not verify
@@ -716,49 +685,13 @@ class OidcKeys:
 def oidc_keys() -> Iterator[OidcKeys]:
     """A Google-style certs endpoint ({kid: PEM certificate}) on a local port, and its key."""
     good = make_key(f"kid-{uuid.uuid4().hex[:8]}")
-    document = json.dumps({good.kid: good.cert_pem.decode()}).encode()
-
-    class Certs(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(document)))
-            self.end_headers()
-            self.wfile.write(document)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Certs)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield OidcKeys(
-        good, make_key(good.kid), make_key("kid-unknown"), f"http://127.0.0.1:{server.server_port}/"
-    )
-    server.shutdown()
-    server.server_close()
+    with certs_endpoint(good) as url:
+        yield OidcKeys(good, make_key(good.kid), make_key("kid-unknown"), url)
 
 
 def oidc_token(key: SigningKey, **claims: Any) -> str:
-    """A Google-style OIDC token signed by ``key``; ``claims`` override (None drops a claim)."""
-    import google.auth.crypt
-    import google.auth.jwt
-
-    now = int(time.time())
-    payload: dict[str, Any] = {
-        "iss": "https://accounts.google.com",
-        "aud": SCHEDULER_AUDIENCE,
-        "email": SCHEDULER_ACCOUNT,
-        "email_verified": True,
-        "sub": "123",
-        "iat": now,
-        "exp": now + 600,
-    }
-    payload.update(claims)
-    payload = {name: value for name, value in payload.items() if value is not None}
-    signer = google.auth.crypt.RSASigner.from_string(key.private_pem, key_id=key.kid)
-    token: bytes = google.auth.jwt.encode(signer, payload)
-    return token.decode()
+    """A Google-style OIDC token of the scheduler's account signed by ``key``; ``claims`` override."""
+    return scheduler_token(key, audience=SCHEDULER_AUDIENCE, account=SCHEDULER_ACCOUNT, **claims)
 
 
 DEFAULT = "default"
@@ -768,11 +701,8 @@ class Scheduler:
     """The scheduled export function in-process (functions-framework's own app) and its tokens."""
 
     def __init__(self, keys: OidcKeys) -> None:
-        import functions_framework
-
         self.keys = keys
-        source = str(FUNCTIONS_DIR / "scheduled_export.py")
-        self.client = functions_framework.create_app("scheduled_export", source, "http").test_client()
+        self.client = scheduled_export_client()
 
     def token(self, **claims: Any) -> str:
         return oidc_token(self.keys.good, **claims)
@@ -1044,3 +974,26 @@ def test_cli_export_writes_the_file_and_the_object(org: str, add_events: Any, tm
     assert found, done.stdout
     assert object_pattern(org).match(found.group()), found.group()
     assert download(found.group()) == data
+
+
+def test_cli_scheduled_export_runs_the_job_through_the_functions_oidc_check(
+    org: str, add_events: Any, tmp_path: Path
+) -> None:
+    lines = add_events([event_line(n) for n in range(3)])
+    env = {**os.environ, "NOVAVMS_DEVSTACK_DIR": str(tmp_path / "devstack")}
+    command = [
+        str(VENV_BIN / "novavms-events"), "scheduled-export", "--org", org,
+        "--filter", "date_from=2026-04-21", "--filter", "date_to=2026-04-21",
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["rows"] == 3 and answer["org_id"] == org
+    assert scheduled_object(org).match(answer["object"]), answer
+    assert ids_of(download(answer["object"])) == [line["id"] for line in lines]
+    refused = subprocess.run(
+        [*command[:3], "no/such org"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
