@@ -26,24 +26,24 @@ TRANSPORT_STATUSES = frozenset({414, 431})
 
 
 @cache
-def _document() -> dict[str, Any]:
+def document() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(DOCUMENT.read_text())
     return document
 
 
 @cache
 def _openapi() -> OpenAPI:
-    return OpenAPI.from_dict(_document())
+    return OpenAPI.from_dict(document())
 
 
 def _error_validator() -> OAS30Validator:
     """The document's Error schema (self-contained: it refers to nothing else)."""
-    return OAS30Validator(_document()["components"]["schemas"]["Error"])
+    return OAS30Validator(document()["components"]["schemas"]["Error"])
 
 
 def _operation(method: str, path: str) -> dict[str, Any] | None:
     """The document's operation for ``method path`` (None: not an operation of the document)."""
-    for template, item in _document()["paths"].items():
+    for template, item in document()["paths"].items():
         pattern = "/".join("[^/]+" if part.startswith("{") else part for part in template.split("/"))
         if re.fullmatch(pattern, path) and method.lower() in item:
             operation: dict[str, Any] = item[method.lower()]

@@ -25,6 +25,7 @@ from deploy.tenants import load_tenants
 from devstack.emulators import Emulators, free_port
 from devstack.processes import spawn, stop_group
 from shared.edge.routes import API_ROUTES
+from tests.contract import check_response
 from tests.integration.conftest import Token, event_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,7 +183,9 @@ def first_answer(process: subprocess.Popen[bytes], method: str, url: str, **kwar
     deadline = time.monotonic() + 60
     while True:
         try:
-            return requests.request(method, url, timeout=10, **kwargs)
+            answer = requests.request(method, url, timeout=10, **kwargs)
+            check_response(answer)  # a function served alone keeps the contract too
+            return answer
         except requests.ConnectionError:
             if process.poll() is not None:
                 raise AssertionError(process.stderr.read().decode() if process.stderr else "exited") from None

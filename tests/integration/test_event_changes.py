@@ -26,18 +26,14 @@ import requests
 from shared.model.actor import Actor
 from shared.model.scope import Scope
 from shared.store.events import EventStore
+from tests.contract import document
 from tests.integration.conftest import BASE_TIME, SITE_A, SITE_B, Api, Token, event_line
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = "/api/v1/events"
 AddEvents = Callable[..., list[dict[str, Any]]]
 
-DETAIL_KEYS = {
-    "id", "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at", "clip_start_at",
-    "clip_end_at", "duration_sec", "summary", "narrative", "tags", "ai_status", "acknowledged",
-    "acknowledged_by", "acknowledged_at", "starred", "notes", "clip_codec", "snapshot_url", "clip_url",
-    "recording_source", "prev_event_id", "next_event_id",
-}  # fmt: skip
+DETAIL_KEYS = set(document()["components"]["schemas"]["EventDetail"]["required"])
 RFC3339_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 CLOCK_SLACK = timedelta(seconds=5)
 

@@ -17,6 +17,7 @@ import requests
 from devstack.emulators import free_port
 from devstack.processes import spawn, stopping
 from shared.edge.routes import API_ROUTES, FUNCTIONS, resolve
+from tests.contract import check_response
 from tests.integration.conftest import Api, Token, event_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,6 +158,7 @@ def test_served_by_functions_framework(token: Token, add_events: Any, org: str) 
                     headers={"Authorization": f"Bearer {token('viewer', sites=[line['site_id']])}"},
                     timeout=5,
                 )
+                check_response(answer)
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, "functions-framework did not start"
