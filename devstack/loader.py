@@ -47,7 +47,7 @@ def load_lines(
                 yield parse_pipeline_event(json.loads(line))
             except ValidationError as exc:
                 report.errors.append((number, exc.message))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 report.errors.append((number, f"not JSON: {exc}"))
 
     report.created, report.updated = store.upsert_pipeline(valid())

@@ -9,14 +9,24 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def parse_rfc3339(value: str) -> datetime:
-    """An aware UTC datetime from RFC3339 text; raises ValueError for anything else."""
-    if not _RFC3339.match(value):
+    """An aware UTC datetime from RFC3339 text; raises ValueError for anything else, and for a time
+    that is out of range once in UTC (before year 1 or after year 9999)."""
+    try:
+        return _parse(value)
+    except OverflowError as exc:
+        raise ValueError("out of range: times are from 0001-01-01 to 9999-12-31 (UTC)") from exc
+
+
+def _parse(value: str) -> datetime:
+    if not _RFC3339.fullmatch(value):
         raise ValueError("expected RFC3339, e.g. 2026-04-21T13:45:22Z")
     text = value.upper().replace("Z", "+00:00")
     head, dot, rest = text.partition(".")
@@ -29,12 +39,15 @@ def parse_rfc3339(value: str) -> datetime:
 
 def parse_bound(value: str, *, end_of_day: bool) -> datetime:
     """A filter bound: RFC3339, or ``YYYY-MM-DD`` as the first (or, for an upper bound, the last)
-    microsecond of that UTC day. Raises ValueError."""
-    if _DATE.match(value):
+    microsecond of that UTC day. A valid time whose UTC value falls outside years 1-9999 is clamped
+    to the range's end (as a bound it means the same). Raises ValueError."""
+    if _DATE.fullmatch(value):
         day = date.fromisoformat(value)
-        start = datetime.combine(day, time(0, 0), tzinfo=UTC)
-        return start + timedelta(days=1) - ONE_MICROSECOND if end_of_day else start
-    return parse_rfc3339(value)
+        return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
+    try:
+        return _parse(value)
+    except OverflowError:
+        return EARLIEST if value.startswith("0001-") else LATEST  # only year 1 or 9999 can overflow
 
 
 def format_rfc3339(moment: datetime | None) -> str | None:

@@ -57,5 +57,5 @@ def decode(cursor: str, org_id: str, event_filter: EventFilter) -> Position:
         if not isinstance(micros, int) or not isinstance(event_id, str):
             raise invalid
         return Position(_EPOCH + timedelta(microseconds=micros), event_id)
-    except (ValueError, KeyError, TypeError, binascii.Error, OverflowError) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, OverflowError, RecursionError) as exc:
         raise invalid from exc

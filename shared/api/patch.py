@@ -7,8 +7,7 @@ server-managed field, a wrong type or too long notes is 400 ``validation_error``
 
 from __future__ import annotations
 
-import json
-
+from shared.api.bodies import json_object
 from shared.errors import ValidationError
 from shared.model.changes import UNSET, EventChanges
 from shared.model.event import NOTES_MAX_CHARS, encodable
@@ -18,12 +17,7 @@ SERVER_MANAGED = ("id", "acknowledged_by", "acknowledged_at")
 
 def parse_patch(body: bytes) -> EventChanges:
     """Validate a PATCH body; raises ValidationError."""
-    try:
-        data = json.loads(body) if body.strip() else None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError.field("body", "must be a JSON object") from exc
-    if not isinstance(data, dict):
-        raise ValidationError.field("body", "must be a JSON object with at least one field")
+    data = json_object(body, shape="must be a JSON object with at least one field")
     if not data:
         raise ValidationError.field("body", "is empty: give acknowledged, starred or notes")
     problems: dict[str, str] = {}

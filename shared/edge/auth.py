@@ -28,6 +28,7 @@ from shared.model.scope import Scope
 JWKS_ALGORITHMS = ("RS256", "ES256")
 DEV_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+NUMERIC_CLAIMS = ("exp", "iat", "nbf")
 
 
 class Role(enum.IntEnum):
@@ -112,6 +113,10 @@ def _verify(token: str) -> dict[str, Any]:
         raise Unavailable("the token's signing keys cannot be fetched right now", retry_after=5) from exc
     except jwt.PyJWTError as exc:
         raise AuthRequired(f"invalid token: {exc}") from exc
+    for name in NUMERIC_CLAIMS:  # RFC 7519 NumericDate: a JSON number, never a numeric string
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AuthRequired(f"invalid token: {name} must be a number")
     return claims
 
 

@@ -18,9 +18,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import flask
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from shared.api.responses import REQUEST_ID_HEADER, error_response
@@ -29,7 +31,14 @@ from shared.edge.auth import authenticate_user as authenticate_user
 from shared.edge.cors import allow_origin, preflight
 from shared.edge.logs import log_exception, log_request
 from shared.edge.routes import Route, routes_of
-from shared.errors import ApiError, InternalError, MethodNotAllowed, NotFound
+from shared.errors import (
+    ApiError,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ValidationError,
+)
 from shared.model.actor import Actor
 from shared.store.idempotency import PendingRecord
 
@@ -90,6 +99,48 @@ def _chain(handler: Handler, steps: Sequence[Step]) -> Handler:
     return handler
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_BODY_BYTES = 64 * 1024
+
+
+def check_json_body(request: flask.Request) -> None:
+    """A request body is at most :data:`MAX_BODY_BYTES` (413) and, when present, JSON (400 naming
+    ``Content-Type``). A body sent without a length is cut off at the same size when read."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    request.max_content_length = MAX_BODY_BYTES
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    if has_body and request.mimetype != "application/json":
+        raise ValidationError.field("Content-Type", "must be application/json")
+
+
+def api_error_of(exc: HTTPException) -> ApiError:
+    """The API's error for an HTTP error werkzeug or Flask raised before or around a handler."""
+    status = exc.code or 500
+    description = exc.description or HTTPStatus(status).phrase
+    if status == 404:
+        return NotFound(
+            f"no route for {flask.request.path!r}" if flask.has_request_context() else "not found"
+        )
+    if status == 405:
+        allowed = list(getattr(exc, "valid_methods", None) or [])
+        return MethodNotAllowed(flask.request.method if flask.has_request_context() else "?", allowed)
+    if status == 413:
+        return PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if status < 500:
+        return ValidationError(description)
+    return InternalError("internal error; quote the request id to support")
+
+
+def _framework_error(exc: HTTPException) -> flask.Response:
+    """What the framework itself answers (a path no rule matches, such as one with a newline; a method
+    it does not route): the API's envelope with a request id, never an HTML page."""
+    request_id = request_id_of(flask.request)
+    response = error_response(api_error_of(exc), request_id)
+    allow_origin(flask.request, response)
+    return response
+
+
 def _route_for(routes: Sequence[Route], method: str, path: str) -> tuple[Route, dict[str, str]]:
     """The function's route for ``method path`` and its path parameters; 404 for a path the function
     does not serve, 405 (naming the function's methods there) for another method."""
@@ -112,6 +163,8 @@ def endpoint(
 
     def wrap(handler: Handler) -> EntryPoint:
         chained = _chain(handler, steps)
+        if flask.has_app_context():  # functions-framework runs this module inside its app's context
+            flask.current_app.register_error_handler(HTTPException, _framework_error)
 
         def admit(context: Context) -> flask.Response:
             request = context.request
@@ -127,6 +180,8 @@ def endpoint(
                 context.log["org_id"] = context.caller.org_id
                 if context.route.min_role is not None:
                     require_role(context.caller, Role.parse(context.route.min_role))
+            if context.route.method in BODY_METHODS:
+                check_json_body(request)
             return chained(context)
 
         @functools.wraps(handler)
@@ -135,7 +190,8 @@ def endpoint(
             context = Context(request, routes[0], request_id_of(request), log={"function": function})
             try:
                 response = admit(context)
-            except ApiError as error:
+            except (ApiError, HTTPException) as raised:
+                error = raised if isinstance(raised, ApiError) else api_error_of(raised)
                 context.log["error"] = error.code
                 response = error_response(error, context.request_id)
             except Exception:  # a bug or an outage, never the caller's fault: log it, hide internals

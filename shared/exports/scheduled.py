@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from shared.api.bodies import json_object
 from shared.api.query import FILTER_PARAMETERS, parse_list_query
 from shared.errors import ValidationError
 from shared.ids import valid_org_id
@@ -40,12 +41,7 @@ class ScheduledJob:
 
 def parse_job(body: bytes, pinned_org: str | None, today: date) -> ScheduledJob:
     """Validate a job body; raises ValidationError naming the bad field."""
-    try:
-        data = json.loads(body) if body.strip() else {}
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError.field("body", "must be a JSON object") from exc
-    if not isinstance(data, dict):
-        raise ValidationError.field("body", "must be a JSON object")
+    data = json_object(body, empty={})
     org_id = data.pop("org_id", pinned_org)
     if not valid_org_id(org_id):
         raise ValidationError.field("org_id", "required: the org whose events to export")
