@@ -18,6 +18,7 @@ from shared.edge.scheduler_auth import authenticate_scheduler
 from shared.exports.export import export_object_url, plan_export, write_export
 from shared.exports.scheduled import parse_job
 from shared.model.scope import Scope
+from shared.store.budget import per_call
 from shared.store.events import EventStore
 from shared.timefmt import format_rfc3339, utcnow
 
@@ -33,8 +34,9 @@ def scheduled_export(context: Context) -> flask.Response:
         EventStore(Scope(job.org_id)), job.event_filter, None, None, config.scheduled_export_max_rows
     )
     metadata = {"org_id": job.org_id, "requested_by": context.actor.label, "request_id": context.request_id}
-    for _ in write_export(plan, job.object_name, metadata):
-        pass
+    with per_call():  # counted within the request's budget; each page of the file then gets its own
+        for _ in write_export(plan, job.object_name, metadata):
+            pass
     return json_response(
         {
             "object": export_object_url(job.object_name),

@@ -45,6 +45,7 @@ class Settings:
     scheduler_certs_url: str
     scheduler_verify_signature: bool
     cors_origins: frozenset[str]
+    store_deadline_seconds: float
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -111,6 +112,7 @@ def settings() -> Settings:
         scheduler_audience=_str("EVENTS_SCHEDULER_AUDIENCE"),
         scheduler_certs_url=_str("EVENTS_SCHEDULER_CERTS_URL") or GOOGLE_OIDC_CERTS_URL,
         scheduler_verify_signature=_bool("EVENTS_SCHEDULER_VERIFY_SIGNATURE", True),
+        store_deadline_seconds=float(_int("EVENTS_STORE_DEADLINE_SECONDS", 10, 1, 60)),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

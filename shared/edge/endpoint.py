@@ -40,6 +40,8 @@ from shared.errors import (
     ValidationError,
 )
 from shared.model.actor import Actor
+from shared.store.budget import StoreUnavailable, outage, request_budget
+from shared.store.client import reset_clients
 from shared.store.idempotency import PendingRecord
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
@@ -189,15 +191,23 @@ def endpoint(
             started = time.perf_counter()
             context = Context(request, routes[0], request_id_of(request), log={"function": function})
             try:
-                response = admit(context)
+                with request_budget():
+                    response = admit(context)
             except (ApiError, HTTPException) as raised:
                 error = raised if isinstance(raised, ApiError) else api_error_of(raised)
+                if isinstance(error, StoreUnavailable):
+                    reset_clients()  # the next request reconnects at once
                 context.log["error"] = error.code
                 response = error_response(error, context.request_id)
-            except Exception:  # a bug or an outage, never the caller's fault: log it, hide internals
-                log_exception("unhandled error", request_id=context.request_id, function=function)
-                internal = InternalError("internal error; quote the request id to support")
-                response = error_response(internal, context.request_id)
+            except Exception as exc:  # an outage, or a bug: never the caller's fault
+                if (unavailable := outage(exc)) is not None:
+                    reset_clients()
+                    context.log.update(error=unavailable.code, cause=repr(exc))
+                    response = error_response(unavailable, context.request_id)
+                else:
+                    log_exception("unhandled error", request_id=context.request_id, function=function)
+                    internal = InternalError("internal error; quote the request id to support")
+                    response = error_response(internal, context.request_id)
             response.headers[REQUEST_ID_HEADER] = context.request_id
             allow_origin(request, response)
             log_request(

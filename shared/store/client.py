@@ -12,6 +12,13 @@ _client_lock = threading.Lock()
 _clients: dict[tuple[str | None, str], firestore.Client] = {}
 
 
+def reset_clients() -> None:
+    """Forget the clients (and their channels): the next call builds a fresh one, which connects at
+    once instead of waiting out a dead channel's reconnect backoff."""
+    with _client_lock:
+        _clients.clear()
+
+
 def firestore_client() -> firestore.Client:
     """The shared client of the configured project and database."""
     config = settings()

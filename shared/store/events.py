@@ -28,6 +28,7 @@ from shared.model.changes import EventChanges, dismissal
 from shared.model.event import PIPELINE_FIELDS, Event, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
+from shared.store.budget import rpc
 from shared.store.client import firestore_client
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
@@ -113,7 +114,7 @@ class EventStore:
         runs = [
             [
                 Event(snap.id, snap.to_dict() or {})
-                for snap in self._after(query, after).limit(count).stream(read_time=read_time)
+                for snap in self._after(query, after).limit(count).stream(read_time=read_time, **rpc())
             ]
             for query in self._queries(event_filter, direction)
         ]
@@ -156,7 +157,7 @@ class EventStore:
         time the count holds for: read at that ``read_time``, the same events come back."""
         total = 0
         for query in self._queries(event_filter):
-            for result in self._after(query, after).count(alias="total").get(read_time=read_time):
+            for result in self._after(query, after).count(alias="total").get(read_time=read_time, **rpc()):
                 total += int(result[0].value)
                 read_time = read_time or result[0].read_time
         return Count(total, read_time)
@@ -167,7 +168,7 @@ class EventStore:
         key = canonical_uuid(event_id)
         if key is None:
             return None
-        snap = self.events.document(key).get()
+        snap = self.events.document(key).get(**rpc())
         data = snap.to_dict() if snap.exists else None
         if data is None or data.get("deleted"):
             return None
@@ -185,7 +186,7 @@ class EventStore:
 
     def history(self, event_id: str) -> list[dict[str, Any]]:
         """The event's change history, oldest first, each entry's ``by`` read as an :class:`Actor`."""
-        entries = self.events.document(event_id).collection("history").order_by("at").stream()
+        entries = self.events.document(event_id).collection("history").order_by("at").stream(**rpc())
         return [
             {**data, "by": Actor.from_stored(data.get("by"))}
             for data in (entry.to_dict() or {} for entry in entries)
@@ -210,7 +211,7 @@ class EventStore:
         ref = self.events.document(key)
 
         def run(transaction: firestore.Transaction) -> Event | None:
-            snap = ref.get(transaction=transaction)
+            snap = ref.get(transaction=transaction, **rpc())
             data = snap.to_dict() if snap.exists else None
             if data is None or data.get("deleted"):
                 if record is not None:
@@ -268,7 +269,9 @@ class EventStore:
         while chunk := list(itertools.islice(pending, WRITE_BATCH)):
             latest = {event_id: (pipeline, operator) for event_id, pipeline, operator in chunk}
             refs = [self.events.document(event_id) for event_id in latest]
-            existing = {snap.id for snap in self.client.get_all(refs, field_paths=["deleted"]) if snap.exists}
+            existing = {
+                snap.id for snap in self.client.get_all(refs, field_paths=["deleted"], **rpc()) if snap.exists
+            }
             batch = self.client.batch()
             for ref in refs:
                 pipeline, operator = latest[ref.id]
@@ -278,5 +281,5 @@ class EventStore:
                 else:
                     batch.set(ref, {**pipeline, **operator})
                     created += 1
-            batch.commit()
+            batch.commit(**rpc())
         return created, updated

@@ -19,6 +19,7 @@ from google.cloud import firestore
 
 from shared.errors import Conflict, ValidationError
 from shared.model.actor import Actor
+from shared.store.budget import rpc
 from shared.store.client import firestore_client
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
@@ -81,7 +82,7 @@ class IdempotencyRecords:
         ref = self._ref(actor, key)
 
         def claim(transaction: firestore.Transaction) -> PendingRecord | Completed:
-            snap = ref.get(transaction=transaction)
+            snap = ref.get(transaction=transaction, **rpc())
             data = snap.to_dict() if snap.exists else None
             now = utcnow()
             if data is not None and data["expires_at"] > now:
@@ -117,7 +118,7 @@ class IdempotencyRecords:
         so a retry executes; a completed record stays."""
 
         def drop(transaction: firestore.Transaction) -> None:
-            snap = record.ref.get(transaction=transaction)
+            snap = record.ref.get(transaction=transaction, **rpc())
             data = snap.to_dict() if snap.exists else None
             if data and data.get("state") == "in_flight" and data.get("fingerprint") == record.fingerprint:
                 transaction.delete(record.ref)

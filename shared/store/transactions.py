@@ -11,6 +11,8 @@ instance never contends with itself.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextvars
 import random
 import threading
 import time
@@ -21,6 +23,7 @@ from google.api_core.exceptions import AlreadyExists, Conflict, DeadlineExceeded
 from google.cloud import firestore
 
 from shared.errors import Unavailable
+from shared.store.budget import remaining, spent
 
 T = TypeVar("T")
 TOTAL_SECONDS = 10.0
@@ -29,6 +32,7 @@ MAX_BACKOFF_SECONDS = 1.0
 RETRY_AFTER_SECONDS = 1
 RETRYABLE = (Conflict, DeadlineExceeded, ServiceUnavailable)
 _DOCUMENT_LOCKS = tuple(threading.Lock() for _ in range(64))
+_TRIES = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="store-transaction")
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -41,6 +45,20 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and cause is not None and _retryable(cause)
 
 
+def _attempt(client: firestore.Client, work: Callable[[firestore.Transaction], T]) -> T:
+    """One try, bounded by the request's store budget: beginning and committing a transaction take
+    no timeout in the client library, so the try runs on a worker thread and the caller stops waiting
+    when the budget is spent (503; a try left behind commits whole or not at all, as any
+    transaction)."""
+    transactional = firestore.transactional(work)
+    future = _TRIES.submit(contextvars.copy_context().run, transactional, client.transaction(max_attempts=1))
+    try:
+        result: T = future.result(timeout=remaining())
+    except concurrent.futures.TimeoutError as exc:
+        raise spent() from exc
+    return result
+
+
 def run_transaction(
     client: firestore.Client,
     work: Callable[[firestore.Transaction], T],
@@ -51,9 +69,10 @@ def run_transaction(
     """Run ``work(transaction)`` in a transaction until it commits; raises Unavailable (503) when
     contention outlasts ``total_seconds``. ``work`` may run several times and must only read through
     the transaction. ``lock_key`` (a document path) serialises this instance's writers of it."""
-    deadline = time.monotonic() + total_seconds
+    budget = min(total_seconds, remaining())
+    deadline = time.monotonic() + budget
     lock = _DOCUMENT_LOCKS[hash(lock_key) % len(_DOCUMENT_LOCKS)] if lock_key else None
-    if lock is not None and not lock.acquire(timeout=total_seconds):
+    if lock is not None and not lock.acquire(timeout=budget):
         raise Unavailable(
             "the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS
         )
@@ -61,8 +80,7 @@ def run_transaction(
         attempt = 0
         while True:
             try:
-                result: T = firestore.transactional(work)(client.transaction(max_attempts=1))
-                return result
+                return _attempt(client, work)
             except Exception as exc:
                 if not _retryable(exc):
                     raise

@@ -1,0 +1,86 @@
+"""One store budget per request (``EVENTS_STORE_DEADLINE_SECONDS``, default 10).
+
+Every Firestore call of a request draws on the same budget, set by the edge when the request starts:
+each call's timeout and retry window are what is left, never a fixed per-call timeout times retries.
+When the budget is spent, or the store answers that it is unavailable or out of time, the request is
+503 ``unavailable`` with ``Retry-After``, and the process's Firestore client is rebuilt so the next
+request reconnects at once (a replaced emulator or a failed-over backend is reached without waiting
+for the old channel's reconnect backoff). Outside a request (an export's stream after its first
+page, the CLI) each call gets one whole budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from google.api_core import exceptions as google
+from google.api_core.retry import Retry, if_transient_error
+
+from shared.config import settings
+from shared.errors import Unavailable
+
+RETRY_AFTER_SECONDS = 2
+_deadline: ContextVar[float | None] = ContextVar("store_deadline", default=None)
+OUTAGES = (google.DeadlineExceeded, google.ServiceUnavailable, google.RetryError, TimeoutError)
+
+
+class StoreUnavailable(Unavailable):
+    """503: the store did not answer within the request's budget (or said it is unavailable)."""
+
+
+def spent() -> StoreUnavailable:
+    """The answer when the store did not answer within the budget."""
+    return StoreUnavailable("the data store did not answer in time; retry shortly", RETRY_AFTER_SECONDS)
+
+
+@contextlib.contextmanager
+def request_budget() -> Iterator[None]:
+    """Give the calls made inside one store budget, from now."""
+    token = _deadline.set(time.monotonic() + settings().store_deadline_seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+@contextlib.contextmanager
+def per_call() -> Iterator[None]:
+    """Inside, each call gets a whole budget of its own: for work that is long by design once it has
+    started (the pages of a scheduled export), so a silent store still stops it within one budget."""
+    token = _deadline.set(None)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining() -> float:
+    """Seconds left of the budget (a whole budget outside a request); raises Unavailable when spent."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return settings().store_deadline_seconds
+    left = deadline - time.monotonic()
+    if left <= 0.05:
+        raise spent()
+    return left
+
+
+def rpc() -> dict[str, Any]:
+    """Keyword arguments that bound one Firestore call by what is left: its timeout, and a retry of
+    transient errors whose total time fits in it too."""
+    left = remaining()
+    retry = Retry(predicate=if_transient_error, initial=0.1, maximum=1.0, multiplier=2.0, timeout=left)
+    return {"timeout": left, "retry": retry}
+
+
+def outage(exc: BaseException) -> StoreUnavailable | None:
+    """The 503 an exception from the store stands for (None: it is not an outage)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, OUTAGES):
+        return spent()
+    return None
