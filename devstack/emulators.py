@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 import requests
 
-from devstack.processes import spawn, stop_groups
+from devstack.processes import kill_group, signal_group, spawn, stop_groups
 
 FIRESTORE_JAR_DIRS = (
     Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator"),
@@ -28,6 +29,17 @@ FIRESTORE_JAR_DIRS = (
 
 class EmulatorError(RuntimeError):
     """An emulator is missing or did not come up."""
+
+
+def _port_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` now (as servers do, past lingering TIME_WAITs)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
@@ -94,6 +106,7 @@ class Emulators:
     firestore_host: str = ""
     storage_host: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    firestore: subprocess.Popen[bytes] | None = None
 
     @classmethod
     def start(cls, log_dir: Path | None = None, heap: str = "-Xmx512m") -> Emulators:
@@ -117,12 +130,43 @@ class Emulators:
         self.processes.append(process)
         return process
 
-    def _spawn_firestore(self, log_dir: Path | None, heap: str) -> str:
-        port = free_port()
+    def _spawn_firestore(self, log_dir: Path | None, heap: str, port: int | None = None) -> str:
+        port = port or free_port()
         env = {**os.environ, "JAVA_TOOL_OPTIONS": heap}
         process = self._spawn(_firestore_command(port), log_dir, "firestore", env)
+        self.firestore = process
         _wait_until(f"http://127.0.0.1:{port}/", "Ok", process, timeout=60)
         return f"127.0.0.1:{port}"
+
+    def _own_firestore(self) -> subprocess.Popen[bytes]:
+        if self.firestore is None:
+            raise EmulatorError("this stack did not start its Firestore emulator")
+        return self.firestore
+
+    def pause_firestore(self) -> None:
+        """Freeze the Firestore emulator this stack started (SIGSTOP to its group): a silent store."""
+        signal_group(self._own_firestore(), signal.SIGSTOP)
+
+    def resume_firestore(self) -> None:
+        """Let a paused Firestore emulator run again (SIGCONT)."""
+        signal_group(self._own_firestore(), signal.SIGCONT)
+
+    def kill_firestore(self) -> None:
+        """Kill the Firestore emulator this stack started (its whole group): a store that is gone."""
+        old = self._own_firestore()
+        kill_group(old.pid)
+        old.wait()
+        self.processes.remove(old)
+
+    def restart_firestore(self, log_dir: Path | None = None, heap: str = "-Xmx512m") -> None:
+        """Start a new, empty Firestore emulator on the port of the one that was killed."""
+        port = int(self.firestore_host.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 30
+        while not _port_free(port):  # the old socket may linger a moment
+            if time.monotonic() > deadline:
+                raise EmulatorError(f"port {port} stayed busy after the emulator was killed")
+            time.sleep(0.1)
+        self._spawn_firestore(log_dir, heap, port)
 
     def _spawn_storage(self, log_dir: Path | None) -> str:
         port = free_port()
