@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -31,7 +33,7 @@ def _parse(value: str) -> datetime:
     text = value.upper().replace("Z", "+00:00")
     head, dot, rest = text.partition(".")
     if dot:  # Python keeps microseconds: cut longer fractions instead of refusing them
-        digits = re.match(r"\d+", rest)
+        digits = re.match(r"[0-9]+", rest)
         assert digits is not None
         text = f"{head}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end() :]}"
     return datetime.fromisoformat(text).astimezone(UTC)

@@ -47,6 +47,8 @@ def encode(position: Position, org_id: str, event_filter: EventFilter) -> str:
 def decode(cursor: str, org_id: str, event_filter: EventFilter) -> Position:
     """The position a cursor names; raises ValidationError unless this org issued it for this filter."""
     invalid = ValidationError.field("cursor", "is not a cursor issued for this org and these filters")
+    if not cursor.isascii():
+        raise invalid
     payload, dot, signature = cursor.partition(".")
     expected = _signature(payload, org_id, event_filter)
     if not dot or not hmac.compare_digest(signature.encode(), expected.encode()):
