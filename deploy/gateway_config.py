@@ -132,7 +132,7 @@ def render(
             "novavms_jwt": {
                 "type": "oauth2",
                 "flow": "implicit",
-                "authorizationUrl": "",
+                "authorizationUrl": jwt_issuer,  # unused by API Gateway; a URI keeps the document valid
                 "x-google-issuer": jwt_issuer,
                 "x-google-jwks_uri": jwt_jwks_url,
                 "x-google-audiences": ",".join(jwt_audiences),

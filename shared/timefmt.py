@@ -31,6 +31,8 @@ def _parse(value: str) -> datetime:
     if not _RFC3339.fullmatch(value):
         raise ValueError("expected RFC3339, e.g. 2026-04-21T13:45:22Z")
     text = value.upper().replace("Z", "+00:00")
+    if text[17:19] == "60":  # a leap second (RFC3339 allows it): the last microsecond of that minute
+        text = f"{text[:17]}59.999999{text[19:].lstrip('.0123456789')}"
     head, dot, rest = text.partition(".")
     if dot:  # Python keeps microseconds: cut longer fractions instead of refusing them
         digits = re.match(r"[0-9]+", rest)

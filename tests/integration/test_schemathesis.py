@@ -1,0 +1,85 @@
+"""Schemathesis against the local stack: generated requests (valid and invalid) for every operation of
+the document, for a viewer, an operator and an admin of an org of their own, with all of Schemathesis'
+default checks: no 5xx, valid data accepted, invalid data rejected, every status, header, content type
+and body as documented. Bounded by ``max_examples`` so ``make test`` stays in its budget.
+
+What a generator cannot know is declared in the document, and honoured here generically, never by
+exempting an answer: ``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
+generated), ``x-novavms-unique`` (a value each distinct request needs its own of, such as an
+Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters,
+such as date_from and date_to: valid requests keep it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from shared.timefmt import parse_bound
+from tests.contract import document
+from tests.integration.conftest import Token, event_line
+
+SCHEMA = schemathesis.openapi.from_dict(document())
+SITE = event_line()["site_id"]
+
+
+def _parameters(ctx: Any) -> Iterator[dict[str, Any]]:
+    """The document's parameters of the hook's operation, references resolved."""
+    operation = getattr(ctx, "operation", None)
+    if operation is None:
+        return
+    item = document()["paths"][operation.path]
+    for parameter in [*item.get("parameters", []), *item[operation.method.lower()].get("parameters", [])]:
+        if "$ref" in parameter:
+            parameter = document()["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+        yield parameter
+
+
+def _positive(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    return meta is None or bool(meta.generation.mode.is_positive)
+
+
+def _after(earlier: Any, later: Any) -> bool:
+    try:
+        return parse_bound(str(earlier), end_of_day=False) > parse_bound(str(later), end_of_day=True)
+    except ValueError:
+        return False
+
+
+@schemathesis.hook
+def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Make a case that is valid by the schema valid by the document's declarations too (every
+    phase: examples, coverage, fuzzing); an invalid case is left as it was generated."""
+    if not _positive(case):
+        return
+    for parameter in _parameters(ctx):
+        name, place = parameter["name"], parameter["in"]
+        values = case.query if place == "query" else case.headers if place == "header" else None
+        if not values or name not in values:
+            continue
+        if parameter.get("x-novavms-opaque"):  # only the server issues one: a client never makes it up
+            del values[name]
+        elif parameter.get("x-novavms-unique"):  # one per distinct request
+            values[name] = uuid.uuid4().hex
+        elif (
+            (later := parameter.get("x-novavms-not-after"))
+            and later in values
+            and _after(values[name], values[later])
+        ):
+            values[name], values[later] = values[later], values[name]
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator", "admin"])
+@SCHEMA.parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+def test_generated_requests_keep_the_contract(
+    case: Any, role: str, gateway_url: str, token: Token, add_events: Any
+) -> None:
+    bearer = token(role, sites=[SITE] if role == "viewer" else None)
+    case.call_and_validate(base_url=gateway_url, headers={"Authorization": f"Bearer {bearer}"})
