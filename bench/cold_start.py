@@ -35,7 +35,7 @@ from typing import Any
 
 import requests
 
-from bench.common import BENCH_ENV, bench_stack, dev_token, median, print_table, write_json
+from bench.common import BENCH_ENV, bench_stack, dev_token, exit_code, median, print_table, write_json
 from devstack.emulators import free_port
 from devstack.factories import mixed_event_line
 from devstack.processes import spawn, stopping
@@ -377,9 +377,7 @@ def main(argv: list[str] | None = None) -> int:
             "total_seconds": total,
         },
     )
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return exit_code(failures)
 
 
 if __name__ == "__main__":

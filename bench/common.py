@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -104,3 +105,10 @@ def write_json(path: str | None, data: object) -> None:
     if path:
         Path(path).write_text(json.dumps(data, indent=2, default=str) + "\n")
         print(f"wrote {path}")
+
+
+def exit_code(failures: list[str]) -> int:
+    """Print each failure on stderr; 1 when there are any, else 0."""
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0

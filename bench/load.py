@@ -57,7 +57,7 @@ from typing import Any
 
 import requests
 
-from bench.common import BENCH_ENV, bench_stack, dev_token, write_json
+from bench.common import BENCH_ENV, bench_stack, dev_token, exit_code, write_json
 from devstack.factories import (
     BASE_TIME,
     CAMERA_A,
@@ -663,9 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             "total_seconds": total,
         },
     )
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return exit_code(failures)
 
 
 if __name__ == "__main__":

@@ -81,8 +81,7 @@ def _export(args: argparse.Namespace) -> int:
     from shared.timefmt import utcnow
 
     params: dict[str, list[str]] = {}
-    for pair in args.filter:
-        name, _, value = pair.partition("=")
+    for name, value in _pairs(args.filter):
         params.setdefault(name, []).append(value)
     try:
         query = parse_list_query(params, default_limit=None)
@@ -121,9 +120,7 @@ def _scheduled_export(args: argparse.Namespace) -> int:
     from devstack.scheduler import run_locally
 
     body: dict[str, Any] = {"org_id": args.org}
-    for pair in args.filter:
-        name, _, value = pair.partition("=")
-        body[name] = value
+    body.update(_pairs(args.filter))
     status, answer = run_locally(body)
     print(json.dumps(answer, indent=2))
     return 0 if status == 200 else 1
@@ -240,6 +237,15 @@ def _mint(
     return stack_token(org, role, sub=sub, site_ids=sites, ttl=ttl)
 
 
+def _filter_option(command: argparse.ArgumentParser, help: str) -> None:
+    command.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE", help=help)
+
+
+def _pairs(given: list[str]) -> list[tuple[str, str]]:
+    """``NAME=VALUE`` options as (name, value) pairs."""
+    return [(name, value) for name, _, value in (pair.partition("=") for pair in given)]
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="novavms-events", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -268,13 +274,7 @@ def parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export events to a CSV file (and the export bucket)")
     export.add_argument("--org", required=True, type=_org)
-    export.add_argument(
-        "--filter",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a list filter, e.g. trigger_type=ai_tag",
-    )
+    _filter_option(export, "a list filter, e.g. trigger_type=ai_tag")
     export.add_argument("--output", help="file to write (default: events-ORG.csv)")
     export.add_argument("--max-rows", type=int, help="cap (default: EVENT_EXPORT_MAX_ROWS)")
     export.set_defaults(run=_export)
@@ -283,12 +283,8 @@ def parser() -> argparse.ArgumentParser:
         "scheduled-export", help="run a scheduled export job as Cloud Scheduler would (OIDC, locally)"
     )
     scheduled.add_argument("--org", required=True, type=_org)
-    scheduled.add_argument(
-        "--filter",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a job field: date_from, date_to (both or neither; default yesterday) or a list filter",
+    _filter_option(
+        scheduled, "a job field: date_from, date_to (both or neither; default yesterday), a filter"
     )
     scheduled.set_defaults(run=_scheduled_export)
 
