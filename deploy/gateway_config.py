@@ -4,9 +4,10 @@ and the OpenAPI document the local gateway serves.
 Each operation of ``shared/routes.py`` gets ``x-google-backend`` pointing at its function with
 ``path_translation: APPEND_PATH_TO_ADDRESS`` (the function sees the full ``/api/v1/events/...`` path,
 as behind the local gateway) and a deadline long enough for its work (export streams for minutes).
-End-user JWTs are validated at the gateway (issuer, JWKS, audiences); the functions still verify the
-caller's token from ``X-Forwarded-Authorization``. CORS preflights (``OPTIONS``) pass without auth to
-a function of the path, which answers them.
+The functions authenticate every caller themselves, from ``X-Forwarded-Authorization``: API keys
+(``sk_live_...``) are no JWTs the gateway could validate, so no operation requires the gateway's JWT
+scheme (it stays declared, with the identity provider's issuer, JWKS and audiences). CORS preflights
+(``OPTIONS``) pass to a function of the path, which answers them.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def render(
             "operationId": route.function,
             "summary": source.get("summary", route.function),
             "parameters": _parameters(route.path, source, document),
-            "security": [{"novavms_jwt": []}],
+            # The functions authenticate every caller: API keys are no JWTs the gateway could check.
+            "security": [],
             "x-google-backend": backend,
             "responses": {
                 code: {"description": body.get("description", code)}

@@ -59,6 +59,9 @@ RESOURCES = {
     "export_events": Resources("1Gi", 900),
     SCHEDULED: Resources("1Gi", 3600),
     "api_docs": Resources("256Mi", 30),
+    "create_key": Resources("256Mi", 60),
+    "list_keys": Resources("256Mi", 60),
+    "revoke_key": Resources("256Mi", 60),
 }
 
 
@@ -89,6 +92,7 @@ def environment(tenant: Tenant, function: str) -> dict[str, str]:
         "EVENTS_MEDIA_BUCKET": tenant.media_bucket,
         "EVENTS_EXPORT_BUCKET": tenant.export_bucket,
         "EVENT_EXPORT_MAX_ROWS": str(tenant.export_max_rows),
+        "EVENTS_API_KEY_PREFIX": "sk_live_",  # a deployment refuses dev and test stacks' sk_test_ keys
     }
     if function == SCHEDULED:
         url = function_url(tenant.region, tenant.project, tenant.function_name(SCHEDULED))

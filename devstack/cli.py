@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,24 +28,69 @@ from devstack.stackenv import (
 
 INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 DEV_TOKEN_TTL = 12 * 3600
-NEEDS_STORE = frozenset({"load", "seed", "export", "scheduled-export"})
+NEEDS_STORE = frozenset({"load", "seed", "export", "scheduled-export", "keys"})
+
+
+class _Refused(Exception):
+    """A command line that cannot work; its message is printed as is (exit 2)."""
+
+
+def _viewer_sites(role: str, given: str | None, what: str) -> list[str] | None:
+    """Only viewers are site-scoped: a viewer needs sites (uuids), other roles take none."""
+    from shared.ids import canonical_uuid
+
+    sites = [site.strip() for site in (given or "").split(",") if site.strip()]
+    if role != "viewer":
+        if given is not None:
+            raise _Refused(f"only viewers are site-scoped: a {role} sees every site; drop --sites")
+        return None
+    if not sites:
+        raise _Refused(f"a viewer {what} needs --sites SITE_ID[,...]: a viewer sees only its sites")
+    if any(canonical_uuid(site) is None for site in sites):
+        raise _Refused("--sites takes site uuids, comma-separated")
+    return sites
 
 
 def _token(args: argparse.Namespace) -> int:
-    """Only viewers are site-scoped: a viewer needs sites, other roles take none."""
-    from shared.ids import canonical_uuid
+    sites = _viewer_sites(args.role, args.sites, "token")
+    print(_mint(args.role, args.org, sites, sub=args.sub, ttl=args.ttl))
+    return 0
 
-    sites = [site.strip() for site in (args.sites or "").split(",") if site.strip()]
-    if args.role != "viewer" and args.sites is not None:
-        print(f"only viewers are site-scoped: a {args.role} sees every site; drop --sites", file=sys.stderr)
-        return 2
-    if args.role == "viewer" and not sites:
-        print("a viewer token needs --sites SITE_ID[,...]: a viewer sees only its sites", file=sys.stderr)
-        return 2
-    if any(canonical_uuid(site) is None for site in sites):
-        print("--sites takes site uuids, comma-separated", file=sys.stderr)
-        return 2
-    print(_mint(args.role, args.org, sites if args.role == "viewer" else None, sub=args.sub, ttl=args.ttl))
+
+def _keys(args: argparse.Namespace) -> int:
+    """API keys of an org: create (prints the key, once), list, revoke."""
+    from shared.api.shapes import key_view
+    from shared.edge.api_keys import issue_key
+    from shared.errors import NotFound
+    from shared.model.actor import Actor
+    from shared.store.api_keys import ApiKeys
+
+    store, by = ApiKeys(), Actor.user("cli")
+    if args.keys_command == "create":
+        sites = _viewer_sites(args.role, args.sites, "key")
+        name = args.name or f"{args.role} key (cli)"
+        record, secret = issue_key(
+            args.org, name, args.role, tuple(sorted(set(sites))) if sites else None, None, by
+        )
+        store.create(record, {"kind": "key", "key": key_view(record)}, None)
+        print(
+            f"created key {record.key_id} ({args.role}) for org {args.org}; it is shown only now:",
+            file=sys.stderr,
+        )
+        print(secret)
+    elif args.keys_command == "list":
+        for record in store.of_org(args.org):
+            view = key_view(record)
+            state = f"revoked {view['revoked_at']}" if view["revoked_at"] else "active"
+            reach = ",".join(view["site_ids"] or []) or "every site"
+            print(f"{view['id']}  {view['role']:8}  ...{view['last4']}  {state:32}  {reach}  {view['name']}")
+    else:
+        try:
+            store.revoke(args.org, args.key_id, by, None)
+        except NotFound:
+            print(f"{args.key_id} is not a key of org {args.org}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.key_id}")
     return 0
 
 
@@ -262,6 +308,20 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds; negative gives an expired token")
     token.set_defaults(run=_token)
 
+    keys = commands.add_parser("keys", help="API keys of an org: create, list, revoke")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key and print it (shown only this once)")
+    create.add_argument("--org", required=True, type=_org)
+    create.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    create.add_argument("--sites", help="viewers only, required: comma-separated site uuids")
+    create.add_argument("--name", help="what the key is for")
+    listing = key_commands.add_parser("list", help="the org's keys (never their secrets)")
+    listing.add_argument("--org", required=True, type=_org)
+    revoke = key_commands.add_parser("revoke", help="revoke a key of the org")
+    revoke.add_argument("--org", required=True, type=_org)
+    revoke.add_argument("key_id", type=_key_id)
+    keys.set_defaults(run=_keys)
+
     load = commands.add_parser("load", help="bulk-load events from JSON Lines ('-' for stdin)")
     load.add_argument("--org", required=True, type=_org)
     load.add_argument("file")
@@ -292,6 +352,12 @@ def parser() -> argparse.ArgumentParser:
     indexes.add_argument("--check", action="store_true", help="fail when the file is stale")
     indexes.set_defaults(run=_indexes)
     return root
+
+
+def _key_id(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{6,}", value):
+        raise argparse.ArgumentTypeError("a key id is 6 or more letters, digits, '_' or '-'")
+    return value
 
 
 def _org(value: str) -> str:
@@ -328,7 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in NEEDS_STORE and (problem := _store_missing()):
         print(f"novavms-events {args.command}: {problem}", file=sys.stderr)
         return 2
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except _Refused as refused:
+        print(str(refused), file=sys.stderr)
+        return 2
     return code
 
 

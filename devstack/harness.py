@@ -27,6 +27,7 @@ def service_settings(label: str) -> dict[str, str]:
         "EVENTS_JWT_AUDIENCE": f"novavms-events-{label}",
         "EVENTS_JWT_DEV_SECRET": f"{label}-secret-0123456789abcdef0123456789",
         "EVENTS_CURSOR_KEY": f"{label}-cursor-key-0123456789abcdef",
+        "EVENTS_API_KEY_PREFIX": "sk_test_",
         "EVENTS_MEDIA_BUCKET": f"{label}-media",
         "EVENTS_EXPORT_BUCKET": f"{label}-exports",
     }

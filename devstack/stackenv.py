@@ -20,6 +20,7 @@ DEV_DEFAULTS = {
     "EVENTS_JWT_AUDIENCE": "novavms-events",
     "EVENTS_JWT_DEV_SECRET": "novavms-dev-secret-not-for-production",
     "EVENTS_CURSOR_KEY": "novavms-dev-cursor-key-not-for-production",
+    "EVENTS_API_KEY_PREFIX": "sk_test_",
     "EVENTS_MEDIA_BUCKET": "novavms-dev-media",
     "EVENTS_EXPORT_BUCKET": "novavms-dev-exports",
     "EVENTS_SIGNING_KEY_FILE": str(STATE_DIR / "signing-key.json"),

@@ -46,6 +46,8 @@ class Settings:
     scheduler_verify_signature: bool
     cors_origins: frozenset[str]
     store_deadline_seconds: float
+    api_key_prefix: str
+    key_cache_seconds: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -74,6 +76,16 @@ def _bool(name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+API_KEY_PREFIXES = ("sk_live_", "sk_test_")
+
+
+def _key_prefix() -> str:
+    prefix = _str("EVENTS_API_KEY_PREFIX") or API_KEY_PREFIXES[0]
+    if prefix not in API_KEY_PREFIXES:
+        raise ConfigurationError(f"EVENTS_API_KEY_PREFIX must be one of {', '.join(API_KEY_PREFIXES)}")
+    return prefix
 
 
 def require(value: T | None, variable: str) -> T:
@@ -113,6 +125,8 @@ def settings() -> Settings:
         scheduler_certs_url=_str("EVENTS_SCHEDULER_CERTS_URL") or GOOGLE_OIDC_CERTS_URL,
         scheduler_verify_signature=_bool("EVENTS_SCHEDULER_VERIFY_SIGNATURE", True),
         store_deadline_seconds=float(_int("EVENTS_STORE_DEADLINE_SECONDS", 10, 1, 60)),
+        api_key_prefix=_key_prefix(),
+        key_cache_seconds=_int("EVENTS_KEY_CACHE_SECONDS", 30, 0, 60),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.model.event import Event
+from shared.store.api_keys import ApiKeyRecord
 from shared.timefmt import format_rfc3339
 
 COMPUTED_FIELDS = ("snapshot_url", "clip_url", "prev_event_id", "next_event_id")
@@ -56,3 +57,19 @@ def detail(
         next_event_id=next_event_id,
     )
     return body
+
+
+def key_view(record: ApiKeyRecord) -> dict[str, Any]:
+    """An API key as the API shows it: never its secret, never its hash."""
+    return {
+        "id": record.key_id,
+        "name": record.name,
+        "role": record.role,
+        "site_ids": list(record.site_ids) if record.site_ids is not None else None,
+        "last4": record.last4,
+        "created_at": format_rfc3339(record.created_at),
+        "created_by": record.created_by.label,
+        "expires_at": format_rfc3339(record.expires_at),
+        "revoked_at": format_rfc3339(record.revoked_at),
+        "last_used_at": format_rfc3339(record.last_used_at),
+    }

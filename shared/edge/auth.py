@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import jwt
 
 from shared.config import require, settings
+from shared.edge.api_keys import key_record, key_scope
 from shared.errors import AuthRequired, Forbidden, Unavailable
 from shared.ids import valid_org_id
 from shared.model.actor import Actor
@@ -28,6 +29,7 @@ from shared.model.scope import Scope
 JWKS_ALGORITHMS = ("RS256", "ES256")
 DEV_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+API_KEY_MARK = "sk_"
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
 
 
@@ -63,14 +65,36 @@ class HeaderSource(Protocol):
     def get(self, key: str, /) -> str | None: ...
 
 
-def authenticate_user(headers: HeaderSource) -> Principal:
-    """The user calling with the bearer token of these headers; raises AuthRequired."""
-    config = settings()
-    header_name = "X-Forwarded-Authorization" if config.forwarded_auth else "Authorization"
-    principal = principal_from_claims(_verify(bearer_token(headers, header_name)))
-    if config.pinned_org and principal.org_id != config.pinned_org:
+def _caller_token(headers: HeaderSource) -> str:
+    header_name = "X-Forwarded-Authorization" if settings().forwarded_auth else "Authorization"
+    return bearer_token(headers, header_name)
+
+
+def _user(token: str) -> Principal:
+    principal = principal_from_claims(_verify(token))
+    pinned = settings().pinned_org
+    if pinned and principal.org_id != pinned:
         raise AuthRequired("token is not valid for this deployment")
     return principal
+
+
+def authenticate_user(headers: HeaderSource) -> Principal:
+    """The user calling with the bearer JWT of these headers (API keys refused); raises AuthRequired."""
+    token = _caller_token(headers)
+    if token.startswith(API_KEY_MARK):
+        raise AuthRequired("this operation needs a user's token, not an API key")
+    return _user(token)
+
+
+def authenticate_caller(headers: HeaderSource) -> Principal:
+    """The caller of a request: a user's bearer JWT, or an API key (``sk_...``) with exactly the same
+    scoping; raises AuthRequired."""
+    token = _caller_token(headers)
+    if not token.startswith(API_KEY_MARK):
+        return _user(token)
+    record = key_record(token)
+    actor, scope = key_scope(record)
+    return Principal(actor=actor, role=Role.parse(record.role), scope=scope)
 
 
 def bearer_token(headers: HeaderSource, header_name: str) -> str:

@@ -26,8 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from shared.api.responses import REQUEST_ID_HEADER, error_response
-from shared.edge.auth import HeaderSource, Principal, Role, require_role
-from shared.edge.auth import authenticate_user as authenticate_user
+from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
 from shared.edge.cors import allow_origin, preflight
 from shared.edge.logs import log_exception, log_request
 from shared.edge.routes import Route, routes_of
@@ -157,7 +156,7 @@ def _route_for(routes: Sequence[Route], method: str, path: str) -> tuple[Route, 
 
 
 def endpoint(
-    function: str, *, auth: Authenticator | None = authenticate_user, steps: Sequence[Step] = ()
+    function: str, *, auth: Authenticator | None = authenticate_caller, steps: Sequence[Step] = ()
 ) -> Callable[[Handler], EntryPoint]:
     """Make the decorated handler the entry point of route-table function ``function`` (of every
     route it answers). ``auth=None``: the routes are open (the docs page), no caller."""

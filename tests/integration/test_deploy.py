@@ -56,7 +56,7 @@ def test_gateway_config_is_valid_and_routes_every_route() -> None:
         assert operation["operationId"] == route.function
         assert backend["address"].endswith("/" + tenant.function_name(route.function))
         assert backend["path_translation"] == "APPEND_PATH_TO_ADDRESS"
-        assert operation["security"] == [{"novavms_jwt": []}]
+        assert operation["security"] == [], "the functions authenticate (API keys are no JWTs)"
         for name in re.findall(r"\{(\w+)\}", route.path):
             assert any(
                 p["name"] == name and p["in"] == "path" and p["required"] for p in operation["parameters"]
@@ -226,6 +226,16 @@ def test_bundle_serves_from_its_own_requirements(
         elif function == "export_events":
             answer = first_answer(process, "GET", base + "/api/v1/events/export", headers=admin)
             assert answer.status_code == 200 and line["id"] in answer.text
+        elif function == "create_key":
+            body = {"name": "bundle", "role": "operator"}
+            answer = first_answer(process, "POST", base + "/api/v1/keys", headers=admin, json=body)
+            assert answer.status_code == 201 and answer.json()["secret"].startswith("sk_")
+        elif function == "list_keys":
+            answer = first_answer(process, "GET", base + "/api/v1/keys", headers=admin)
+            assert answer.status_code == 200 and answer.json() == {"data": []}
+        elif function == "revoke_key":
+            answer = first_answer(process, "DELETE", base + "/api/v1/keys/nosuchkey", headers=admin)
+            assert answer.status_code == 404
         elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
             answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
             assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text

@@ -4,7 +4,8 @@ default checks: no 5xx, valid data accepted, invalid data rejected, every status
 and body as documented. Bounded by ``max_examples`` so ``make test`` stays in its budget.
 
 What a generator cannot know is declared in the document, and honoured here generically, never by
-exempting an answer: ``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
+exempting an answer: ``x-novavms-after-now`` (a time that must be in the future: moved there),
+``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
 generated), ``x-novavms-unique`` (a value each distinct request needs its own of, such as an
 Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters,
 such as date_from and date_to: valid requests keep it).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -40,6 +42,24 @@ def _parameters(ctx: Any) -> Iterator[dict[str, Any]]:
         yield parameter
 
 
+def _future_fields(ctx: Any) -> set[str]:
+    """Body properties the document declares must be after now (``x-novavms-after-now``)."""
+    operation = getattr(ctx, "operation", None)
+    if operation is None:
+        return set()
+    body = document()["paths"][operation.path][operation.method.lower()].get("requestBody", {})
+    schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    variants = schema.get("oneOf", [schema])
+    return {
+        name
+        for variant in variants
+        for name, spec in variant.get("properties", {}).items()
+        if spec.get("x-novavms-after-now")
+    }
+
+
 def _positive(case: Any) -> bool:
     meta = getattr(case, "meta", None)
     return meta is None or bool(meta.generation.mode.is_positive)
@@ -58,6 +78,10 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     phase: examples, coverage, fuzzing); an invalid case is left as it was generated."""
     if not _positive(case):
         return
+    if isinstance(case.body, dict):
+        for name in _future_fields(ctx):
+            if name in case.body and _after(datetime.now(UTC).isoformat(), case.body[name]):
+                case.body[name] = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for parameter in _parameters(ctx):
         name, place = parameter["name"], parameter["in"]
         values = case.query if place == "query" else case.headers if place == "header" else None

@@ -101,6 +101,9 @@ def test_the_apis_operations() -> None:
         ("GET", "/api/v1/events/{id}", "get_event", "viewer"),
         ("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
         ("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
+        ("POST", "/api/v1/keys", "create_key", "admin"),
+        ("GET", "/api/v1/keys", "list_keys", "admin"),
+        ("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin"),
     ]
     assert set(FUNCTIONS) == {route.function for route in ROUTES} and len(set(FUNCTIONS)) == len(FUNCTIONS)
     assert {"POST", "PUT", "PATCH", "DELETE"} == MUTATING_METHODS

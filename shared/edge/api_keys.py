@@ -1,0 +1,185 @@
+"""API keys as credentials: their format, and who a key is.
+
+A key is ``<prefix><32 base62 characters><6 base62 characters of checksum>``: the prefix is the
+deployment's (``EVENTS_API_KEY_PREFIX``: ``sk_live_``, or ``sk_test_`` for dev and test stacks; the
+other prefix is refused), the random part carries about 190 bits, and the checksum (CRC32 of what
+precedes it, as GitHub's tokens carry) lets a made-up or mistyped key be refused (401) without any
+store read. A key's id is the first 16 hex digits of its SHA-256, which is all the store is asked for.
+
+Verified keys are cached per instance for ``EVENTS_KEY_CACHE_SECONDS`` (default 30) in a bounded LRU
+keyed by hash, unknown ones too, so a warm instance reads no store on most requests and a flood of
+well-formed made-up keys reads the store once per key and window. Revocation therefore takes effect
+at once on the instance that revoked and within ``EVENTS_KEY_CACHE_SECONDS`` everywhere else. A
+lookup that cannot reach the store is 503 (the request's store budget), never 401, never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from datetime import datetime
+
+from shared.config import settings
+from shared.edge.logs import log_error
+from shared.errors import AuthRequired
+from shared.model.actor import Actor, ActorKind
+from shared.model.scope import Scope
+from shared.store.api_keys import ApiKeyRecord, ApiKeys
+from shared.store.budget import remaining
+from shared.timefmt import utcnow
+
+ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
+RANDOM_CHARS = 32
+CHECK_CHARS = 6
+CACHE_ENTRIES = 4096
+TOUCH_EVERY_SECONDS = 60
+TOUCH_TIMEOUT_SECONDS = 1.0
+_BODY = re.compile(rf"[{re.escape(ALPHABET)}]{{{RANDOM_CHARS + CHECK_CHARS}}}")
+
+
+def _checksum(text: str) -> str:
+    value = zlib.crc32(text.encode())
+    digits = []
+    for _ in range(CHECK_CHARS):
+        value, digit = divmod(value, len(ALPHABET))
+        digits.append(ALPHABET[digit])
+    return "".join(reversed(digits))
+
+
+def new_key(prefix: str) -> str:
+    """A fresh key with the deployment's prefix."""
+    body = prefix + "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARS))
+    return body + _checksum(body)
+
+
+def well_formed(token: str, prefix: str) -> bool:
+    """Whether ``token`` is a key of this deployment's kind with a correct checksum."""
+    body = token.removeprefix(prefix)
+    if body == token or not _BODY.fullmatch(body):
+        return False
+    return hmac.compare_digest(_checksum(token[:-CHECK_CHARS]), token[-CHECK_CHARS:])
+
+
+def key_hash(token: str) -> str:
+    """The SHA-256 (hex) the store keeps instead of the key."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def key_id_of(token: str) -> str:
+    """The key's public id: the first 16 hex digits of its hash."""
+    return key_hash(token)[:16]
+
+
+class _Cache:
+    """A bounded LRU of hash -> (record or None for unknown, time it expires)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, tuple[ApiKeyRecord | None, float]] = OrderedDict()
+
+    def get(self, digest: str) -> tuple[bool, ApiKeyRecord | None]:
+        with self.lock:
+            found = self.entries.get(digest)
+            if found is None or found[1] <= time.monotonic():
+                self.entries.pop(digest, None)
+                return False, None
+            self.entries.move_to_end(digest)
+            return True, found[0]
+
+    def put(self, digest: str, record: ApiKeyRecord | None, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self.lock:
+            self.entries[digest] = (record, time.monotonic() + seconds)
+            self.entries.move_to_end(digest)
+            while len(self.entries) > CACHE_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def forget(self, key_id: str) -> None:
+        with self.lock:
+            for digest in [d for d in self.entries if d.startswith(key_id)]:
+                del self.entries[digest]
+
+
+_CACHE = _Cache()
+_touched: dict[str, float] = {}
+_touched_lock = threading.Lock()
+
+
+def forget(key_id: str) -> None:
+    """Drop a key from this instance's cache (its revocation takes effect here at once)."""
+    _CACHE.forget(key_id)
+
+
+def _touch(record: ApiKeyRecord) -> None:
+    """Write the last use at most about once a minute per key and instance; inline, short, best effort."""
+    now = time.monotonic()
+    with _touched_lock:
+        if now - _touched.get(record.key_id, -TOUCH_EVERY_SECONDS) < TOUCH_EVERY_SECONDS:
+            return
+        _touched[record.key_id] = now
+    try:
+        ApiKeys().touch(record.key_id, utcnow(), timeout=min(TOUCH_TIMEOUT_SECONDS, remaining()))
+    except Exception as exc:  # the answer does not depend on it
+        log_error("api key last use not recorded", key_id=record.key_id, error=repr(exc))
+
+
+def key_record(token: str) -> ApiKeyRecord:
+    """The live record of a key; raises AuthRequired for a malformed, unknown, revoked or expired one."""
+    config = settings()
+    if not well_formed(token, config.api_key_prefix):
+        raise AuthRequired("invalid API key")
+    digest = key_hash(token)
+    cached, record = _CACHE.get(digest)
+    if not cached:
+        record = ApiKeys().find(digest[:16])  # a store failure propagates: 503, never cached
+        _CACHE.put(digest, record, config.key_cache_seconds)
+    if record is None or not hmac.compare_digest(record.hash, digest):
+        raise AuthRequired("unknown API key")
+    if record.revoked_at is not None:
+        raise AuthRequired("this API key was revoked")
+    if record.expires_at is not None and record.expires_at <= utcnow():
+        raise AuthRequired("this API key has expired")
+    if config.pinned_org and record.org_id != config.pinned_org:
+        raise AuthRequired("key is not valid for this deployment")
+    _touch(record)
+    return record
+
+
+def issue_key(
+    org_id: str,
+    name: str,
+    role: str,
+    site_ids: tuple[str, ...] | None,
+    expires_at: datetime | None,
+    by: Actor,
+) -> tuple[ApiKeyRecord, str]:
+    """A new key of ``org_id`` (not stored yet): its record and its secret."""
+    secret = new_key(settings().api_key_prefix)
+    digest = key_hash(secret)
+    record = ApiKeyRecord(
+        key_id=digest[:16],
+        org_id=org_id,
+        name=name,
+        role=role,
+        site_ids=site_ids,
+        last4=secret[-4:],
+        hash=digest,
+        created_at=utcnow(),
+        created_by=by,
+        expires_at=expires_at,
+    )
+    return record, secret
+
+
+def key_scope(record: ApiKeyRecord) -> tuple[Actor, Scope]:
+    """Who a key acts as and what it reaches (only viewer keys are site-scoped)."""
+    sites = frozenset(record.site_ids) if record.role == "viewer" and record.site_ids is not None else None
+    return Actor(ActorKind.API_KEY, record.key_id), Scope(record.org_id, sites)

@@ -1,0 +1,141 @@
+"""API keys at ``api_keys/{key_id}``: who may call without a user's token, stored only as a hash.
+
+The document id is the key id, the first 16 hex digits of the key's SHA-256; the document holds the
+whole SHA-256 (never the key), the org, role and (viewers) sites, a name, the key's last four
+characters, who created it and when, an optional expiry, the revocation time and the last use.
+Creation and revocation are transactions that also record an idempotency outcome; the last use is
+written at most about once a minute per key and instance, best effort, with a short deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.errors import Conflict, NotFound
+from shared.model.actor import Actor
+from shared.store.budget import rpc
+from shared.store.client import firestore_client
+from shared.store.events import OutcomeRecord
+from shared.store.transactions import run_transaction
+from shared.timefmt import utcnow
+
+COLLECTION = "api_keys"
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A stored key (never the secret)."""
+
+    key_id: str
+    org_id: str
+    name: str
+    role: str
+    site_ids: tuple[str, ...] | None
+    last4: str
+    hash: str
+    created_at: datetime
+    created_by: Actor
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: Actor | None = None
+    last_used_at: datetime | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "org_id": self.org_id,
+            "name": self.name,
+            "role": self.role,
+            "site_ids": list(self.site_ids) if self.site_ids is not None else None,
+            "last4": self.last4,
+            "hash": self.hash,
+            "created_at": self.created_at,
+            "created_by": self.created_by.stored(),
+            "expires_at": self.expires_at,
+            "revoked_at": self.revoked_at,
+            "revoked_by": self.revoked_by.stored() if self.revoked_by else None,
+            "last_used_at": self.last_used_at,
+        }
+
+    @classmethod
+    def of(cls, key_id: str, data: dict[str, Any]) -> ApiKeyRecord:
+        sites = data.get("site_ids")
+        return cls(
+            key_id=key_id,
+            org_id=data["org_id"],
+            name=data["name"],
+            role=data["role"],
+            site_ids=tuple(sites) if sites is not None else None,
+            last4=data["last4"],
+            hash=data["hash"],
+            created_at=data["created_at"],
+            created_by=Actor.from_stored(data["created_by"]),
+            expires_at=data.get("expires_at"),
+            revoked_at=data.get("revoked_at"),
+            revoked_by=Actor.from_stored(data["revoked_by"]) if data.get("revoked_by") else None,
+            last_used_at=data.get("last_used_at"),
+        )
+
+
+class ApiKeys:
+    """The deployment's API keys (every org's; each record names its org)."""
+
+    def __init__(self, client: firestore.Client | None = None) -> None:
+        self.client = client or firestore_client()
+        self.keys = self.client.collection(COLLECTION)
+
+    def find(self, key_id: str) -> ApiKeyRecord | None:
+        """The key with this id, or None."""
+        snap = self.keys.document(key_id).get(**rpc())
+        data = snap.to_dict() if snap.exists else None
+        return ApiKeyRecord.of(snap.id, data) if data else None
+
+    def of_org(self, org_id: str) -> list[ApiKeyRecord]:
+        """The org's keys, newest first (revoked ones included)."""
+        query = self.keys.where(filter=FieldFilter("org_id", "==", org_id))
+        found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in query.stream(**rpc())]
+        return sorted(found, key=lambda record: (record.created_at, record.key_id), reverse=True)
+
+    def create(self, record: ApiKeyRecord, outcome: dict[str, Any], log: OutcomeRecord | None) -> None:
+        """Store a new key, and the creation's idempotency outcome, in one transaction."""
+        ref = self.keys.document(record.key_id)
+
+        def run(transaction: firestore.Transaction) -> None:
+            if ref.get(transaction=transaction, **rpc()).exists:  # 2^-64: a fresh key collided
+                raise Conflict("a key with this id exists; create another")
+            transaction.create(ref, record.document())
+            if log is not None:
+                log.save(transaction, outcome)
+
+        run_transaction(self.client, run, lock_key=ref.path)
+
+    def revoke(self, org_id: str, key_id: str, actor: Actor, log: OutcomeRecord | None) -> ApiKeyRecord:
+        """Revoke a key of the org (a second revocation keeps the first time); 404 for any other id."""
+        ref = self.keys.document(key_id)
+
+        def run(transaction: firestore.Transaction) -> ApiKeyRecord | None:
+            snap = ref.get(transaction=transaction, **rpc())
+            data = snap.to_dict() if snap.exists else None
+            if data is None or data.get("org_id") != org_id:
+                if log is not None:
+                    log.save(transaction, {"kind": "not_found"})
+                return None
+            if data.get("revoked_at") is None:
+                data.update(revoked_at=utcnow(), revoked_by=actor.stored())
+                transaction.update(ref, {"revoked_at": data["revoked_at"], "revoked_by": data["revoked_by"]})
+            if log is not None:
+                log.save(transaction, {"kind": "key", "key_id": key_id})
+            return ApiKeyRecord.of(key_id, data)
+
+        record = run_transaction(self.client, run, lock_key=ref.path)
+        if record is None:
+            raise NotFound("no such key in this org")
+        return record
+
+    def touch(self, key_id: str, when: datetime, timeout: float) -> None:
+        """Record a use (best effort: the caller ignores failures)."""
+        self.keys.document(key_id).update({"last_used_at": when}, timeout=timeout, retry=None)
