@@ -16,6 +16,7 @@ from shared.edge.api_keys import issue_key
 from shared.edge.auth import authenticate_user
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
+from shared.edge.rate_limit import rate_limit
 from shared.store.api_keys import ApiKeys
 
 
@@ -25,7 +26,7 @@ def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint("create_key", auth=authenticate_user, steps=[idempotent(replay)])
+@endpoint("create_key", auth=authenticate_user, steps=[rate_limit, idempotent(replay)])
 def create_key(context: Context) -> flask.Response:
     """Validate the body (400), store the key's hash and answer its secret once."""
     request = parse_key_request(context.request.get_data())

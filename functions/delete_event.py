@@ -9,6 +9,7 @@ import functions_framework
 
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
+from shared.edge.rate_limit import rate_limit
 from shared.store.events import EventStore
 
 
@@ -18,7 +19,7 @@ def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint("delete_event", steps=[idempotent(replay)])
+@endpoint("delete_event", steps=[rate_limit, idempotent(replay)])
 def delete_event(context: Context) -> flask.Response:
     """Mark the event deleted; it keeps its data and disappears from every read."""
     EventStore(context.principal.scope).dismiss(context.path_params["id"], context.actor, context.idempotency)

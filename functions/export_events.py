@@ -19,13 +19,14 @@ from shared.api.query import parse_list_query
 from shared.config import settings
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.logs import log_error
+from shared.edge.rate_limit import rate_limit
 from shared.exports.export import CONTENT_TYPE, export_object_url, plan_export, write_export
 from shared.store.events import EventStore
 from shared.timefmt import utcnow
 
 
 @functions_framework.http
-@endpoint("export_events")
+@endpoint("export_events", steps=[rate_limit])
 def export_events(context: Context) -> flask.Response:
     """The CSV as an attachment, streamed; the object it was written to in ``X-Export-Object``."""
     cap = settings().export_max_rows

@@ -7,12 +7,13 @@ import functions_framework
 
 from shared.api.views import event_detail_response
 from shared.edge.endpoint import Context, endpoint
+from shared.edge.rate_limit import rate_limit
 from shared.errors import NotFound
 from shared.store.events import EventStore
 
 
 @functions_framework.http
-@endpoint("get_event")
+@endpoint("get_event", steps=[rate_limit])
 def get_event(context: Context) -> flask.Response:
     """The event; 404 when it is not a live event of the caller's org, 403 outside a viewer's sites."""
     store = EventStore(context.principal.scope)

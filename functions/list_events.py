@@ -10,12 +10,13 @@ from shared.api.query import parse_list_query
 from shared.api.responses import json_response
 from shared.api.shapes import list_item
 from shared.edge.endpoint import Context, endpoint
+from shared.edge.rate_limit import rate_limit
 from shared.media import signed_urls
 from shared.store.events import EventStore
 
 
 @functions_framework.http
-@endpoint("list_events")
+@endpoint("list_events", steps=[rate_limit])
 def list_events(context: Context) -> flask.Response:
     """``{"data": [...], "next_cursor": str | null, "total": int}``."""
     query = parse_list_query(context.request.args.to_dict(flat=False))

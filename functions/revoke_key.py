@@ -13,6 +13,7 @@ from shared.edge.api_keys import forget
 from shared.edge.auth import authenticate_user
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
+from shared.edge.rate_limit import rate_limit
 from shared.store.api_keys import ApiKeys
 
 
@@ -22,7 +23,7 @@ def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint("revoke_key", auth=authenticate_user, steps=[idempotent(replay)])
+@endpoint("revoke_key", auth=authenticate_user, steps=[rate_limit, idempotent(replay)])
 def revoke_key(context: Context) -> flask.Response:
     """Mark the key revoked (who, when); it stays listed."""
     key_id = context.path_params["id"]

@@ -11,6 +11,7 @@ from shared.api.patch import parse_patch
 from shared.api.views import event_detail_response
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
+from shared.edge.rate_limit import rate_limit
 from shared.model.event import Event
 from shared.store.events import EventStore
 
@@ -22,7 +23,7 @@ def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
 
 
 @functions_framework.http
-@endpoint("update_event", steps=[idempotent(replay)])
+@endpoint("update_event", steps=[rate_limit, idempotent(replay)])
 def update_event(context: Context) -> flask.Response:
     """Validate the body (400), then change the event transactionally (404, 403); answers the GET shape."""
     changes = parse_patch(context.request.get_data())

@@ -47,6 +47,8 @@ class Settings:
     cors_origins: frozenset[str]
     store_deadline_seconds: float
     api_key_prefix: str
+    rate_limit_per_minute: int
+    rate_limit_key_share_percent: int
     key_cache_seconds: int
 
 
@@ -126,6 +128,8 @@ def settings() -> Settings:
         scheduler_verify_signature=_bool("EVENTS_SCHEDULER_VERIFY_SIGNATURE", True),
         store_deadline_seconds=float(_int("EVENTS_STORE_DEADLINE_SECONDS", 10, 1, 60)),
         api_key_prefix=_key_prefix(),
+        rate_limit_per_minute=_int("EVENTS_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
+        rate_limit_key_share_percent=_int("EVENTS_RATE_LIMIT_KEY_SHARE", 50, 1, 100),
         key_cache_seconds=_int("EVENTS_KEY_CACHE_SECONDS", 30, 0, 60),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()

@@ -17,6 +17,8 @@ EXPOSED_HEADERS = (
     "Content-Disposition",
     "Retry-After",
     "Idempotent-Replayed",
+    "RateLimit",
+    "RateLimit-Policy",
 )
 ALLOWED_REQUEST_HEADERS = ("Authorization", "Content-Type", REQUEST_ID_HEADER, "Idempotency-Key")
 

@@ -9,7 +9,7 @@ import itertools
 from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS
-from shared.store import idempotency
+from shared.store import idempotency, rate_windows
 from shared.store.events import ASC, DESC
 
 # The idempotency records' fields (shared/store/idempotency.py): Firestore's TTL deletes a record once
@@ -46,9 +46,10 @@ def required_indexes() -> list[dict[str, Any]]:
 
 def field_overrides() -> list[dict[str, Any]]:
     """The single-field settings, in ``firestore.indexes.json``'s ``fieldOverrides`` form: the TTL
-    policy of the idempotency records (``"ttl": true``, which the Firebase CLI deploys as the field's
-    ``ttlConfig``) and their exemptions from single-field indexing (``"indexes": []``). The others
-    carry no ``ttl`` key: the CLI then updates only their index settings."""
+    policies of the idempotency records and the rate-limit windows (``"ttl": true``, which the Firebase
+    CLI deploys as the field's ``ttlConfig``) and exemptions from single-field indexing
+    (``"indexes": []``). The others carry no ``ttl`` key: the CLI then updates only their index
+    settings."""
     group = idempotency.COLLECTION
     return [
         {"collectionGroup": group, "fieldPath": IDEMPOTENCY_TTL_FIELD, "ttl": True, "indexes": []},
@@ -56,6 +57,8 @@ def field_overrides() -> list[dict[str, Any]]:
             {"collectionGroup": group, "fieldPath": field, "indexes": []}
             for field in IDEMPOTENCY_UNINDEXED_FIELDS
         ),
+        # Rate-limit windows: deleted an hour after their minute.
+        {"collectionGroup": rate_windows.COLLECTION, "fieldPath": "expires_at", "ttl": True, "indexes": []},
     ]
 
 

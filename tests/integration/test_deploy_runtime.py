@@ -252,7 +252,10 @@ def test_the_index_file_sets_the_idempotency_ttl_and_exempts_its_big_fields() ->
     by_field = {(o["collectionGroup"], o["fieldPath"]): o for o in overrides}
     assert len(by_field) == len(overrides), "one override per field"
     ttl = [o for o in overrides if o.get("ttl") is True]
-    assert [(o["collectionGroup"], o["fieldPath"]) for o in ttl] == [("idempotency", "expires_at")]
+    assert [(o["collectionGroup"], o["fieldPath"]) for o in ttl] == [
+        ("idempotency", "expires_at"),
+        ("rate_windows", "expires_at"),
+    ]
     assert idempotency.COLLECTION == "idempotency"
     for field in ("outcome", "fingerprint", "expires_at"):
         assert by_field[("idempotency", field)]["indexes"] == [], f"{field} is exempt from indexing"

@@ -29,3 +29,13 @@ def test_each_function_is_an_endpoint_of_its_route(route: Route) -> None:
 def test_every_public_mutating_route_is_idempotent(route: Route) -> None:
     steps = _entry_point(route).steps  # type: ignore[attr-defined]
     assert any(step.__qualname__.startswith("idempotent.") for step in steps), route
+
+
+@pytest.mark.parametrize(
+    "route", [route for route in ROUTES if route.kind == "api"], ids=lambda route: route.function
+)
+def test_every_api_route_is_rate_limited_first(route: Route) -> None:
+    from shared.edge.rate_limit import rate_limit
+
+    steps = _entry_point(route).steps  # type: ignore[attr-defined]
+    assert steps and steps[0] is rate_limit, route
