@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.export_memory
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.limits
 	$(BIN)/python -m bench.contention
 
 clean:

@@ -128,3 +128,23 @@ def test_a_killed_store_is_503_and_its_replacement_is_reached_at_once(
     assert listed.status_code == 200, listed.text[:300]
     assert listed.json()["total"] == 0, "a new, empty emulator"
     assert elapsed < RECOVERY_BOUND_SECONDS, f"the first request after the store returned took {elapsed:.1f}s"
+
+
+def test_a_key_lookup_that_cannot_reach_the_store_is_503_never_401(
+    own_store: Emulators, api: Api, token: Token, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVENTS_KEY_CACHE_SECONDS", "0")  # every request reads the key
+    monkeypatch.setenv("EVENTS_STORE_DEADLINE_SECONDS", "3")
+    reset_caches()
+    created = api.call("POST", "/api/v1/keys", token("admin"), json={"name": "k", "role": "operator"})
+    assert created.status_code == 201, created.text
+    key = created.json()["secret"]
+    assert api.get(EVENTS, key).status_code == 200
+    own_store.pause_firestore()
+    try:
+        answer, elapsed = timed(lambda: api.get(EVENTS, key))
+    finally:
+        own_store.resume_firestore()
+    assert_unavailable(answer, elapsed)
+    listed, _ = timed(lambda: api.get(EVENTS, key))
+    assert listed.status_code == 200, "the key was not cached as unknown"
