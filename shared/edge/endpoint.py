@@ -4,10 +4,12 @@
 entry point of that route-table function. For each request it: takes or makes a request id
 (``X-Request-Id``, echoed on every response); checks path and method against the route table (404,
 405; ``OPTIONS`` is a CORS preflight); authenticates the caller with the route's ``auth`` (401: a
-user's bearer token by default, the scheduler's OIDC token for the scheduled export) and checks the
-route's role (403); runs the ``steps`` in order, each wrapping the rest (idempotency now, rate limits
-next); calls the handler with a :class:`Context`; turns :class:`ApiError` into the contract's JSON
-envelope and anything else into a 500 without internals; writes one structured log line.
+user's bearer token or API key by default, the scheduler's OIDC token for the scheduled export);
+runs the steps marked ``before_role`` (the rate limit: every authenticated request counts); checks
+the route's role (403) and a body's size and type (413, 400); runs the other ``steps`` in order, each
+wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`
+into the contract's JSON envelope and anything else into a 500 without internals; writes one
+structured log line.
 """
 
 from __future__ import annotations
@@ -163,7 +165,17 @@ def endpoint(
     routes = routes_of(function)
 
     def wrap(handler: Handler) -> EntryPoint:
-        chained = _chain(handler, steps)
+        def checked(context: Context) -> flask.Response:
+            """The role (403) and the body's form (413, 400), then the other steps and the handler."""
+            if isinstance(context.caller, Principal) and context.route.min_role is not None:
+                require_role(context.caller, Role.parse(context.route.min_role))
+            if context.route.method in BODY_METHODS:
+                check_json_body(context.request)
+            return inner(context)
+
+        early = [step for step in steps if getattr(step, "before_role", False)]
+        inner = _chain(handler, [step for step in steps if step not in early])
+        chained = _chain(checked, early)
         if flask.has_app_context():  # functions-framework runs this module inside its app's context
             flask.current_app.register_error_handler(HTTPException, _framework_error)
 
@@ -174,15 +186,11 @@ def endpoint(
                 return preflight(request)
             context.route, context.path_params = _route_for(routes, request.method, request.path)
             if auth is None:
-                return chained(context)
+                return inner(context)
             context.caller = auth(request.headers)
             context.log["actor"] = context.actor.stored()
             if isinstance(context.caller, Principal):
                 context.log["org_id"] = context.caller.org_id
-                if context.route.min_role is not None:
-                    require_role(context.caller, Role.parse(context.route.min_role))
-            if context.route.method in BODY_METHODS:
-                check_json_body(request)
             return chained(context)
 
         @functools.wraps(handler)

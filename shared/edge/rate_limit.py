@@ -10,7 +10,9 @@ requests. Over budget: 429 ``rate_limited`` with ``Retry-After`` (the seconds to
 Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers-09:
 ``RateLimit-Policy: "org";q=600;w=60`` and ``RateLimit: "org";r=<remaining>;t=<seconds to reset>``
 (``r`` is what this instance knows: its unspent slice plus what no instance has leased yet).
-Unauthenticated requests never reach this step. When the limiter's store cannot be reached within the
+Unauthenticated requests never reach this step; it runs right after authentication, before the role
+check, so every authenticated request counts and every authenticated answer, a 403 included, carries
+the headers. When the limiter's store cannot be reached within the
 request's store budget the step fails open (the request proceeds, a log line says so): a limiter
 outage must not take the API down, and the request itself answers 503 if the store is really gone.
 Orgs never wait on each other: each has its own windows and its own lock.
@@ -116,3 +118,6 @@ def rate_limit(context: Context, proceed: Handler) -> flask.Response:
         raise
     response.headers.update(headers)
     return response
+
+
+rate_limit.before_role = True  # type: ignore[attr-defined]  # every authenticated request counts

@@ -63,6 +63,9 @@ def test_over_budget_is_429_with_retry_after_and_headers_on_every_answer(
     assert other.status_code == 200
     anonymous = api.get(EVENTS)
     assert anonymous.status_code == 401 and "RateLimit" not in anonymous.headers
+    viewer = token("viewer", sites=[event_line()["site_id"]], org_id=f"{org}-c")
+    forbidden = api.patch(f"{EVENTS}/{event_id}", viewer, json={"starred": True})
+    assert forbidden.status_code == 403 and forbidden.headers["RateLimit-Policy"] == '"org";q=5;w=60'
 
 
 def test_an_api_key_spends_at_most_its_share(api: Api, token: Token) -> None:
