@@ -45,6 +45,11 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and cause is not None and _retryable(cause)
 
 
+def _contended() -> Unavailable:
+    """The answer when contention outlasts the retries."""
+    return Unavailable("the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS)
+
+
 def _attempt(client: firestore.Client, work: Callable[[firestore.Transaction], T]) -> T:
     """One try, bounded by the request's store budget: beginning and committing a transaction take
     no timeout in the client library, so the try runs on a worker thread and the caller stops waiting
@@ -73,9 +78,7 @@ def run_transaction(
     deadline = time.monotonic() + budget
     lock = _DOCUMENT_LOCKS[hash(lock_key) % len(_DOCUMENT_LOCKS)] if lock_key else None
     if lock is not None and not lock.acquire(timeout=budget):
-        raise Unavailable(
-            "the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS
-        )
+        raise _contended()
     try:
         attempt = 0
         while True:
@@ -86,9 +89,7 @@ def run_transaction(
                     raise
                 pause = random.uniform(0, min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2**attempt))
                 if time.monotonic() + pause >= deadline:
-                    raise Unavailable(
-                        "the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS
-                    ) from exc
+                    raise _contended() from exc
                 time.sleep(pause)
                 attempt += 1
     finally:
