@@ -41,7 +41,7 @@ from shared.errors import (
     ValidationError,
 )
 from shared.model.actor import Actor
-from shared.store.budget import StoreUnavailable, outage, request_budget
+from shared.store.budget import outage, request_budget
 from shared.store.client import reset_clients
 from shared.store.idempotency import PendingRecord
 
@@ -144,6 +144,22 @@ def _framework_error(exc: HTTPException) -> flask.Response:
     return response
 
 
+def _answer_for(raised: Exception, context: Context) -> ApiError:
+    """The error a request ends with: the store's outage (its client is then rebuilt, so the next
+    request reconnects at once), the API's own error, the framework's, or a bug (logged, 500)."""
+    if (unavailable := outage(raised)) is not None:
+        reset_clients()
+        if unavailable is not raised:
+            context.log["cause"] = repr(raised)
+        return unavailable
+    if isinstance(raised, ApiError):
+        return raised
+    if isinstance(raised, HTTPException):
+        return api_error_of(raised)
+    log_exception("unhandled error", request_id=context.request_id, function=context.route.function)
+    return InternalError("internal error; quote the request id to support")
+
+
 def _route_for(routes: Sequence[Route], method: str, path: str) -> tuple[Route, dict[str, str]]:
     """The function's route for ``method path`` and its path parameters; 404 for a path the function
     does not serve, 405 (naming the function's methods there) for another method."""
@@ -200,21 +216,10 @@ def endpoint(
             try:
                 with request_budget():
                     response = admit(context)
-            except (ApiError, HTTPException) as raised:
-                error = raised if isinstance(raised, ApiError) else api_error_of(raised)
-                if isinstance(error, StoreUnavailable):
-                    reset_clients()  # the next request reconnects at once
+            except Exception as raised:
+                error = _answer_for(raised, context)
                 context.log["error"] = error.code
                 response = error_response(error, context.request_id)
-            except Exception as exc:  # an outage, or a bug: never the caller's fault
-                if (unavailable := outage(exc)) is not None:
-                    reset_clients()
-                    context.log.update(error=unavailable.code, cause=repr(exc))
-                    response = error_response(unavailable, context.request_id)
-                else:
-                    log_exception("unhandled error", request_id=context.request_id, function=function)
-                    internal = InternalError("internal error; quote the request id to support")
-                    response = error_response(internal, context.request_id)
             response.headers[REQUEST_ID_HEADER] = context.request_id
             allow_origin(request, response)
             log_request(
