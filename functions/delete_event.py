@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask
 import functions_framework
 
 from shared.edge.endpoint import Context, endpoint
-from shared.edge.idempotency import idempotent
+from shared.edge.idempotency import idempotent, replay_no_content
 from shared.edge.rate_limit import rate_limit
 from shared.store.events import EventStore
 
 
-def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
-    """The first answer again: 204."""
-    return flask.Response(status=204)
-
-
 @functions_framework.http
-@endpoint("delete_event", steps=[rate_limit, idempotent(replay)])
+@endpoint("delete_event", steps=[rate_limit, idempotent(replay_no_content)])
 def delete_event(context: Context) -> flask.Response:
     """Mark the event deleted; it keeps its data and disappears from every read."""
     EventStore(context.principal.scope).dismiss(context.path_params["id"], context.actor, context.idempotency)

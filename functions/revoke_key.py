@@ -4,26 +4,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask
 import functions_framework
 
 from shared.edge.api_keys import forget
 from shared.edge.auth import authenticate_user
 from shared.edge.endpoint import Context, endpoint
-from shared.edge.idempotency import idempotent
+from shared.edge.idempotency import idempotent, replay_no_content
 from shared.edge.rate_limit import rate_limit
 from shared.store.api_keys import ApiKeys
 
 
-def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
-    """The first answer again: 204."""
-    return flask.Response(status=204)
-
-
 @functions_framework.http
-@endpoint("revoke_key", auth=authenticate_user, steps=[rate_limit, idempotent(replay)])
+@endpoint("revoke_key", auth=authenticate_user, steps=[rate_limit, idempotent(replay_no_content)])
 def revoke_key(context: Context) -> flask.Response:
     """Mark the key revoked (who, when); it stays listed."""
     key_id = context.path_params["id"]

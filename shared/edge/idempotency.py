@@ -34,6 +34,11 @@ def parse_key(raw: str) -> str:
     return raw
 
 
+def replay_no_content(context: Context, outcome: dict[str, Any]) -> flask.Response:
+    """The replay of a verb whose answer is 204 (a DELETE): 204 again."""
+    return flask.Response(status=204)
+
+
 def idempotent(replay: Replay) -> Step:
     """The step; ``replay(context, outcome)`` answers a stored outcome of kind ``event`` again."""
 
