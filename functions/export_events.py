@@ -14,8 +14,7 @@ from collections.abc import Iterator
 import flask
 import functions_framework
 
-from shared.api import cursor
-from shared.api.query import parse_list_query
+from shared.api.query import parse_list_query, start_of
 from shared.config import settings
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.logs import log_error
@@ -33,8 +32,7 @@ def export_events(context: Context) -> flask.Response:
     query = parse_list_query(context.request.args.to_dict(flat=False), default_limit=None, max_limit=cap)
     org = context.principal.org_id
     store = EventStore(context.principal.scope)
-    store.scope.query_sites(query.filter.site_id)  # 403 for a site outside a viewer's scope, first
-    after = cursor.decode(query.cursor, org, query.filter) if query.cursor else None
+    after = start_of(query, store.scope)
     plan = plan_export(store, query.filter, after, query.limit, cap)
     filename = f"events-{org}-{utcnow():%Y%m%dT%H%M%SZ}.csv"
     object_name = f"exports/{org}/{filename.removesuffix('.csv')}-{uuid.uuid4().hex[:8]}.csv"

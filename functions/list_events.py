@@ -6,7 +6,7 @@ import flask
 import functions_framework
 
 from shared.api import cursor
-from shared.api.query import parse_list_query
+from shared.api.query import parse_list_query, start_of
 from shared.api.responses import json_response
 from shared.api.shapes import list_item
 from shared.edge.endpoint import Context, endpoint
@@ -22,8 +22,7 @@ def list_events(context: Context) -> flask.Response:
     query = parse_list_query(context.request.args.to_dict(flat=False))
     org = context.principal.org_id
     store = EventStore(context.principal.scope)
-    store.scope.query_sites(query.filter.site_id)  # 403 for a site outside a viewer's scope, first
-    after = cursor.decode(query.cursor, org, query.filter) if query.cursor else None
+    after = start_of(query, store.scope)
     assert query.limit is not None
     page = store.page(query.filter, after, query.limit)
     snapshots = signed_urls([event.data.get("snapshot_object") for event in page.events])

@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.api import cursor
 from shared.errors import ValidationError
 from shared.ids import canonical_uuid
-from shared.model.event import AI_STATUSES, TRIGGER_TYPES
+from shared.model.event import AI_STATUSES, TRIGGER_TYPES, Position
 from shared.model.filter import EventFilter
+from shared.model.scope import Scope
 from shared.timefmt import parse_bound
 
 DEFAULT_LIMIT = 20
@@ -111,3 +113,10 @@ def parse_list_query(
     if problems:
         raise ValidationError.of("query", problems)
     return ListQuery(filter=event_filter, cursor=cursor, limit=limit)
+
+
+def start_of(query: ListQuery, scope: Scope) -> Position | None:
+    """Where a list page or an export starts, for a caller of ``scope``: a site filter outside a
+    viewer's sites is 403 first, then a cursor not issued for this org and filter is 400."""
+    scope.query_sites(query.filter.site_id)
+    return cursor.decode(query.cursor, scope.org_id, query.filter) if query.cursor else None
