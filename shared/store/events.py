@@ -199,11 +199,12 @@ class EventStore:
         event_id: str,
         action: str,
         actor: Actor,
-        decide: Callable[[Event], dict[str, Any]],
+        decide: Callable[[Event, datetime], dict[str, Any]],
         record: OutcomeRecord | None,
     ) -> Event:
         """In one transaction: read the live event (404 if absent or deleted, 403 outside the scope),
-        let ``decide`` name the changes, write them, a history entry and the outcome ``record``.
+        let ``decide`` name the changes as of one server time, write them, a history entry at that time
+        and the outcome ``record``.
         Returns the event as written."""
         key = canonical_uuid(event_id)
         if key is None:
@@ -219,7 +220,7 @@ class EventStore:
                 return None
             self.scope.check(str(data["site_id"]))
             now = utcnow()
-            changes = decide(Event(key, data))
+            changes = decide(Event(key, data), now)
             if changes:
                 transaction.update(ref, changes)
                 transaction.create(
@@ -246,12 +247,12 @@ class EventStore:
     ) -> Event:
         """Apply operator changes transactionally; returns the event as written."""
         return self._change(
-            event_id, "update", actor, lambda event: changes.fields(event.data, actor, utcnow()), record
+            event_id, "update", actor, lambda event, now: changes.fields(event.data, actor, now), record
         )
 
     def dismiss(self, event_id: str, actor: Actor, record: OutcomeRecord | None = None) -> Event:
         """Soft delete: mark the event deleted (who, when); all its data stays."""
-        return self._change(event_id, "delete", actor, lambda _: dismissal(actor, utcnow()), record)
+        return self._change(event_id, "delete", actor, lambda _, now: dismissal(actor, now), record)
 
     def upsert_pipeline(
         self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
