@@ -38,6 +38,7 @@ from shared.timefmt import utcnow
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 RANDOM_CHARS = 32
 CHECK_CHARS = 6
+ID_DIGITS = 16
 CACHE_ENTRIES = 4096
 TOUCH_EVERY_SECONDS = 60
 TOUCH_TIMEOUT_SECONDS = 1.0
@@ -72,9 +73,15 @@ def key_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def id_of_hash(digest: str) -> str:
+    """A key's public id from its hash: the first :data:`ID_DIGITS` hex digits (which is also why a
+    key's cache entries can be found by its id)."""
+    return digest[:ID_DIGITS]
+
+
 def key_id_of(token: str) -> str:
-    """The key's public id: the first 16 hex digits of its hash."""
-    return key_hash(token)[:16]
+    """The key's public id."""
+    return id_of_hash(key_hash(token))
 
 
 class _Cache:
@@ -104,7 +111,7 @@ class _Cache:
 
     def forget(self, key_id: str) -> None:
         with self.lock:
-            for digest in [d for d in self.entries if d.startswith(key_id)]:
+            for digest in [d for d in self.entries if id_of_hash(d) == key_id]:
                 del self.entries[digest]
 
 
@@ -139,7 +146,7 @@ def key_record(token: str) -> ApiKeyRecord:
     digest = key_hash(token)
     cached, record = _CACHE.get(digest)
     if not cached:
-        record = ApiKeys().find(digest[:16])  # a store failure propagates: 503, never cached
+        record = ApiKeys().find(id_of_hash(digest))  # a store failure propagates: 503, never cached
         _CACHE.put(digest, record, config.key_cache_seconds)
     if record is None or not hmac.compare_digest(record.hash, digest):
         raise AuthRequired("unknown API key")
@@ -165,7 +172,7 @@ def issue_key(
     secret = new_key(settings().api_key_prefix)
     digest = key_hash(secret)
     record = ApiKeyRecord(
-        key_id=digest[:16],
+        key_id=id_of_hash(digest),
         org_id=org_id,
         name=name,
         role=role,
