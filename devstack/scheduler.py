@@ -11,14 +11,14 @@ import contextlib
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from devstack.document_server import DocumentServer
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 LOCAL_ACCOUNT = "scheduler@novavms-dev.iam.gserviceaccount.com"
@@ -64,26 +64,8 @@ def make_key(kid: str) -> SigningKey:
 def certs_endpoint(*keys: SigningKey) -> Iterator[str]:
     """A Google-style certs document (``{kid: PEM certificate}``) served on a free local port; yields
     its URL."""
-    document = json.dumps({key.kid: key.cert_pem.decode() for key in keys}).encode()
-
-    class Certs(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(document)))
-            self.end_headers()
-            self.wfile.write(document)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Certs)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with DocumentServer({key.kid: key.cert_pem.decode() for key in keys}) as server:
+        yield server.url
 
 
 def oidc_token(key: SigningKey, *, audience: str, account: str, **claims: Any) -> str:

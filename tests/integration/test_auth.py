@@ -13,11 +13,9 @@ import hashlib
 import hmac
 import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -26,6 +24,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from devstack.document_server import DocumentServer
 from tests.integration.conftest import SITE_A, SITE_B, TEST_ENV, Api, Token, event_line, reset_caches
 
 EVENTS = "/api/v1/events"
@@ -551,38 +550,14 @@ def test_forwarded_auth_off_ignores_forwarded_header(api: Api, token: Token) -> 
 # -- 8. JWKS mode ----------------------------------------------------------------------------------
 
 
-class JwksServer:
+class JwksServer(DocumentServer):
     """A JWKS endpoint on 127.0.0.1 whose key set a test can swap (key rotation)."""
 
     def __init__(self) -> None:
-        self.document: dict[str, Any] = {"keys": []}
-        self.fetches = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.fetches += 1
-                body = json.dumps(server.document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/.well-known/jwks.json"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__({"keys": []}, "/.well-known/jwks.json")
 
     def serve(self, *keys: SigningKey) -> None:
         self.document = {"keys": [key.jwk() for key in keys]}
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class SigningKey:
