@@ -35,9 +35,17 @@ from typing import Any
 
 import requests
 
-from bench.common import BENCH_ENV, bench_stack, dev_token, exit_code, median, print_table, write_json
+from bench.common import (
+    BENCH_ENV,
+    bench_stack,
+    dev_token,
+    exit_code,
+    median,
+    print_table,
+    seed_with_media,
+    write_json,
+)
 from devstack.emulators import free_port
-from devstack.factories import mixed_event_line
 from devstack.processes import spawn, stopping
 from shared.edge.routes import FUNCTIONS, route_of
 
@@ -128,22 +136,6 @@ def scheduler_token() -> str:
         "exp": now + 3600,
     }
     return jwt.encode(claims, "bench-not-a-google-key-0123456789abcdef", algorithm="HS256")
-
-
-def seed(org: str, deletes: int) -> list[str]:
-    """A few events (with media objects, so reads sign URLs); returns their ids."""
-    from shared.model.scope import Scope
-    from shared.pipeline import parse_pipeline_event
-    from shared.store.events import EventStore
-
-    lines = []
-    for n in range(deletes + 20):
-        line = mixed_event_line(n)
-        line["snapshot_object"] = f"{org}/{line['id']}/snapshot.jpg"
-        line["clip_object"] = f"{org}/{line['id']}/clip.mp4"
-        lines.append(line)
-    EventStore(Scope(org)).upsert_pipeline(parse_pipeline_event(line) for line in lines)
-    return [line["id"] for line in lines]
 
 
 def targets(org: str, ids: list[str], baseline: Path, deletes: int) -> list[Target]:
@@ -266,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     with bench_stack(heap="-Xmx512m", extra_env=scheduler_env) as stack:
         org = "bench-cold"
         deletes = args.repeat + 2  # warm-up, measured runs, the probe
-        ids = seed(org, deletes)
+        ids = seed_with_media(org, deletes + 20)
         baseline = stack.workdir / "baseline_main.py"
         baseline.write_text(BASELINE_SOURCE)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}

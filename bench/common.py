@@ -112,3 +112,20 @@ def exit_code(failures: list[str]) -> int:
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def seed_with_media(org_id: str, count: int) -> list[str]:
+    """``count`` events written by the store's pipeline upsert, each naming snapshot and clip objects
+    (so answers sign their URLs); their ids, newest first."""
+    from shared.model.scope import Scope
+    from shared.pipeline import parse_pipeline_event
+    from shared.store.events import EventStore
+
+    lines = []
+    for n in range(count):
+        line = mixed_event_line(n)
+        line["snapshot_object"] = f"{org_id}/{line['id']}/snapshot.jpg"
+        line["clip_object"] = f"{org_id}/{line['id']}/clip.mp4"
+        lines.append(line)
+    EventStore(Scope(org_id)).upsert_pipeline(parse_pipeline_event(line) for line in lines)
+    return [line["id"] for line in lines]

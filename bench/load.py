@@ -57,7 +57,7 @@ from typing import Any
 
 import requests
 
-from bench.common import BENCH_ENV, bench_stack, dev_token, exit_code, write_json
+from bench.common import BENCH_ENV, bench_stack, dev_token, exit_code, seed_with_media, write_json
 from devstack.factories import (
     BASE_TIME,
     CAMERA_A,
@@ -65,7 +65,6 @@ from devstack.factories import (
     CAMERA_C,
     SITE_A,
     SITE_B,
-    mixed_event_line,
 )
 
 VERBS = ("list", "list_next", "get", "patch", "patch_replay", "export")
@@ -330,23 +329,6 @@ def _rfc3339(seconds_back: int) -> str:
     return (BASE_TIME - timedelta(seconds=seconds_back)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seed(org_id: str, count: int) -> list[str]:
-    """``count`` events written by the store's pipeline upsert, each with snapshot and clip objects
-    (answers sign their URLs); their ids, newest first."""
-    from shared.model.scope import Scope
-    from shared.pipeline import parse_pipeline_event
-    from shared.store.events import EventStore
-
-    lines = []
-    for n in range(count):
-        line = mixed_event_line(n)
-        line["snapshot_object"] = f"{org_id}/{line['id']}/snapshot.jpg"
-        line["clip_object"] = f"{org_id}/{line['id']}/clip.mp4"
-        lines.append(line)
-    EventStore(Scope(org_id)).upsert_pipeline(parse_pipeline_event(line) for line in lines)
-    return [line["id"] for line in lines]
-
-
 @contextmanager
 def service_logs(path: Path) -> Iterator[None]:
     """The service's JSON log lines and werkzeug's access lines go to ``path``, not the terminal (one
@@ -539,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         for label in ("a", "b"):
             org_id = f"bench-load-{label}-{uuid.uuid4().hex[:6]}"
             tokens = {role: dev_token(org_id, role, sub=f"bench-{role}-{label}") for role in ROLES}
-            orgs.append(Org(org_id, seed(org_id, args.events), tokens))
+            orgs.append(Org(org_id, seed_with_media(org_id, args.events), tokens))
         seed_seconds = time.perf_counter() - seeded
         print(f"seeded {len(orgs)} orgs x {args.events} events in {seed_seconds:.1f}s")
 
