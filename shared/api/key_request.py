@@ -1,13 +1,14 @@
 """The body of ``POST /api/v1/keys``: ``{"name", "role", "site_ids"?, "expires_at"?}``.
 
-``name`` is 1-100 characters; ``role`` is viewer, operator or admin (never more than the caller's,
-who is an admin); a viewer key needs ``site_ids`` (1-100 uuids) and other roles take none (only
-viewers are site-scoped); ``expires_at`` is an RFC3339 time in the future. Anything else is 400
-``validation_error`` naming the field.
+``name`` is 1-100 characters, not blank, without control characters; ``role`` is viewer, operator
+or admin (never more than the caller's, who is an admin); a viewer key needs ``site_ids`` (1-100
+uuids) and other roles take none (only viewers are site-scoped); ``expires_at`` is an RFC3339 time in
+the future. Anything else is 400 ``validation_error`` naming the field.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,16 @@ from shared.timefmt import parse_rfc3339, utcnow
 
 ROLES = ("viewer", "operator", "admin")
 FIELDS = ("name", "role", "site_ids", "expires_at")
+MAX_NAME = 100
+# A name: no control characters, and not blank. Written with explicit classes (no ``\s``, whose
+# meaning differs between Python and the ECMA regexes of JSON Schema), so the OpenAPI document can
+# carry this very pattern.
+NAME_PATTERN = (
+    "^[^\\u0000-\\u001f\\u007f-\\u009f]*"
+    "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+    "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+)
+_NAME = re.compile(NAME_PATTERN)
 MAX_SITES = 100
 
 
@@ -40,8 +51,8 @@ def parse_key_request(body: bytes) -> KeyRequest:
         data.get("site_ids"),
         data.get("expires_at"),
     )
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100 or not encodable(name):
-        problems["name"] = "required, 1-100 characters"
+    if not isinstance(name, str) or len(name) > MAX_NAME or not _NAME.fullmatch(name) or not encodable(name):
+        problems["name"] = f"required, 1-{MAX_NAME} characters, not blank, no control characters"
     if role not in ROLES:
         problems["role"] = "required, one of viewer, operator, admin"
     site_ids: tuple[str, ...] | None = None

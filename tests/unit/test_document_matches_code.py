@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from shared.api.key_request import FIELDS as KEY_FIELDS
+from shared.api.key_request import MAX_NAME, NAME_PATTERN
 from shared.api.query import DEFAULT_LIMIT, FILTER_PARAMETERS, MAX_LIMIT, PAGING_PARAMETERS
 from shared.api.shapes import DETAIL_FIELDS, LIST_FIELDS
 from shared.config import settings
@@ -103,3 +105,13 @@ def test_every_operation_documents_the_statuses_any_operation_can_answer(route: 
     responses = DOCUMENT["paths"][route.path][route.method.lower()]["responses"]
     assert {"401", "403", "405", "429", "500", "503"} <= set(responses)
     assert DOCUMENT["paths"][route.path][route.method.lower()]["x-novavms-min-role"] == route.min_role
+
+
+def test_a_key_request_is_the_codes() -> None:
+    schema = _resolve(
+        DOCUMENT["paths"]["/api/v1/keys"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    )
+    for variant in schema["oneOf"]:
+        name = variant["properties"]["name"]
+        assert (name["pattern"], name["maxLength"]) == (NAME_PATTERN, MAX_NAME)
+        assert variant["additionalProperties"] is False and set(variant["properties"]) <= set(KEY_FIELDS)
