@@ -5,28 +5,23 @@ proxy), the scheduled export with real signed OIDC tokens, and ``novavms-events 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
 import re
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from devstack.emulators import free_port
-from devstack.processes import spawn, stopping
 from devstack.scheduler import SigningKey, certs_endpoint, make_key, scheduled_export_client
 from devstack.scheduler import oidc_token as scheduler_token
 from tests.integration.conftest import (
@@ -41,6 +36,7 @@ from tests.integration.conftest import (
     event_line,
     reset_caches,
 )
+from tests.integration.export_faults import FailingStorageProxy, function_process
 
 EVENTS = "/api/v1/events"
 EXPORT = "/api/v1/events/export"
@@ -51,7 +47,6 @@ HEADER = [
 ]  # fmt: skip
 CSV_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
-FUNCTIONS_DIR = ROOT / "functions"
 VENV_BIN = ROOT / ".venv" / "bin"
 NON_ASCII = "Caf\u00e9 \u2013 \u6771\u4eac"  # Cafe, en dash, Tokyo in kanji
 
@@ -523,105 +518,6 @@ def test_large_export_object_equals_streamed_body(api: Api, org: str, token: Tok
 
 
 # -- 7. a storage failure midway -------------------------------------------------------------------------
-
-
-class FailingStorageProxy:
-    """A proxy to the storage emulator that forwards everything (rewriting upload session URLs to
-    itself) except the second chunk PUT of a resumable upload, which it answers 403 (not retried)."""
-
-    def __init__(self, target: str) -> None:
-        self.target = target.rstrip("/")
-        self.seen: list[tuple[str, str, int]] = []
-        self._puts = 0
-        self._lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                proxy.handle(self)
-
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        if handler.command == "PUT" and "upload_id=" in handler.path:
-            with self._lock:
-                self._puts += 1
-                number = self._puts
-            if number == 2:
-                self.seen.append((handler.command, handler.path, 403))
-                self._reply(handler, 403, {"Content-Type": "application/json"}, b'{"error":{"code":403}}')
-                return
-        headers = {
-            name: value
-            for name, value in handler.headers.items()
-            if name.lower() not in {"host", "content-length", "connection", "accept-encoding"}
-        }
-        answer = requests.request(
-            handler.command,
-            self.target + handler.path,
-            headers=headers,
-            data=body,
-            timeout=30,
-            allow_redirects=False,
-        )
-        self.seen.append((handler.command, handler.path, answer.status_code))
-        passed = {
-            name: value.replace(self.target, self.url)
-            for name, value in answer.headers.items()
-            if name.lower() not in {"content-length", "transfer-encoding", "connection", "content-encoding"}
-        }
-        self._reply(handler, answer.status_code, passed, answer.content)
-
-    @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(body)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@contextlib.contextmanager
-def function_process(target: str, env: dict[str, str], log: Path) -> Iterator[str]:
-    """``functions-framework`` serving one function in its own process group; yields its base URL."""
-    port = free_port()
-    command = [
-        str(VENV_BIN / "functions-framework"), "--target", target,
-        "--source", str(FUNCTIONS_DIR / f"{target}.py"), "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
-    with (
-        log.open("wb") as output,
-        stopping(spawn(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)) as process,
-    ):
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"functions-framework exited: {log.read_text()}"
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, f"functions-framework did not start: {log.read_text()}"
-                time.sleep(0.1)
-        yield base
 
 
 def test_storage_failure_midway_breaks_the_transfer_and_leaves_no_object(

@@ -1,0 +1,70 @@
+"""The Python client of the NovaVMS Events API.
+
+import novavms
+
+client = novavms.Client(api_key="sk_live_...", base_url="https://events.example.com")
+page = client.events.list(trigger_type="ai_tag", date_from="2026-04-20")
+for event in page.auto_paging_iter():
+    print(event.id, event.triggered_at, event.summary)
+"""
+
+from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._client import AsyncClient, Client
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    ConflictError,
+    InternalServerError,
+    MethodNotAllowedError,
+    NotFoundError,
+    NovaVMSError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    ValidationError,
+)
+from ._export import ExportResult
+from ._models import AiStatus, ApiKey, ApiKeyCreated, Event, EventDetail, Role, TriggerType
+from ._pagination import AsyncEventPage, EventPage
+from ._params import NOT_GIVEN, EventFilters, NotGiven
+from ._version import __version__
+from .resources.keys import ApiKeyList
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AiStatus",
+    "ApiKey",
+    "ApiKeyCreated",
+    "ApiKeyList",
+    "AsyncClient",
+    "AsyncEventPage",
+    "AuthenticationError",
+    "Client",
+    "ConflictError",
+    "Event",
+    "EventDetail",
+    "EventFilters",
+    "EventPage",
+    "ExportResult",
+    "InternalServerError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "NotGiven",
+    "NovaVMSError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Role",
+    "ServiceUnavailableError",
+    "TriggerType",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,244 @@
+"""``novavms.Client`` and ``novavms.AsyncClient``: one connection pool each, the retry loop, and the
+resources ``events`` and ``keys``.
+
+``api_key`` is an API key (``sk_live_...``) or a user's bearer JWT; ``base_url`` is the tenant's
+gateway (no default: each tenant has its own). Both fall back to ``NOVAVMS_API_KEY`` and
+``NOVAVMS_BASE_URL``. A call that fails in a way worth retrying (see :mod:`novavms._retries`) is
+tried again up to ``max_retries`` times, repeating its Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, BaseClient, Timeout
+from ._errors import APIConnectionError, APIError
+from ._export import ExportResult, Sink
+from ._operations import Call
+from ._retries import retry_delay
+from .resources import AsyncEvents, AsyncKeys, Events, Keys
+
+__all__ = ["AsyncClient", "Client"]
+
+_JSON = "application/json"
+_CSV = "text/csv"
+
+
+def _broken(sink: Sink, exc: Exception) -> APIConnectionError:
+    return APIConnectionError(f"the export broke after {sink.written} bytes: {type(exc).__name__}: {exc}")
+
+
+class Client(BaseClient):
+    """The synchronous client: ``with novavms.Client(api_key=..., base_url=...) as client: ...``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: dict[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._http = http_client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self._owns_http = http_client is None
+        self._bind()
+
+    def _bind(self) -> None:
+        self.events = Events(self)
+        self.keys = Keys(self)
+
+    def with_options(self, *, timeout: Timeout | None = None, max_retries: int | None = None) -> Client:
+        """A client sharing this one's connections with another timeout or retry count."""
+        other = copy.copy(self)
+        other.timeout = self.timeout if timeout is None else timeout
+        other.max_retries = self.max_retries if max_retries is None else max_retries
+        other._owns_http = False
+        other._bind()
+        return other
+
+    def close(self) -> None:
+        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _send(self, call: Call, *, accept: str = _JSON, stream: bool = False) -> httpx.Response:
+        """The 2xx answer of ``call``, after retries; else the error of the last attempt."""
+        attempt = 0
+        while True:
+            request = self._http.build_request(**self._request_args(call, accept))
+            error: APIError
+            try:
+                response = self._http.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                error = self._transport_error(exc)
+            else:
+                self._log_answer(call, response, attempt)
+                if response.is_success:
+                    return response
+                response.read()
+                response.close()
+                error = self._status_error(response)
+            delay = retry_delay(error, attempt, self.max_retries)
+            if delay is None:
+                raise error
+            self._log_retry(call, error, delay, attempt, self.max_retries)
+            time.sleep(delay)
+            attempt += 1
+
+    def _json(self, call: Call) -> Any:
+        response = self._send(call)
+        return response.json() if response.content else None
+
+    def _bytes(self, call: Call) -> bytes:
+        return self._send(call, accept=_CSV).content
+
+    def _stream_to(self, call: Call, sink: Sink) -> ExportResult:
+        try:
+            response = self._send(call, accept=_CSV, stream=True)
+        except BaseException:
+            sink.abort()
+            raise
+        try:
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+        except httpx.TransportError as exc:
+            sink.abort()
+            raise _broken(sink, exc) from exc
+        except BaseException:
+            sink.abort()
+            raise
+        finally:
+            response.close()
+        sink.commit()
+        return sink.result(response.headers.get("x-export-rows"), response.headers.get("x-export-object"))
+
+
+class AsyncClient(BaseClient):
+    """The asyncio client: ``async with novavms.AsyncClient(...) as client: await client.events.list()``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: dict[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+        )
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._owns_http = http_client is None
+        self._bind()
+
+    def _bind(self) -> None:
+        self.events = AsyncEvents(self)
+        self.keys = AsyncKeys(self)
+
+    def with_options(self, *, timeout: Timeout | None = None, max_retries: int | None = None) -> AsyncClient:
+        """A client sharing this one's connections with another timeout or retry count."""
+        other = copy.copy(self)
+        other.timeout = self.timeout if timeout is None else timeout
+        other.max_retries = self.max_retries if max_retries is None else max_retries
+        other._owns_http = False
+        other._bind()
+        return other
+
+    async def close(self) -> None:
+        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _send(self, call: Call, *, accept: str = _JSON, stream: bool = False) -> httpx.Response:
+        """The 2xx answer of ``call``, after retries; else the error of the last attempt."""
+        attempt = 0
+        while True:
+            request = self._http.build_request(**self._request_args(call, accept))
+            error: APIError
+            try:
+                response = await self._http.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                error = self._transport_error(exc)
+            else:
+                self._log_answer(call, response, attempt)
+                if response.is_success:
+                    return response
+                await response.aread()
+                await response.aclose()
+                error = self._status_error(response)
+            delay = retry_delay(error, attempt, self.max_retries)
+            if delay is None:
+                raise error
+            self._log_retry(call, error, delay, attempt, self.max_retries)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _json(self, call: Call) -> Any:
+        response = await self._send(call)
+        return response.json() if response.content else None
+
+    async def _bytes(self, call: Call) -> bytes:
+        return (await self._send(call, accept=_CSV)).content
+
+    async def _stream_to(self, call: Call, sink: Sink) -> ExportResult:
+        try:
+            response = await self._send(call, accept=_CSV, stream=True)
+        except BaseException:
+            sink.abort()
+            raise
+        try:
+            async for chunk in response.aiter_bytes():
+                sink.write(chunk)
+        except httpx.TransportError as exc:
+            sink.abort()
+            raise _broken(sink, exc) from exc
+        except BaseException:
+            sink.abort()
+            raise
+        finally:
+            await response.aclose()
+        sink.commit()
+        return sink.result(response.headers.get("x-export-rows"), response.headers.get("x-export-object"))

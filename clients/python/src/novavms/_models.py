@@ -1,0 +1,163 @@
+"""Typed results: events and API keys as the API returns them, with real ``datetime`` values.
+
+Each field of the contract is an attribute; time fields are timezone-aware ``datetime`` values (UTC).
+A field a newer server adds is kept, never an error: it is in :attr:`Model.extra` and readable as an
+attribute too (``event.new_field``), untyped. :meth:`Model.to_dict` gives the object as sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+__all__ = [
+    "AiStatus",
+    "ApiKey",
+    "ApiKeyCreated",
+    "Event",
+    "EventDetail",
+    "Model",
+    "Role",
+    "TriggerType",
+    "parse_datetime",
+]
+
+TriggerType = Literal["motion", "ai_tag", "manual"]
+AiStatus = Literal["pending", "completed", "skipped", "failed"]
+Role = Literal["viewer", "operator", "admin"]
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+)
+
+
+def parse_datetime(text: str) -> datetime:
+    """An RFC 3339 time (``2026-04-21T13:45:22Z``, any fraction, any offset) as an aware datetime
+    (Python 3.9's ``fromisoformat`` takes neither ``Z`` nor every fraction)."""
+    match = _RFC3339.match(text)
+    if not match:
+        raise ValueError(f"not an RFC 3339 time: {text!r}")
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    offset = timedelta(0) if zulu else timedelta(hours=int(off_h), minutes=int(off_m))
+    if sign == "-":
+        offset = -offset
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    moment = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second), micro, timezone(offset)
+    )
+    return moment.astimezone(timezone.utc)
+
+
+def _time(value: Any) -> Any:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+M = TypeVar("M", bound="Model")
+
+
+class Model:
+    """Base of the result types: built from the API's JSON by :meth:`from_dict`."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_dict(cls: type[M], data: Mapping[str, Any]) -> M:
+        """The object of one JSON object: known fields typed, unknown ones kept in :attr:`extra`."""
+        known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        values = {
+            name: (_time(data.get(name)) if name in cls._TIME_FIELDS else data.get(name)) for name in known
+        }
+        model = cls(**values)
+        object.__setattr__(model, "_extra", {k: v for k, v in data.items() if k not in known})
+        object.__setattr__(model, "_raw", dict(data))
+        return model
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Fields the server sent that this version of the client does not know."""
+        return dict(self.__dict__.get("_extra", {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as the API sent it (times as their RFC 3339 text)."""
+        return dict(self.__dict__.get("_raw", {}))
+
+    if not TYPE_CHECKING:  # at run time only: type checkers keep flagging misspelt attributes
+
+        def __getattr__(self, name: str) -> Any:
+            extra = self.__dict__.get("_extra", {})
+            if name in extra:
+                return extra[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Event(Model):
+    """An event as listed (``GET /api/v1/events``)."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"triggered_at"})
+
+    id: str
+    camera_id: str
+    camera_name: str
+    camera_deleted: bool
+    trigger_type: TriggerType
+    triggered_at: datetime
+    summary: str | None
+    tags: list[str]
+    ai_status: AiStatus
+    acknowledged: bool
+    starred: bool
+    snapshot_url: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class EventDetail(Event):
+    """An event in full detail (``GET`` and ``PATCH /api/v1/events/{id}``): clip, narrative, notes,
+    who acknowledged it and when, and its neighbours in list order."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"triggered_at", "clip_start_at", "clip_end_at", "acknowledged_at"}
+    )
+
+    clip_start_at: datetime | None
+    clip_end_at: datetime | None
+    duration_sec: int | None
+    narrative: str | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    notes: str | None
+    clip_codec: str | None
+    clip_url: str | None
+    recording_source: str | None
+    prev_event_id: str | None
+    next_event_id: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiKey(Model):
+    """An API key as listed: never its secret."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"created_at", "expires_at", "revoked_at", "last_used_at"}
+    )
+
+    id: str
+    name: str
+    role: Role
+    site_ids: list[str] | None
+    last4: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiKeyCreated(ApiKey):
+    """An API key just created: :attr:`secret` is shown this once (None on an idempotent replay)."""
+
+    secret: str | None

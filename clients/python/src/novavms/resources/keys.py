@@ -1,0 +1,104 @@
+"""``client.keys``: create, list and revoke the org's API keys (an admin's user token, not a key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .._models import ApiKey, ApiKeyCreated, Role
+from .._operations import Call, call
+from .._params import NOT_GIVEN, NotGiven, json_body
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from .._client import AsyncClient, Client
+
+__all__ = ["ApiKeyList", "AsyncKeys", "Keys"]
+
+
+@dataclass(frozen=True)
+class ApiKeyList:
+    """The org's keys, newest first (revoked and expired ones included, marked)."""
+
+    data: list[ApiKey]
+
+    @classmethod
+    def from_dict(cls, body: Any) -> ApiKeyList:
+        return cls([ApiKey.from_dict(item) for item in body.get("data", [])])
+
+    def __iter__(self) -> Iterator[ApiKey]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def _create_call(
+    name: str,
+    role: Role,
+    site_ids: Sequence[str] | NotGiven,
+    expires_at: datetime | str | NotGiven | None,
+    idempotency_key: str | None,
+) -> Call:
+    body = json_body({"name": name, "role": role, "site_ids": site_ids, "expires_at": expires_at})
+    return call("create_key", json=body, idempotency_key=idempotency_key)
+
+
+def _revoke_call(key_id: str, idempotency_key: str | None) -> Call:
+    return call("revoke_key", path_params={"id": key_id}, idempotency_key=idempotency_key)
+
+
+class Keys:
+    """API keys of the caller's org. Admin role, with a user token."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def create(
+        self,
+        *,
+        name: str,
+        role: Role,
+        site_ids: Sequence[str] | NotGiven = NOT_GIVEN,
+        expires_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> ApiKeyCreated:
+        """A new key; its ``secret`` is in this answer only. A viewer key names its ``site_ids``."""
+        return ApiKeyCreated.from_dict(
+            self._client._json(_create_call(name, role, site_ids, expires_at, idempotency_key))
+        )
+
+    def list(self) -> ApiKeyList:
+        """Every key of the org, without secrets."""
+        return ApiKeyList.from_dict(self._client._json(call("list_keys")))
+
+    def revoke(self, key_id: str, *, idempotency_key: str | None = None) -> None:
+        """Revoke a key: it stops working at once (revoking twice is fine)."""
+        self._client._json(_revoke_call(key_id, idempotency_key))
+
+
+class AsyncKeys:
+    """``client.keys`` of :class:`~novavms.AsyncClient`: the methods of :class:`Keys`, awaited."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        *,
+        name: str,
+        role: Role,
+        site_ids: Sequence[str] | NotGiven = NOT_GIVEN,
+        expires_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> ApiKeyCreated:
+        change = _create_call(name, role, site_ids, expires_at, idempotency_key)
+        return ApiKeyCreated.from_dict(await self._client._json(change))
+
+    async def list(self) -> ApiKeyList:
+        return ApiKeyList.from_dict(await self._client._json(call("list_keys")))
+
+    async def revoke(self, key_id: str, *, idempotency_key: str | None = None) -> None:
+        await self._client._json(_revoke_call(key_id, idempotency_key))

@@ -1,0 +1,520 @@
+"""The Python client ``novavms`` (clients/python) against the real local stack: the Firestore and
+storage emulators behind the local gateway. Every contract example as written, paging in sync and
+async, each typed error, retries (a stub upstream answers the 429s and 503s the gateway would not
+give on demand), and exports to disk, whole and broken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import novavms
+import pytest
+
+from devstack.seed import EXAMPLE_EVENT, EXAMPLE_EVENT_ID
+from tests.integration.conftest import SITE_A, SITE_B, Token, event_line, reset_caches
+from tests.integration.export_faults import FailingStorageProxy, function_process
+from tests.integration.stub_upstream import Step, error_step, stub_upstream
+
+AddEvents = Callable[..., list[dict[str, Any]]]
+MakeClient = Callable[..., novavms.Client]
+
+CONTRACT_DETAIL = {
+    "id": "c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+    "camera_id": "550e8400-e29b-41d4-a716-446655440000",
+    "camera_name": "Loading Dock East",
+    "camera_deleted": False,
+    "trigger_type": "ai_tag",
+    "triggered_at": "2026-04-21T13:45:22Z",
+    "clip_start_at": "2026-04-21T13:45:12Z",
+    "clip_end_at": "2026-04-21T13:45:42Z",
+    "duration_sec": 30,
+    "summary": "Person carrying package approaches dock door",
+    "narrative": "A courier in an orange vest walked to the dock...",
+    "tags": ["person", "package", "vest"],
+    "ai_status": "completed",
+    "acknowledged": False,
+    "acknowledged_by": None,
+    "acknowledged_at": None,
+    "starred": False,
+    "notes": None,
+    "clip_codec": "h264",
+    "recording_source": "gateway_ring_buffer",
+}
+CONTRACT_CSV_HEADER = (
+    "id,camera_id,camera_name,trigger_type,triggered_at,duration_sec,summary,tags,ai_status,acknowledged,"
+    "starred"
+)
+CONTRACT_CSV_ROW = (
+    "c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f,550e8400-e29b-41d4-a716-446655440000,Loading Dock East,ai_tag,"
+    "2026-04-21T13:45:22Z,30,Person carrying package approaches dock door,"
+    '"person,package",completed,false,false'
+)
+
+
+@pytest.fixture
+def make_client(gateway_url: str, token: Token) -> Iterator[MakeClient]:
+    """``make_client(role, base_url=..., **options)``: a client with a fresh token of the test's org
+    (a viewer's covers SITE_A)."""
+    made: list[novavms.Client] = []
+
+    def make(role: str = "admin", *, api_key: str | None = None, **options: Any) -> novavms.Client:
+        options.setdefault("base_url", gateway_url)
+        sites = [SITE_A] if role == "viewer" else None
+        client = novavms.Client(api_key=api_key or token(role, sub=f"user-{role}", sites=sites), **options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def example(org: str, add_events: AddEvents) -> dict[str, Any]:
+    """The contract's example event in the test's org, with neighbours outside the examples' filter."""
+    line = {**EXAMPLE_EVENT, "snapshot_object": f"{org}/{EXAMPLE_EVENT_ID}/snapshot.jpg"}
+    older = event_line(at=datetime(2026, 4, 20, 9, 0, tzinfo=UTC), trigger_type="motion")
+    earlier = event_line(at=datetime(2026, 4, 19, 9, 0, tzinfo=UTC))  # before the examples' date_from
+    add_events([line, older, earlier])
+    return {**line, "older_id": older["id"]}
+
+
+def requests_counted(into: list[httpx.Request]) -> httpx.Client:
+    return httpx.Client(event_hooks={"request": [into.append]})
+
+
+# -- the contract's examples, as written ------------------------------------------------------------------
+
+
+def test_contract_examples_as_written_with_an_api_key(
+    make_client: MakeClient, example: dict[str, Any]
+) -> None:
+    admin = make_client("admin")
+    key = admin.keys.create(name="VMS bridge", role="admin")
+    assert key.secret is not None and key.secret.startswith("sk_test_")
+    client = novavms.Client(api_key=key.secret, base_url=admin.base_url)
+
+    page = client.events.list(trigger_type="ai_tag", date_from="2026-04-20")
+    assert [event.id for event in page.data] == [EXAMPLE_EVENT_ID]
+    assert page.total == 1 and page.next_cursor is None
+    listed = page.data[0]
+    assert listed.triggered_at == datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)
+    assert listed.tags == ["person", "package", "vest"] and listed.snapshot_url
+
+    event = client.events.get(EXAMPLE_EVENT_ID)
+    wire = event.to_dict()
+    assert {k: wire[k] for k in CONTRACT_DETAIL} == CONTRACT_DETAIL
+    assert event.prev_event_id is None and event.next_event_id == example["older_id"]
+    assert event.clip_start_at == datetime(2026, 4, 21, 13, 45, 12, tzinfo=UTC)
+    assert event.duration_sec == 30 and event.acknowledged_at is None
+
+    updated = client.events.update(EXAMPLE_EVENT_ID, acknowledged=True, notes="Confirmed courier")
+    assert updated.acknowledged and updated.notes == "Confirmed courier"
+    assert updated.acknowledged_by == f"key:{key.id}"
+    assert updated.acknowledged_at is not None and updated.acknowledged_at.tzinfo is not None
+    assert abs(updated.acknowledged_at - datetime.now(UTC)) < timedelta(minutes=1)
+
+    csv_bytes = client.events.export(date_from="2026-04-20", date_to="2026-04-21")
+    lines = csv_bytes.decode("utf-8").splitlines()
+    assert lines[0] == CONTRACT_CSV_HEADER
+    # The contract's row, with this event's three tags and its acknowledgement just made.
+    expected = CONTRACT_CSV_ROW.replace('"person,package"', '"person,package,vest"').replace(
+        "completed,false,false", "completed,true,false"
+    )
+    assert lines[1] == expected and len(lines) == 3  # then the older motion event
+
+    client.events.delete(EXAMPLE_EVENT_ID)
+    with pytest.raises(novavms.NotFoundError):
+        client.events.get(EXAMPLE_EVENT_ID)
+    client.close()
+
+
+def test_dates_take_date_datetime_and_text(make_client: MakeClient, example: dict[str, Any]) -> None:
+    client = make_client("operator")
+    as_text = client.events.list(date_from="2026-04-20", date_to="2026-04-21")
+    as_dates = client.events.list(date_from=date(2026, 4, 20), date_to=date(2026, 4, 21))
+    as_times = client.events.list(
+        date_from=datetime(2026, 4, 20, 2, 0, tzinfo=UTC).astimezone(),
+        date_to=datetime(2026, 4, 21, 23, 59, 59, tzinfo=UTC),
+    )
+    ids = [event.id for event in as_text.data]
+    assert len(ids) == 2 and EXAMPLE_EVENT_ID in ids
+    assert [event.id for event in as_dates.data] == ids == [event.id for event in as_times.data]
+
+
+def test_a_naive_datetime_raises_before_anything_is_sent(make_client: MakeClient) -> None:
+    sent: list[httpx.Request] = []
+    client = make_client("operator", http_client=requests_counted(sent))
+    with pytest.raises(ValueError, match="naive datetime"):
+        client.events.list(date_from=datetime(2026, 4, 20, 12, 0))
+    with pytest.raises(ValueError, match="naive datetime"):
+        client.events.export(date_to=datetime(2026, 4, 20, 12, 0))
+    with pytest.raises(ValueError, match="naive datetime"):
+        client.keys.create(name="k", role="admin", expires_at=datetime(2030, 1, 1))
+    assert sent == []
+
+
+# -- keys -----------------------------------------------------------------------------------------------
+
+
+def test_keys_create_list_revoke(make_client: MakeClient, example: dict[str, Any]) -> None:
+    admin = make_client("admin")
+    expiry = datetime.now(UTC) + timedelta(days=30)
+    site = example["site_id"]
+    viewer_key = admin.keys.create(name="Lobby screen", role="viewer", site_ids=[site], expires_at=expiry)
+    assert viewer_key.role == "viewer" and viewer_key.site_ids == [site]
+    assert viewer_key.expires_at is not None and abs(viewer_key.expires_at - expiry) < timedelta(seconds=1)
+    assert viewer_key.secret is not None and viewer_key.last4 == viewer_key.secret[-4:]
+
+    listed = admin.keys.list()
+    assert [key.id for key in listed] == [viewer_key.id]
+    assert listed.data[0].revoked_at is None and listed.data[0].extra == {}
+
+    viewer = make_client(api_key=viewer_key.secret)
+    assert viewer.events.get(EXAMPLE_EVENT_ID).id == EXAMPLE_EVENT_ID
+    with pytest.raises(novavms.PermissionDeniedError):
+        viewer.events.list(site_id=SITE_B)
+
+    admin.keys.revoke(viewer_key.id)
+    assert admin.keys.list().data[0].revoked_at is not None
+    reset_caches()
+    with pytest.raises(novavms.AuthenticationError) as caught:
+        make_client(api_key=viewer_key.secret, max_retries=0).events.get(EXAMPLE_EVENT_ID)
+    assert caught.value.status == 401 and caught.value.code == "auth_required"
+
+
+# -- paging ---------------------------------------------------------------------------------------------
+
+
+def paged_lines(count: int) -> list[dict[str, Any]]:
+    return [
+        event_line(n, trigger_type="ai_tag" if n % 3 else "motion", starred=n % 2 == 0) for n in range(count)
+    ]
+
+
+def test_auto_paging_walks_every_page_once_keeping_the_filters(
+    make_client: MakeClient, add_events: AddEvents
+) -> None:
+    lines = add_events(paged_lines(45))
+    expected = [line["id"] for line in lines if line["trigger_type"] == "ai_tag"]  # newest first already
+    sent: list[httpx.Request] = []
+    client = make_client("viewer", http_client=requests_counted(sent))
+    page = client.events.list(trigger_type="ai_tag", limit=7)
+    assert len(sent) == 1 and page.total == len(expected) == 30 and len(page) == 7
+    assert [event.id for event in page] == expected[:7]
+
+    walked = page.auto_paging_iter()
+    assert len(sent) == 1, "lazy: nothing is fetched before the iterator is read"
+    ids = [event.id for event in walked]
+    assert ids == expected
+    assert len(sent) == 5  # ceil(30 / 7) pages, one request each
+    for request in sent:
+        assert request.url.params["trigger_type"] == "ai_tag" and request.url.params["limit"] == "7"
+    assert [r.url.params.get("cursor") is None for r in sent] == [True, False, False, False, False]
+
+    last = page
+    while last.has_next_page():
+        following = last.next_page()
+        assert following is not None
+        last = following
+    assert last.next_page() is None and len(last) == 2
+
+
+def test_async_client_pages_and_calls(gateway_url: str, token: Token, add_events: AddEvents) -> None:
+    lines = add_events(paged_lines(25))
+    starred = [line["id"] for line in lines if line["starred"]]
+
+    async def run() -> tuple[list[str], int, novavms.EventDetail, bytes]:
+        sent: list[httpx.Request] = []
+
+        async def count(request: httpx.Request) -> None:
+            sent.append(request)
+
+        http = httpx.AsyncClient(event_hooks={"request": [count]})
+        async with novavms.AsyncClient(
+            api_key=token("operator", sub="user-async"), base_url=gateway_url, http_client=http
+        ) as client:
+            page = await client.events.list(starred=True, limit=4)
+            ids = [event.id async for event in page.auto_paging_iter()]
+            pages = len(sent)
+            updated = await client.events.update(lines[0]["id"], starred=False, notes="async")
+            csv_bytes = await client.events.export(starred=True)
+        await http.aclose()
+        return ids, pages, updated, csv_bytes
+
+    ids, pages, updated, csv_bytes = asyncio.run(run())
+    assert ids == starred and len(starred) == 13 and pages == 4
+    assert updated.starred is False and updated.notes == "async"
+    exported = [row[0] for row in csv.reader(io.StringIO(csv_bytes.decode()))][1:]
+    assert exported == starred[1:]  # the first was unstarred in between
+
+
+# -- typed errors ---------------------------------------------------------------------------------------
+
+
+def test_each_error_of_the_contract_is_its_own_class(
+    make_client: MakeClient, example: dict[str, Any], token: Token, org: str
+) -> None:
+    with pytest.raises(novavms.AuthenticationError) as unauthenticated:
+        make_client(api_key="sk_test_not_a_key").events.list()
+    assert unauthenticated.value.code == "auth_required" and unauthenticated.value.request_id
+
+    with pytest.raises(novavms.PermissionDeniedError) as forbidden:
+        make_client("viewer").events.update(EXAMPLE_EVENT_ID, starred=True)
+    assert forbidden.value.status == 403 and forbidden.value.code == "forbidden"
+
+    with pytest.raises(novavms.NotFoundError) as missing:
+        make_client("operator").events.get(str(uuid.uuid4()))
+    assert missing.value.status == 404 and "not found" in missing.value.message
+
+    with pytest.raises(novavms.ValidationError) as invalid:
+        make_client("operator").events.list(limit=500)
+    assert invalid.value.status == 400 and set(invalid.value.fields) == {"limit"}
+    with pytest.raises(novavms.ValidationError) as empty_patch:
+        make_client("operator").events.update(EXAMPLE_EVENT_ID)
+    assert empty_patch.value.code == "validation_error"
+    with pytest.raises(novavms.ValidationError) as bad_enum:
+        make_client("operator").events.list(trigger_type="smoke")  # type: ignore[arg-type]
+    assert "trigger_type" in bad_enum.value.fields
+
+    with pytest.raises(novavms.PayloadTooLargeError) as too_big:
+        make_client("admin").keys.create(name="x" * 70_000, role="admin")
+    assert too_big.value.status == 413 and too_big.value.code == "payload_too_large"
+
+    os.environ["EVENT_EXPORT_MAX_ROWS"] = "2"
+    reset_caches()
+    with pytest.raises(novavms.PayloadTooLargeError):
+        make_client("operator").events.export()
+    assert make_client("operator").events.export(limit=2).count(b"\n") == 3
+
+    os.environ["EVENTS_RATE_LIMIT_PER_MINUTE"] = "3"
+    reset_caches()  # another org, whose budget nothing has leased yet
+    other_org = token("operator", org_id=f"{org}-limited")
+    limited = make_client(api_key=other_org, max_retries=0)
+    with pytest.raises(novavms.RateLimitError) as rate_limited:
+        for _ in range(7):  # 3 a minute: even across a window's end, one of these is refused
+            limited.events.list()
+    assert rate_limited.value.status == 429 and rate_limited.value.retry_after is not None
+    assert 1 <= rate_limited.value.retry_after <= 60
+
+    closed = novavms.Client(api_key="sk_test_x", base_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(novavms.APIConnectionError) as refused:
+        closed.events.list()
+    assert refused.value.status is None and not isinstance(refused.value, novavms.APITimeoutError)
+
+    for error in (unauthenticated, forbidden, missing, invalid, too_big, rate_limited, refused):
+        assert isinstance(error.value, novavms.APIError) and isinstance(error.value, novavms.NovaVMSError)
+
+
+def test_service_errors_conflict_and_timeout_through_a_stub(
+    make_client: MakeClient, example: dict[str, Any], gateway_url: str
+) -> None:
+    script = [
+        error_step(500, "internal"),
+        error_step(503, "unavailable", retry_after=1),
+        error_step(409, "conflict"),
+        Step(delay=1.5),
+    ]
+    with stub_upstream(gateway_url, script) as stub:
+        client = make_client("operator", base_url=stub.url, max_retries=0)
+        with pytest.raises(novavms.InternalServerError) as internal:
+            client.events.get(EXAMPLE_EVENT_ID)
+        assert internal.value.status == 500 and internal.value.request_id == "stub0001"
+        with pytest.raises(novavms.ServiceUnavailableError) as unavailable:
+            client.events.get(EXAMPLE_EVENT_ID)
+        assert unavailable.value.retry_after == 1
+        with pytest.raises(novavms.ConflictError):
+            make_client("operator", base_url=stub.url).events.update(EXAMPLE_EVENT_ID, starred=True)
+        with pytest.raises(novavms.APITimeoutError):
+            client.with_options(timeout=0.5).events.get(EXAMPLE_EVENT_ID)
+    # A 409 without Retry-After is an answer, not "in flight": retried never, even with retries left.
+    assert len(stub.requests_of("PATCH")) == 1
+
+
+# -- retries --------------------------------------------------------------------------------------------
+
+
+def test_a_429_is_retried_after_its_retry_after_with_the_same_idempotency_key(
+    make_client: MakeClient, example: dict[str, Any], gateway_url: str
+) -> None:
+    with stub_upstream(gateway_url, [error_step(429, "rate_limited", retry_after=1)]) as stub:
+        client = make_client("operator", base_url=stub.url)
+        started = time.monotonic()
+        event = client.events.update(EXAMPLE_EVENT_ID, starred=True)
+        waited = time.monotonic() - started
+    assert event.starred is True
+    patches = stub.requests_of("PATCH")
+    assert len(patches) == 2 and waited >= 1.0
+    keys = {seen.headers["Idempotency-Key"] for seen in patches}
+    assert len(keys) == 1 and uuid.UUID(keys.pop()).version == 4
+    assert patches[1].forwarded_status == 200
+
+
+def test_a_lost_answer_is_retried_and_the_change_applies_once(
+    make_client: MakeClient, example: dict[str, Any], gateway_url: str
+) -> None:
+    """The gateway executes the PATCH but its answer is lost (the stub says 503): the retry repeats the
+    Idempotency-Key and the server replays the first outcome instead of acknowledging again."""
+    with stub_upstream(gateway_url, [error_step(503, "unavailable", retry_after=1, forward=True)]) as stub:
+        client = make_client("operator", base_url=stub.url)
+        event = client.events.update(EXAMPLE_EVENT_ID, acknowledged=True, notes="once")
+    first, second = stub.requests_of("PATCH")
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+    assert first.forwarded_status == 200 and second.forwarded_status == 200
+    assert second.forwarded_headers.get("Idempotent-Replayed") == "true"
+    assert event.acknowledged and event.notes == "once"
+    assert make_client("operator").events.get(EXAMPLE_EVENT_ID).acknowledged_at == event.acknowledged_at
+
+
+def test_retries_stop_at_max_retries_and_the_callers_key_is_used(
+    make_client: MakeClient, example: dict[str, Any], gateway_url: str
+) -> None:
+    script = [error_step(503, "unavailable", retry_after=0)] * 4
+    with stub_upstream(gateway_url, script) as stub:
+        client = make_client("admin", base_url=stub.url, max_retries=3)
+        with pytest.raises(novavms.ServiceUnavailableError):
+            client.events.delete(EXAMPLE_EVENT_ID, idempotency_key="dismiss-c1d2e3f4")
+        assert [seen.headers["Idempotency-Key"] for seen in stub.requests_of("DELETE")] == [
+            "dismiss-c1d2e3f4"
+        ] * 4
+        client.events.delete(EXAMPLE_EVENT_ID, idempotency_key="dismiss-c1d2e3f4")  # script spent: forwarded
+        gets = [error_step(502, "internal"), error_step(504, "internal")]
+        stub.script.extend(gets)
+        with pytest.raises(novavms.NotFoundError):
+            client.events.get(EXAMPLE_EVENT_ID)
+    assert "Idempotency-Key" not in stub.requests_of("GET")[0].headers
+    assert [seen.forwarded_status for seen in stub.requests_of("GET")] == [None, None, 404]
+
+
+def test_headers_name_the_client_and_the_key_is_never_logged(
+    make_client: MakeClient, example: dict[str, Any], gateway_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_token = "sk_test_" + uuid.uuid4().hex
+    caplog.set_level(logging.DEBUG)
+    with stub_upstream(gateway_url, [error_step(429, "rate_limited", retry_after=0)]) as stub:
+        client = novavms.Client(api_key=secret_token, base_url=stub.url)
+        with pytest.raises(novavms.AuthenticationError):
+            client.events.list()
+        client.close()
+    seen = stub.seen[0].headers
+    assert seen["Authorization"] == f"Bearer {secret_token}"
+    assert seen["User-Agent"].startswith(f"novavms-python/{novavms.__version__} ")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "retry 1 of 2" in logged and "GET /api/v1/events -> 401" in logged
+    assert secret_token not in logged and secret_token not in repr(client)
+    assert all(secret_token not in str(record.args) for record in caplog.records)
+
+
+# -- exports to disk ------------------------------------------------------------------------------------
+
+
+EXPORT_TO_PEAK = """
+import json, sys, tracemalloc
+import novavms
+base_url, api_key, target = sys.argv[1:]
+with novavms.Client(api_key=api_key, base_url=base_url) as client:
+    tracemalloc.start()
+    result = client.events.export_to(target)
+    peak = tracemalloc.get_traced_memory()[1]
+print(json.dumps({"peak": peak, "bytes": result.bytes, "rows": result.rows, "path": str(result.path),
+                  "object_url": result.object_url}))
+"""
+
+
+def big_lines(count: int) -> list[dict[str, Any]]:
+    return [event_line(n, summary=f"{n:05d} " + "long summary text " * 30) for n in range(count)]
+
+
+def test_export_to_streams_a_large_export_to_disk(
+    make_client: MakeClient, add_events: AddEvents, tmp_path: Path, org: str
+) -> None:
+    lines = add_events(big_lines(4000))
+    client = make_client("operator")
+    target = tmp_path / "events.csv"
+    # In its own process, so that the memory measured is the client's (the gateway runs in this one).
+    measured = subprocess.run(
+        [sys.executable, "-c", EXPORT_TO_PEAK, client.base_url, client._api_key, str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(measured.stdout)
+    size = target.stat().st_size
+    assert size > 2_500_000 and result["bytes"] == size and result["rows"] == 4000
+    assert result["path"] == str(target) and f"/exports/{org}/" in result["object_url"]
+    # The server sends 500 rows a chunk (about 350 KB here): the client holds about a chunk, never the file.
+    peak = result["peak"]
+    assert peak < min(size / 3, 1024 * 1024), f"export_to held {peak} bytes for a {size} byte file"
+    rows = list(csv.reader(target.open(newline="", encoding="utf-8")))
+    assert [row[0] for row in rows[1:]] == [line["id"] for line in lines]
+    assert target.read_bytes() == client.events.export()
+
+    into = io.BytesIO(b"kept:")
+    into.seek(5)
+    assert client.events.export_to(into, limit=10).rows == 10
+    assert into.getvalue().startswith(b"kept:id,camera_id") and into.getvalue().count(b"\r\n") == 11
+
+
+def test_a_transfer_cut_midway_raises_and_leaves_no_file(
+    make_client: MakeClient, add_events: AddEvents, gateway_url: str, tmp_path: Path
+) -> None:
+    add_events(big_lines(400))
+    target = tmp_path / "events.csv"
+    with stub_upstream(gateway_url, [Step(cut_after=50_000), Step(cut_after=50_000)]) as stub:
+        client = make_client("operator", base_url=stub.url)
+        with pytest.raises(novavms.APIConnectionError, match="broke after 50000 bytes"):
+            client.events.export_to(target)
+        assert not target.exists() and list(tmp_path.iterdir()) == []
+
+        kept = io.BytesIO(b"earlier content")
+        kept.seek(0, io.SEEK_END)
+        with pytest.raises(novavms.APIConnectionError):
+            client.events.export_to(kept)
+        assert kept.getvalue() == b"earlier content"
+
+        async def async_export() -> None:
+            async with novavms.AsyncClient(api_key=client._api_key, base_url=stub.url) as aclient:
+                stub.script.append(Step(cut_after=10_000))
+                await aclient.events.export_to(target)
+
+        with pytest.raises(novavms.APIConnectionError, match="broke after 10000 bytes"):
+            asyncio.run(async_export())
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_server_failing_midway_breaks_export_to(
+    org: str, token: Token, add_events: AddEvents, tmp_path: Path
+) -> None:
+    """The export function itself fails midway (its storage upload is refused): the client sees the
+    transfer end without its final chunk and keeps nothing."""
+    add_events(big_lines(3000))
+    proxy = FailingStorageProxy(os.environ["STORAGE_EMULATOR_HOST"])
+    env = {**os.environ, "STORAGE_EMULATOR_HOST": proxy.url, "PYTHONUNBUFFERED": "1"}
+    target = tmp_path / "out" / "events.csv"
+    target.parent.mkdir()
+    try:
+        with function_process("export_events", env, tmp_path / "export.log") as base:
+            # functions-framework serves the one function at any path: the client's path is fine.
+            client = novavms.Client(api_key=token("operator"), base_url=base, max_retries=0)
+            with pytest.raises(novavms.APIConnectionError, match="broke after"):
+                client.events.export_to(target)
+            client.close()
+    finally:
+        proxy.close()
+    assert list(target.parent.iterdir()) == []

@@ -1,0 +1,329 @@
+"""The Python client's own rules, without a server: it matches the OpenAPI document (every operation
+has a method, the models' fields and enums are the schemas'), values reach the wire as the API takes
+them, errors map by status, retries wait as documented, and unknown fields stay readable."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import typing
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import novavms
+import pytest
+from novavms import _errors, _models, _operations, _params, _retries
+from novavms.resources.keys import ApiKeyList
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENT = json.loads((ROOT / "shared" / "openapi.json").read_text())
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def document_operations() -> dict[str, tuple[str, str]]:
+    return {
+        operation["operationId"]: (method.upper(), path)
+        for path, item in DOCUMENT["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    }
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = DOCUMENT
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def query_parameters(operation_id: str) -> set[str]:
+    for item in DOCUMENT["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS and operation["operationId"] == operation_id:
+                params = [resolve(p) for p in operation.get("parameters", [])]
+                return {p["name"] for p in params if p["in"] == "query"}
+    raise KeyError(operation_id)
+
+
+def template_of(path: str) -> str:
+    """``/api/v1/events/e1`` -> ``/api/v1/events/{id}`` (the ids the probe passes are ``e1``)."""
+    return "/".join("{id}" if part == "e1" else part for part in path.split("/"))
+
+
+def operations_called(client_class: type[Any]) -> dict[str, str]:
+    """Each public method of the client's resources, called once through a transport that records the
+    request and answers 418: which operation (method and path of the document) it sends."""
+    import asyncio
+
+    import httpx
+
+    by_route = {route: operation_id for operation_id, route in document_operations().items()}
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(418, json={"error": "probe", "message": "probe", "request_id": "p"})
+
+    is_async = client_class is novavms.AsyncClient
+    transport = httpx.MockTransport(record)
+    http: Any = httpx.AsyncClient(transport=transport) if is_async else httpx.Client(transport=transport)
+    client = client_class(api_key="sk_test_x", base_url="http://probe", http_client=http, max_retries=0)
+    called: dict[str, str] = {}
+    for resource_name in ("events", "keys"):
+        resource = getattr(client, resource_name)
+        for name, method in inspect.getmembers(resource, inspect.ismethod):
+            if name.startswith("_"):
+                continue
+            required = [
+                p for p in inspect.signature(method).parameters.values()
+                if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+            ]  # fmt: skip
+            args: list[Any] = ["e1" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD]
+            kwargs = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
+            if name == "export_to":
+                args = [io.BytesIO()]
+            before = len(seen)
+            with pytest.raises(novavms.APIError):
+                result = method(*args, **kwargs)
+                if is_async:
+                    asyncio.run(result)
+            assert len(seen) == before + 1, f"{resource_name}.{name} sent {len(seen) - before} requests"
+            request = seen[-1]
+            route = (request.method, template_of(request.url.path))
+            assert route in by_route, f"{resource_name}.{name} sends {route}, which the document lacks"
+            called.setdefault(by_route[route], f"{resource_name}.{name}")
+    return called
+
+
+# -- drift: the client and the document -----------------------------------------------------------------
+
+
+def test_the_operation_table_is_the_documents() -> None:
+    table = {op.id: (op.method, op.path) for op in _operations.OPERATIONS.values()}
+    assert table == document_operations()
+
+
+@pytest.mark.parametrize("client_class", [novavms.Client, novavms.AsyncClient])
+def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -> None:
+    called = operations_called(client_class)
+    assert set(called) == set(document_operations()), "an operation of the document has no client method"
+    assert called == {
+        "list_events": "events.list",
+        "export_events": "events.export",
+        "get_event": "events.get",
+        "update_event": "events.update",
+        "delete_event": "events.delete",
+        "create_key": "keys.create",
+        "list_keys": "keys.list",
+        "revoke_key": "keys.revoke",
+    }
+
+
+def schema_properties(name: str) -> dict[str, Any]:
+    return dict(DOCUMENT["components"]["schemas"][name]["properties"])
+
+
+@pytest.mark.parametrize(
+    ("model", "schema"),
+    [
+        (novavms.Event, "EventListItem"),
+        (novavms.EventDetail, "EventDetail"),
+        (novavms.ApiKey, "ApiKey"),
+        (novavms.ApiKeyCreated, "ApiKeyCreated"),
+    ],
+)
+def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
+    import dataclasses
+
+    properties = schema_properties(schema)
+    assert {f.name for f in dataclasses.fields(model)} == set(properties)
+    times = {name for name, p in properties.items() if p.get("format") == "date-time"}
+    assert times == model._TIME_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("alias", "schema", "field"),
+    [
+        (novavms.TriggerType, "EventDetail", "trigger_type"),
+        (novavms.AiStatus, "EventDetail", "ai_status"),
+        (novavms.Role, "ApiKey", "role"),
+    ],
+)
+def test_enums_are_the_schemas(alias: Any, schema: str, field: str) -> None:
+    assert list(typing.get_args(alias)) == schema_properties(schema)[field]["enum"]
+
+
+def test_filters_and_update_fields_are_the_documents() -> None:
+    filters = set(_params.EventFilters.__annotations__)
+    assert filters | {"cursor", "limit"} == query_parameters("list_events")
+    assert query_parameters("list_events") == query_parameters("export_events")
+    patch = set(schema_properties("EventPatch"))
+    keywords = set(inspect.signature(novavms.resources.Events.update).parameters) - {"self", "event_id"}
+    assert keywords - {"idempotency_key"} == patch
+    codes = {cls.__name__ for cls in _errors._BY_STATUS.values()}
+    assert len(codes) == len(DOCUMENT["components"]["schemas"]["Error"]["properties"]["error"]["enum"])
+
+
+# -- values on the wire ---------------------------------------------------------------------------------
+
+
+def test_query_values_as_the_api_takes_them() -> None:
+    moment = datetime(2026, 4, 21, 15, 45, 22, tzinfo=timezone(timedelta(hours=2)))
+    pairs = _params.query(
+        {
+            "date_from": date(2026, 4, 20),
+            "date_to": moment,
+            "starred": True,
+            "camera_id": None,
+            "trigger_type": "ai_tag",
+            "limit": 5,
+        }
+    )
+    assert pairs == [
+        ("date_from", "2026-04-20"),
+        ("date_to", "2026-04-21T13:45:22Z"),
+        ("starred", "true"),
+        ("trigger_type", "ai_tag"),
+        ("limit", "5"),
+    ]
+    with pytest.raises(ValueError, match="naive datetime"):
+        _params.query({"date_from": datetime(2026, 4, 20)})
+
+
+def test_body_fields_not_given_are_absent_and_none_is_null() -> None:
+    assert _params.json_body({"acknowledged": True, "starred": novavms.NOT_GIVEN, "notes": None}) == {
+        "acknowledged": True,
+        "notes": None,
+    }
+    assert not novavms.NOT_GIVEN and novavms.NotGiven() is novavms.NOT_GIVEN
+
+
+def test_calls_encode_ids_and_carry_one_idempotency_key() -> None:
+    get = _operations.call("get_event", path_params={"id": "../keys"})
+    assert get.path == "/api/v1/events/..%2Fkeys" and get.idempotency_key is None
+    patch = _operations.call("update_event", path_params={"id": "e1"}, json={})
+    assert patch.idempotency_key is not None and len(patch.idempotency_key) == 36
+    given = _operations.call("delete_event", path_params={"id": "e1"}, idempotency_key="mine")
+    assert given.idempotency_key == "mine"
+    with pytest.raises(ValueError, match="non-empty id"):
+        _operations.call("get_event", path_params={"id": ""})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-04-21T13:45:22Z", datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)),
+        ("2026-04-21T13:45:22.5Z", datetime(2026, 4, 21, 13, 45, 22, 500000, tzinfo=UTC)),
+        ("2026-04-21T13:45:22.123456789Z", datetime(2026, 4, 21, 13, 45, 22, 123456, tzinfo=UTC)),
+        ("2026-04-21T15:45:22+02:00", datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)),
+        ("2026-04-21t13:45:22-00:30", datetime(2026, 4, 21, 14, 15, 22, tzinfo=UTC)),
+    ],
+)
+def test_times_parse_to_aware_utc(text: str, expected: datetime) -> None:
+    parsed = _models.parse_datetime(text)
+    assert parsed == expected and parsed.utcoffset() == timedelta(0)
+
+
+def test_a_field_a_newer_server_adds_stays_readable() -> None:
+    wire = dict(DOCUMENT["components"]["schemas"]["EventDetail"]["example"], risk_score=0.93)
+    event = novavms.EventDetail.from_dict(wire)
+    assert event.extra == {"risk_score": 0.93} and getattr(event, "risk_score") == 0.93  # noqa: B009 (typed code cannot: untyped)
+    assert event.triggered_at == datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)
+    assert event.to_dict() == wire
+    with pytest.raises(AttributeError, match="nonexistent"):
+        getattr(event, "nonexistent")  # noqa: B009
+    keys = ApiKeyList.from_dict({"data": [], "next_cursor": None})
+    assert list(keys) == [] and len(keys) == 0
+
+
+# -- errors and retries ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, novavms.ValidationError),
+        (401, novavms.AuthenticationError),
+        (403, novavms.PermissionDeniedError),
+        (404, novavms.NotFoundError),
+        (405, novavms.MethodNotAllowedError),
+        (409, novavms.ConflictError),
+        (413, novavms.PayloadTooLargeError),
+        (429, novavms.RateLimitError),
+        (500, novavms.InternalServerError),
+        (502, novavms.InternalServerError),
+        (503, novavms.ServiceUnavailableError),
+        (418, novavms.APIError),
+    ],
+)
+def test_errors_map_by_status(status: int, cls: type[novavms.APIError]) -> None:
+    body = json.dumps({"error": "x", "message": "why", "fields": {"limit": "bad"}, "request_id": "r1"})
+    error = _errors.error_for_status(status, {}, body.encode(), None)
+    assert type(error) is cls and error.status == status and error.message == "why"
+    assert error.request_id == "r1" and str(error) == f"{status} x: why (request_id=r1)"
+
+
+def test_an_error_page_that_is_not_the_envelope_is_still_readable() -> None:
+    error = _errors.error_for_status(502, {"x-request-id": "gw"}, b"<html>Bad Gateway</html>", None)
+    assert isinstance(error, novavms.InternalServerError) and error.code is None
+    assert error.message == "<html>Bad Gateway</html>" and error.request_id == "gw"
+    invalid = _errors.error_for_status(400, {}, b'{"error":"validation_error","message":"m"}', None)
+    assert isinstance(invalid, novavms.ValidationError) and invalid.fields == {}
+
+
+def error(status: int, retry_after: float | None = None) -> novavms.APIError:
+    return _errors.error_for_status(status, {}, b"", retry_after)
+
+
+def test_what_is_retried() -> None:
+    for retried in (error(429), error(502), error(503), error(504), error(409, retry_after=1)):
+        assert _retries.retry_delay(retried, 0, 2) is not None
+    for final in (error(400), error(401), error(404), error(409), error(500), error(413)):
+        assert _retries.retry_delay(final, 0, 2) is None
+    assert _retries.retry_delay(novavms.APIConnectionError(), 0, 2) is not None
+    assert _retries.retry_delay(novavms.APITimeoutError(), 1, 2) is not None
+    assert _retries.retry_delay(error(503), 2, 2) is None, "the retries are spent"
+
+
+def test_backoff_grows_with_jitter_and_retry_after_wins() -> None:
+    for attempt, ceiling in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)]:
+        delays = {_retries.retry_delay(error(503), attempt, 10) for _ in range(50)}
+        assert all(d is not None and 0.75 * ceiling <= d <= ceiling for d in delays)
+        assert len(delays) > 1, "jittered"
+    waited = _retries.retry_delay(error(429, retry_after=7), 0, 2)
+    assert waited is not None and 7 <= waited <= 7.1
+    too_long = _retries.retry_delay(error(429, retry_after=3600), 0, 2)
+    assert too_long is not None and too_long <= _retries.MAX_DELAY
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert _retries.retry_after_seconds({"retry-after": "17"}) == 17
+    assert _retries.retry_after_seconds({}) is None
+    assert _retries.retry_after_seconds({"retry-after": "soon"}) is None
+    later = (datetime.now(UTC) + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    seconds = _retries.retry_after_seconds({"retry-after": later})
+    assert seconds is not None and 25 <= seconds <= 31
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+def test_settings_come_from_arguments_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOVAVMS_API_KEY", raising=False)
+    monkeypatch.delenv("NOVAVMS_BASE_URL", raising=False)
+    with pytest.raises(novavms.NovaVMSError, match="NOVAVMS_API_KEY"):
+        novavms.Client(base_url="https://events.example.com")
+    with pytest.raises(novavms.NovaVMSError, match="NOVAVMS_BASE_URL"):
+        novavms.Client(api_key="sk_live_x")
+    monkeypatch.setenv("NOVAVMS_API_KEY", "sk_live_secret")
+    monkeypatch.setenv("NOVAVMS_BASE_URL", "https://events.example.com/")
+    with novavms.Client() as client:
+        assert client.base_url == "https://events.example.com" and client.timeout == 60.0
+        assert client.max_retries == 2 and "sk_live_secret" not in repr(client)
+        faster = client.with_options(timeout=5, max_retries=0)
+        assert faster.timeout == 5 and faster.max_retries == 0 and faster.events._client is faster
+        assert client.user_agent.startswith(f"novavms-python/{novavms.__version__} ")
