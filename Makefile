@@ -19,13 +19,15 @@ NO_TESTS_OK = $(if $(PYTEST_ARGS),|| [ $$? -eq 5 ])
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml deploy/requirements.lock docs-ui/package-lock.json clients/python/pyproject.toml
+$(STAMP): pyproject.toml deploy/requirements.lock docs-ui/package-lock.json clients/python/pyproject.toml \
+		clients/js/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@$(PYTHON) -c 'import sys; from deploy.runtime import python_version as v; sys.exit(0 if sys.version_info[:2] == v() else "Python %d.%d is required: the deployed runtime and the lock use it" % v())'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c deploy/requirements.lock -e '.[dev]' -e ./clients/python
 	npm ci --prefix docs-ui --ignore-scripts --no-audit --no-fund --silent
+	npm ci --prefix clients/js --ignore-scripts --no-audit --no-fund --silent
 	@touch $(STAMP)
 
 dev: $(STAMP)
@@ -37,6 +39,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP) client-python-check
 	$(BIN)/mypy
+	npm run --prefix clients/js --silent typecheck
 
 # The Python client (clients/python) supports Python 3.9: its code and example program are
 # type-checked strictly for 3.9 by a pinned mypy in its own venv (ruff's py39 target is in its
@@ -78,4 +81,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.contention
 
 clean:
-	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules
+	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules \
+		clients/js/node_modules clients/js/dist clients/js/build-test .venv/client-check

@@ -1,0 +1,110 @@
+/** `novavms.events`: list, get, update, delete and export events. */
+
+import { toCamel } from "../case.js";
+import type { NovaVMS } from "../client.js";
+import { APIConnectionError } from "../errors.js";
+import { ExportRowCounter } from "../export-rows.js";
+import { Page, PagePromise } from "../pagination.js";
+import type {
+  Event,
+  EventExportParams,
+  EventList,
+  EventListItem,
+  EventListParams,
+  EventUpdateParams,
+  RequestOptions,
+} from "../types.js";
+
+export class Events {
+  readonly #client: NovaVMS;
+
+  constructor(client: NovaVMS) {
+    this.#client = client;
+  }
+
+  /**
+   * The caller's events, newest first. `await` it for one page (`data`, `nextCursor`, `total`);
+   * `for await (const event of novavms.events.list({...}))` walks every matching event, one
+   * request per page, with the same filters.
+   */
+  list(params: EventListParams = {}, options?: RequestOptions): PagePromise<EventListItem> {
+    const fetchPage = async (query: EventListParams): Promise<Page<EventListItem>> => {
+      const body = toCamel<EventList>(await this.#client.requestJson("list_events", { query }, options));
+      return new Page(body, (cursor) => fetchPage({ ...params, cursor }));
+    };
+    return new PagePromise(() => fetchPage(params));
+  }
+
+  /** One event in full detail (signed clip and snapshot URLs, prev/next ids). */
+  async get(id: string, options?: RequestOptions): Promise<Event> {
+    return toCamel<Event>(await this.#client.requestJson("get_event", { pathParams: { id } }, options));
+  }
+
+  /** Acknowledges, stars or annotates an event; the updated event. */
+  async update(id: string, params: EventUpdateParams, options?: RequestOptions): Promise<Event> {
+    const answer = await this.#client.requestJson("update_event", { pathParams: { id }, body: params }, options);
+    return toCamel<Event>(answer);
+  }
+
+  /** Soft-deletes an event (admin). */
+  async delete(id: string, options?: RequestOptions): Promise<void> {
+    await this.#client.requestJson("delete_event", { pathParams: { id } }, options);
+  }
+
+  /** The CSV of the matching events (a header row, then one row per event), as text. */
+  async export(params: EventExportParams = {}, options?: RequestOptions): Promise<string> {
+    const answer = await this.#client.request("export_events", { query: params, accept: "text/csv" }, options);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await answer.response.arrayBuffer());
+    } catch (error) {
+      const failure = answer.bodyError(error);
+      throw failure instanceof APIConnectionError ? new APIConnectionError(`The export broke off: ${failure.message}`, error) : failure;
+    } finally {
+      answer.done();
+    }
+    const rows = new ExportRowCounter(answer.response.headers.get("x-export-rows"));
+    rows.add(bytes);
+    rows.check();
+    return new TextDecoder().decode(bytes);
+  }
+
+  /**
+   * The CSV as a web `ReadableStream` of bytes, for large exports (on Node:
+   * `Readable.fromWeb(stream).pipe(createWriteStream(path))`). Errors of the answer are thrown
+   * here; a transfer that breaks midway errors the stream with {@link APIConnectionError}, it never
+   * ends quietly (nor with fewer rows than X-Export-Rows announced). The timeout covers the wait for the answer's headers; pass `signal` to cancel later.
+   */
+  async exportStream(params: EventExportParams = {}, options?: RequestOptions): Promise<ReadableStream<Uint8Array>> {
+    const answer = await this.#client.request("export_events", { query: params, accept: "text/csv" }, options);
+    answer.done();
+    const body = answer.response.body;
+    if (body === null) return new ReadableStream({ start: (controller) => controller.close() });
+    const reader = body.getReader();
+    const rows = new ExportRowCounter(answer.response.headers.get("x-export-rows"));
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            rows.check();
+            controller.close();
+          } else {
+            rows.add(value);
+            controller.enqueue(value);
+          }
+        } catch (error) {
+          const failure = error instanceof APIConnectionError ? error : answer.bodyError(error);
+          controller.error(
+            failure instanceof APIConnectionError && !failure.message.startsWith("The export broke off")
+              ? new APIConnectionError(`The export broke off: ${failure.message}`, error)
+              : failure,
+          );
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
+  }
+}
