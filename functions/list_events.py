@@ -24,13 +24,13 @@ def list_events(context: Context) -> flask.Response:
     store = EventStore(context.principal.scope)
     after = start_of(query, store.scope)
     assert query.limit is not None
-    page = store.page(query.filter, after, query.limit)
+    page, total = store.page_and_total(query.filter, after, query.limit)
     snapshots = signed_urls([event.data.get("snapshot_object") for event in page.events])
     next_cursor = cursor.encode(page.events[-1].position, org, query.filter) if page.has_more else None
     return json_response(
         {
             "data": [list_item(event, url) for event, url in zip(page.events, snapshots, strict=True)],
             "next_cursor": next_cursor,
-            "total": store.count(query.filter).total,
+            "total": total,
         }
     )

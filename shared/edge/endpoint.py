@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from shared.api.responses import REQUEST_ID_HEADER, error_response
+from shared.config import settings
 from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
 from shared.edge.cors import allow_origin, preflight
 from shared.edge.logs import log_exception, log_request
@@ -44,6 +45,7 @@ from shared.model.actor import Actor
 from shared.store.budget import outage, request_budget
 from shared.store.client import reset_clients
 from shared.store.idempotency import PendingRecord
+from shared.store.meter import STORE_COST_HEADER, metering
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 
@@ -213,13 +215,17 @@ def endpoint(
         def entry_point(request: flask.Request) -> flask.Response:
             started = time.perf_counter()
             context = Context(request, routes[0], request_id_of(request), log={"function": function})
-            try:
-                with request_budget():
-                    response = admit(context)
-            except Exception as raised:
-                error = _answer_for(raised, context)
-                context.log["error"] = error.code
-                response = error_response(error, context.request_id)
+            with metering() as meter:
+                try:
+                    with request_budget():
+                        response = admit(context)
+                except Exception as raised:
+                    error = _answer_for(raised, context)
+                    context.log["error"] = error.code
+                    response = error_response(error, context.request_id)
+            context.log["store"] = meter.summary()
+            if settings().store_cost_header:
+                response.headers[STORE_COST_HEADER] = meter.header()
             response.headers[REQUEST_ID_HEADER] = context.request_id
             allow_origin(request, response)
             log_request(

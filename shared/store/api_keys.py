@@ -90,14 +90,14 @@ class ApiKeys:
 
     def find(self, key_id: str) -> ApiKeyRecord | None:
         """The key with this id, or None."""
-        snap = self.keys.document(key_id).get(**rpc())
+        snap = self.keys.document(key_id).get(**rpc("keys"))
         data = snap.to_dict() if snap.exists else None
         return ApiKeyRecord.of(snap.id, data) if data else None
 
     def of_org(self, org_id: str) -> list[ApiKeyRecord]:
         """The org's keys, newest first (revoked ones included)."""
         query = self.keys.where(filter=FieldFilter("org_id", "==", org_id))
-        found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in query.stream(**rpc())]
+        found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in query.stream(**rpc("keys"))]
         return sorted(found, key=lambda record: (record.created_at, record.key_id), reverse=True)
 
     def create(self, record: ApiKeyRecord, outcome: dict[str, Any], log: OutcomeRecord | None) -> None:
@@ -105,7 +105,7 @@ class ApiKeys:
         ref = self.keys.document(record.key_id)
 
         def run(transaction: firestore.Transaction) -> None:
-            if ref.get(transaction=transaction, **rpc()).exists:  # 2^-64: a fresh key collided
+            if ref.get(transaction=transaction, **rpc("keys")).exists:  # 2^-64: a fresh key collided
                 raise Conflict("a key with this id exists; create another")
             transaction.create(ref, record.document())
             if log is not None:
@@ -118,7 +118,7 @@ class ApiKeys:
         ref = self.keys.document(key_id)
 
         def run(transaction: firestore.Transaction) -> ApiKeyRecord | None:
-            snap = ref.get(transaction=transaction, **rpc())
+            snap = ref.get(transaction=transaction, **rpc("keys"))
             data = snap.to_dict() if snap.exists else None
             if data is None or data.get("org_id") != org_id:
                 if log is not None:

@@ -22,6 +22,7 @@ from google.api_core.retry import Retry, if_transient_error
 
 from shared.config import settings
 from shared.errors import Unavailable
+from shared.store.meter import called
 
 RETRY_AFTER_SECONDS = 2
 _deadline: ContextVar[float | None] = ContextVar("store_deadline", default=None)
@@ -69,10 +70,11 @@ def remaining() -> float:
     return left
 
 
-def rpc() -> dict[str, Any]:
+def rpc(purpose: str = "events") -> dict[str, Any]:
     """Keyword arguments that bound one Firestore call by what is left: its timeout, and a retry of
-    transient errors whose total time fits in it too."""
+    transient errors whose total time fits in it too. The call is metered under ``purpose``."""
     left = remaining()
+    called(purpose)
     retry = Retry(predicate=if_transient_error, initial=0.1, maximum=1.0, multiplier=2.0, timeout=left)
     return {"timeout": left, "retry": retry}
 

@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from google.cloud import firestore
@@ -30,6 +31,8 @@ from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.store.budget import rpc
 from shared.store.client import firestore_client
+from shared.store.meter import documents_read, entries_counted
+from shared.store.parallel import together
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
@@ -62,6 +65,12 @@ class OutcomeRecord(Protocol):
 
 def _sort_key(event: Event) -> tuple[Any, str]:
     return (event.data["triggered_at"], event.id)
+
+
+def _merged(runs: list[list[Event]], count: int, direction: str) -> list[Event]:
+    """The first ``count`` events of ordered runs (one per chunk of sites), merged in order."""
+    merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_sort_key, reverse=direction == DESC)
+    return list(itertools.islice(merged, count))
 
 
 class EventStore:
@@ -102,6 +111,26 @@ class EventStore:
             return query
         return query.start_after({"triggered_at": position.triggered_at, "__name__": position.event_id})
 
+    def _stream(
+        self, query: firestore.Query, after: Position | None, count: int, read_time: datetime | None
+    ) -> list[Event]:
+        """Up to ``count`` events of one query after ``after`` (one RPC)."""
+        stream = self._after(query, after).limit(count).stream(read_time=read_time, **rpc())
+        events = [Event(snap.id, snap.to_dict() or {}) for snap in stream]
+        documents_read("events", len(events))
+        return events
+
+    def _tally(
+        self, query: firestore.Query, after: Position | None, read_time: datetime | None
+    ) -> tuple[int, datetime | None]:
+        """How many events one query matches after ``after``, and the time of that count (one RPC)."""
+        total, counted_at = 0, read_time
+        for result in self._after(query, after).count(alias="total").get(read_time=read_time, **rpc()):
+            total += int(result[0].value)
+            counted_at = counted_at or result[0].read_time
+        entries_counted("events", total)
+        return total, counted_at
+
     def _read(
         self,
         event_filter: EventFilter,
@@ -110,16 +139,24 @@ class EventStore:
         direction: str = DESC,
         read_time: datetime | None = None,
     ) -> list[Event]:
-        """Up to ``count`` matching events after ``after`` in ``direction`` order."""
-        runs = [
-            [
-                Event(snap.id, snap.to_dict() or {})
-                for snap in self._after(query, after).limit(count).stream(read_time=read_time, **rpc())
-            ]
-            for query in self._queries(event_filter, direction)
-        ]
-        merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_sort_key, reverse=direction == DESC)
-        return list(itertools.islice(merged, count))
+        """Up to ``count`` matching events after ``after`` in ``direction`` order (the chunks of a
+        scope's sites are read together)."""
+        queries = self._queries(event_filter, direction)
+        runs = together([partial(self._stream, query, after, count, read_time) for query in queries])
+        return _merged(runs, count, direction)
+
+    def page_and_total(
+        self, event_filter: EventFilter, after: Position | None, limit: int
+    ) -> tuple[Page, int]:
+        """A list page and the count of every match, their queries (each chunk's read and count)
+        issued together."""
+        queries = self._queries(event_filter)
+        reads = [partial(self._stream, query, after, limit + 1, None) for query in queries]
+        counts = [partial(self._tally, query, None, None) for query in queries]
+        results: list[Any] = together([*reads, *counts])
+        events = _merged(results[: len(queries)], limit + 1, DESC)
+        total = sum(tally[0] for tally in results[len(queries) :])
+        return Page(events[:limit], has_more=len(events) > limit), total
 
     def page(
         self,
@@ -154,13 +191,12 @@ class EventStore:
         read_time: datetime | None = None,
     ) -> Count:
         """How many events match after ``after`` (aggregation queries, no documents read), and the
-        time the count holds for: read at that ``read_time``, the same events come back."""
-        total = 0
-        for query in self._queries(event_filter):
-            for result in self._after(query, after).count(alias="total").get(read_time=read_time, **rpc()):
-                total += int(result[0].value)
-                read_time = read_time or result[0].read_time
-        return Count(total, read_time)
+        time the count holds for: read at that ``read_time``, the same events come back. Without a
+        ``read_time`` the first chunk's count sets it and the other chunks are counted together at it."""
+        first, *others = self._queries(event_filter)
+        total, read_time = self._tally(first, after, read_time)
+        rest = together([partial(self._tally, query, after, read_time) for query in others])
+        return Count(total + sum(tally for tally, _ in rest), read_time)
 
     def get(self, event_id: str) -> Event | None:
         """The event, or None when it does not exist in this org or is deleted; Forbidden when it is
@@ -169,6 +205,7 @@ class EventStore:
         if key is None:
             return None
         snap = self.events.document(key).get(**rpc())
+        documents_read("events", 1 if snap.exists else 0)
         data = snap.to_dict() if snap.exists else None
         if data is None or data.get("deleted"):
             return None
@@ -180,8 +217,12 @@ class EventStore:
         """(prev, next) event ids in list order within the scope: prev is the newer neighbour, next
         the older."""
         everything = EventFilter()
-        newer = self._read(everything, event.position, 1, direction=ASC)
-        older = self._read(everything, event.position, 1, direction=DESC)
+        newer_queries, older_queries = self._queries(everything, ASC), self._queries(everything, DESC)
+        runs = together(
+            [partial(self._stream, query, event.position, 1, None) for query in newer_queries + older_queries]
+        )
+        newer = _merged(runs[: len(newer_queries)], 1, ASC)
+        older = _merged(runs[len(newer_queries) :], 1, DESC)
         return (newer[0].id if newer else None, older[0].id if older else None)
 
     def history(self, event_id: str) -> list[dict[str, Any]]:

@@ -82,7 +82,7 @@ class IdempotencyRecords:
         ref = self._ref(actor, key)
 
         def claim(transaction: firestore.Transaction) -> PendingRecord | Completed:
-            snap = ref.get(transaction=transaction, **rpc())
+            snap = ref.get(transaction=transaction, **rpc("idempotency"))
             data = snap.to_dict() if snap.exists else None
             now = utcnow()
             if data is not None and data["expires_at"] > now:
@@ -118,7 +118,7 @@ class IdempotencyRecords:
         so a retry executes; a completed record stays."""
 
         def drop(transaction: firestore.Transaction) -> None:
-            snap = record.ref.get(transaction=transaction, **rpc())
+            snap = record.ref.get(transaction=transaction, **rpc("idempotency"))
             data = snap.to_dict() if snap.exists else None
             if data and data.get("state") == "in_flight" and data.get("fingerprint") == record.fingerprint:
                 transaction.delete(record.ref)

@@ -29,7 +29,7 @@ class RateWindows:
         ref = self.windows.document(f"{bucket}-{window_start}")
 
         def run(transaction: firestore.Transaction) -> tuple[int, int]:
-            snap = ref.get(transaction=transaction, **rpc())
+            snap = ref.get(transaction=transaction, **rpc("rate_limit"))
             leased = int((snap.to_dict() or {}).get("leased", 0)) if snap.exists else 0
             granted = max(0, min(want, budget - leased))
             if granted:

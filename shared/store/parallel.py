@@ -1,0 +1,48 @@
+"""Independent store reads of one request, issued together: a page and its count, the chunks of a
+viewer's sites, the two neighbour reads of a GET. One pool per process; each task runs in a copy of
+the caller's context, so it draws on the request's store budget and meter like the caller."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MAX_CONCURRENT_READS = 8
+
+_lock = threading.Lock()
+_pool: list[ThreadPoolExecutor] = []
+
+
+def _executor() -> ThreadPoolExecutor:
+    with _lock:
+        if not _pool:
+            _pool.append(ThreadPoolExecutor(MAX_CONCURRENT_READS, thread_name_prefix="store-read"))
+        return _pool[0]
+
+
+def together(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of ``calls``, in order, run concurrently (one alone runs inline). The first
+    exception raised is raised here, after every call has finished."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    pool = _executor()
+    futures = [pool.submit(contextvars.copy_context().run, call) for call in calls[1:]]
+    results: list[T] = []
+    error: BaseException | None = None
+    try:
+        results.append(calls[0]())  # the caller's thread does one of them
+    except BaseException as exc:
+        error = exc
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return results

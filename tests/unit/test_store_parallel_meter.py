@@ -1,0 +1,66 @@
+"""Independent store reads run together (and see the request's context), and the store meter adds
+up what a request asked of the store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextvars import ContextVar
+
+import pytest
+
+from shared.store import meter
+from shared.store.parallel import together
+
+LABEL: ContextVar[str] = ContextVar("label", default="none")
+
+
+def test_calls_run_together_in_order_with_the_callers_context() -> None:
+    barrier = threading.Barrier(3, timeout=5)  # only passes when all three run at the same time
+
+    def call(n: int) -> tuple[int, str]:
+        barrier.wait()
+        return n, LABEL.get()
+
+    token = LABEL.set("request-7")
+    try:
+        assert together([lambda: call(0), lambda: call(1), lambda: call(2)]) == [
+            (0, "request-7"),
+            (1, "request-7"),
+            (2, "request-7"),
+        ]
+    finally:
+        LABEL.reset(token)
+    assert together([]) == [] and together([lambda: 5]) == [5]
+
+
+def test_an_error_is_raised_after_every_call_has_finished() -> None:
+    finished: list[str] = []
+
+    def fail() -> str:
+        raise ValueError("first")
+
+    def slow() -> str:
+        time.sleep(0.2)
+        finished.append("slow")
+        return "slow"
+
+    with pytest.raises(ValueError, match="first"):
+        together([fail, slow])
+    assert finished == ["slow"], "the other call was awaited, not abandoned"
+
+
+def test_the_meter_adds_up_by_purpose_and_bills_as_firestore_does() -> None:
+    meter.called("events")  # outside a request: nothing is metered, nothing fails
+    with meter.metering() as metered:
+        for _ in range(2):
+            meter.called("events")
+        meter.documents_read("events", 21)
+        meter.documents_read("events", 0)  # an empty query still bills one read
+        meter.entries_counted("events", 2500)  # one read per 1,000 index entries, rounded up
+        meter.called("rate_limit")
+        together([lambda: meter.documents_read("events", 1)] * 50)  # from the pool's threads
+    summary = metered.summary()
+    assert summary["events"] == {"rpcs": 2, "documents": 71, "counted": 2500, "billed": 21 + 1 + 3 + 50}
+    assert summary["rate_limit"] == {"rpcs": 1, "documents": 0, "counted": 0, "billed": 0}
+    assert meter.parse_header(metered.header()) == summary
