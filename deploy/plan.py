@@ -26,6 +26,9 @@ SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_JWT_ISSUER": "jwt-issuer",
     "EVENTS_JWT_AUDIENCE": "jwt-audience",
     "EVENTS_JWT_JWKS_URL": "jwt-jwks-url",
+    # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in the README).
+    "EVENTS_SIGNING_HMAC_ACCESS_ID": "signing-hmac-access-id",
+    "EVENTS_SIGNING_HMAC_SECRET": "signing-hmac-secret",
 }
 APIS = (
     "cloudfunctions.googleapis.com",
@@ -93,6 +96,7 @@ def environment(tenant: Tenant, function: str) -> dict[str, str]:
         "EVENTS_EXPORT_BUCKET": tenant.export_bucket,
         "EVENT_EXPORT_MAX_ROWS": str(tenant.export_max_rows),
         "EVENTS_API_KEY_PREFIX": "sk_live_",  # a deployment refuses dev and test stacks' sk_test_ keys
+        "EVENTS_URL_SIGNER": "hmac",  # media URLs signed locally; "iam" (signBlob) is the fallback
     }
     if function == SCHEDULED:
         url = function_url(tenant.region, tenant.project, tenant.function_name(SCHEDULED))
@@ -152,7 +156,12 @@ def steps(tenant: Tenant) -> list[str]:
     lines.append(_q("gcloud", "services", "enable", *APIS, p))
 
     lines.append("# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's")
-    for role, title in (("fn", "functions"), ("gw", "API Gateway"), ("sched", "Cloud Scheduler")):
+    for role, title in (
+        ("fn", "functions"),
+        ("gw", "API Gateway"),
+        ("sched", "Cloud Scheduler"),
+        ("signer", "media URL signer (reads the media bucket only)"),
+    ):
         lines.append(
             _ensure(
                 _q("gcloud", "iam", "service-accounts", "describe", tenant.account(role), p),
@@ -342,8 +351,37 @@ def steps(tenant: Tenant) -> list[str]:
             p,
         )
     )
+    signer = tenant.account("signer")
     lines.append(
-        "# A signed URL carries its signer's rights: the functions sign (signBlob) as themselves only"
+        "# A signed URL carries its signer's rights: media URLs are signed with an HMAC key of the signer"
+        " account, which may only read the media bucket; its key is made once and kept in Secret Manager"
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "storage",
+            "buckets",
+            "add-iam-policy-binding",
+            f"gs://{tenant.media_bucket}",
+            f"--member=serviceAccount:{signer}",
+            "--role=roles/storage.objectViewer",
+            p,
+        )
+    )
+    access_id_secret = tenant.secret(SECRETS["EVENTS_SIGNING_HMAC_ACCESS_ID"])
+    hmac_secret = tenant.secret(SECRETS["EVENTS_SIGNING_HMAC_SECRET"])
+    lines.append(
+        _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={hmac_secret}", p)
+        + " >/dev/null 2>&1 || { read -r HMAC_ACCESS_ID HMAC_SECRET < <("
+        + _q("gcloud", "storage", "hmac", "create", signer, "--format=value(metadata.accessId,secret)", p)
+        + ') && printf %s "$HMAC_ACCESS_ID" | '
+        + _q("gcloud", "secrets", "versions", "add", access_id_secret, "--data-file=-", p)
+        + ' && printf %s "$HMAC_SECRET" | '
+        + _q("gcloud", "secrets", "versions", "add", hmac_secret, "--data-file=-", p)
+        + "; }"
+    )
+    lines.append(
+        "# The fallback signer (EVENTS_URL_SIGNER=iam): the functions sign with signBlob as themselves only"
     )
     lines.append(
         _q(

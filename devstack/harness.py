@@ -30,6 +30,9 @@ def service_settings(label: str) -> dict[str, str]:
         "EVENTS_API_KEY_PREFIX": "sk_test_",
         "EVENTS_MEDIA_BUCKET": f"{label}-media",
         "EVENTS_EXPORT_BUCKET": f"{label}-exports",
+        "EVENTS_STORE_COST_HEADER": "true",
+        "EVENTS_SIGNING_HMAC_ACCESS_ID": f"GOOG1E{label.upper()}SIGNER",
+        "EVENTS_SIGNING_HMAC_SECRET": f"{label}-hmac-secret-0123456789abcdef",
         # benchmarks measure the service, not its rate limit
         **({"EVENTS_RATE_LIMIT_PER_MINUTE": "1000000"} if label == "bench" else {}),
     }
@@ -53,7 +56,6 @@ def isolated_stack(
     id ``<label>-...``, :func:`service_settings` of ``label`` (and ``extra_env``) and no other service
     setting of the shell; create the buckets. Afterwards restore the environment and stop them."""
     from devstack.seed import ensure_buckets
-    from devstack.tokens import write_signing_key
     from shared.config import settings
 
     saved = dict(os.environ)
@@ -62,7 +64,6 @@ def isolated_stack(
         project = f"{label}-{uuid.uuid4().hex[:10]}"
         clear_service_settings()
         env = {**emulators.environment(), **service_settings(label), "GOOGLE_CLOUD_PROJECT": project}
-        env["EVENTS_SIGNING_KEY_FILE"] = str(write_signing_key(workdir / "signing-key.json", project))
         env.update(extra_env or {})
         os.environ.update(env)
         settings.cache_clear()

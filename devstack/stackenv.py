@@ -23,7 +23,10 @@ DEV_DEFAULTS = {
     "EVENTS_API_KEY_PREFIX": "sk_test_",
     "EVENTS_MEDIA_BUCKET": "novavms-dev-media",
     "EVENTS_EXPORT_BUCKET": "novavms-dev-exports",
-    "EVENTS_SIGNING_KEY_FILE": str(STATE_DIR / "signing-key.json"),
+    "EVENTS_STORE_COST_HEADER": "true",
+    # Media URLs are signed as in production (an HMAC key), with a dev key the emulator does not check.
+    "EVENTS_SIGNING_HMAC_ACCESS_ID": "GOOG1EDEVSIGNERNOTFORPRODUCTION",
+    "EVENTS_SIGNING_HMAC_SECRET": "novavms-dev-hmac-secret-not-for-production",
 }
 
 

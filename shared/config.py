@@ -37,6 +37,9 @@ class Settings:
     media_bucket: str | None
     export_bucket: str | None
     signing_key_file: str | None
+    url_signer: str
+    signing_hmac_access_id: str | None
+    signing_hmac_secret: str | None
     signed_url_ttl_seconds: int
     export_max_rows: int
     scheduled_export_max_rows: int
@@ -50,6 +53,7 @@ class Settings:
     rate_limit_per_minute: int
     rate_limit_key_share_percent: int
     key_cache_seconds: int
+    store_cost_header: bool
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -81,6 +85,21 @@ def _bool(name: str, default: bool) -> bool:
 
 
 API_KEY_PREFIXES = ("sk_live_", "sk_test_")
+
+
+URL_SIGNERS = ("hmac", "iam", "key-file")
+
+
+def _url_signer() -> str:
+    """``EVENTS_URL_SIGNER``, or the one the other settings imply: hmac, else key-file, else iam."""
+    chosen = _str("EVENTS_URL_SIGNER")
+    if chosen is None:
+        if _str("EVENTS_SIGNING_HMAC_ACCESS_ID"):
+            return "hmac"
+        return "key-file" if _str("EVENTS_SIGNING_KEY_FILE") else "iam"
+    if chosen not in URL_SIGNERS:
+        raise ConfigurationError(f"EVENTS_URL_SIGNER must be one of {', '.join(URL_SIGNERS)}")
+    return chosen
 
 
 def _key_prefix() -> str:
@@ -119,6 +138,9 @@ def settings() -> Settings:
         media_bucket=_str("EVENTS_MEDIA_BUCKET"),
         export_bucket=_str("EVENTS_EXPORT_BUCKET"),
         signing_key_file=_str("EVENTS_SIGNING_KEY_FILE"),
+        url_signer=_url_signer(),
+        signing_hmac_access_id=_str("EVENTS_SIGNING_HMAC_ACCESS_ID"),
+        signing_hmac_secret=_str("EVENTS_SIGNING_HMAC_SECRET"),
         signed_url_ttl_seconds=_int("EVENTS_SIGNED_URL_TTL_SECONDS", 900, 60, 7 * 24 * 3600),
         export_max_rows=_int("EVENT_EXPORT_MAX_ROWS", 10000, 1, 1_000_000),
         scheduled_export_max_rows=_int("EVENTS_SCHEDULED_EXPORT_MAX_ROWS", 1_000_000, 1, 100_000_000),
@@ -131,6 +153,7 @@ def settings() -> Settings:
         rate_limit_per_minute=_int("EVENTS_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
         rate_limit_key_share_percent=_int("EVENTS_RATE_LIMIT_KEY_SHARE", 50, 1, 100),
         key_cache_seconds=_int("EVENTS_KEY_CACHE_SECONDS", 30, 0, 60),
+        store_cost_header=_bool("EVENTS_STORE_COST_HEADER", False),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

@@ -1,57 +1,122 @@
 """Signed URLs for an event's snapshot and clip in the media bucket (``EVENTS_MEDIA_BUCKET``).
 
-V4 signed GET URLs valid for ``EVENTS_SIGNED_URL_TTL_SECONDS``. In production they are signed through
-IAM signBlob with the function's own service account (no key file; the account needs
-``iam.serviceAccountTokenCreator`` on itself). Locally ``EVENTS_SIGNING_KEY_FILE`` names a service
-account key (the dev stack generates one) and, with ``STORAGE_EMULATOR_HOST`` set, the URLs point at
-the storage emulator. ``google.cloud.storage`` is imported on first use only, so functions that never
-sign do not pay for it at cold start.
+V4 signed GET URLs valid for ``EVENTS_SIGNED_URL_TTL_SECONDS`` (:mod:`shared.url_signing`), signed by
+``EVENTS_URL_SIGNER``:
+
+- ``hmac`` (production): ``EVENTS_SIGNING_HMAC_ACCESS_ID`` and ``EVENTS_SIGNING_HMAC_SECRET``, an HMAC
+  key of a dedicated signer account that can only read the media bucket (Secret Manager holds it).
+  Signing is local: no network call per URL.
+- ``iam``: IAM signBlob as the function's own account, one network round trip per URL (signed 8 at a
+  time); no secret to hold. The fallback.
+- ``key-file``: ``EVENTS_SIGNING_KEY_FILE``, a service account key (RSA), for setups that have one.
+
+Unset, the signer is ``hmac`` when an HMAC access id is set, ``key-file`` when a key file is, else
+``iam``. With ``STORAGE_EMULATOR_HOST`` set the URLs point at the storage emulator.
+
+Each instance keeps the URLs it signed (up to :data:`CACHE_ENTRIES`, least recently used first out)
+and serves one again only while at least half its lifetime remains, so an answered URL always has at
+least ``EVENTS_SIGNED_URL_TTL_SECONDS / 2`` to live.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from shared.config import settings
-from shared.gcs import storage_client
+from shared.errors import ConfigurationError
+from shared.timefmt import utcnow
+from shared.url_signing import HmacSigner, IamSigner, RsaKeySigner, Signer, signed_url
 
 IAM_SIGNING_THREADS = 8
+CACHE_ENTRIES = 20_000
+PUBLIC_ENDPOINT = "https://storage.googleapis.com"
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {}
+_signers: dict[tuple[str, str | None, str | None], Signer] = {}
 
 
-def _signer() -> tuple[Any, dict[str, Any], bool]:
-    """(storage client, signing keyword arguments, whether each signature is a network call)."""
+class SignedUrlCache:
+    """Signed URLs by (bucket, object), each served while at least half its lifetime remains."""
+
+    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
+        self.entries = entries
+        self._urls: OrderedDict[tuple[str, str, str], tuple[str, datetime]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str], now: datetime) -> str | None:
+        with self._lock:
+            found = self._urls.get(key)
+            if found is None:
+                return None
+            url, fresh_until = found
+            if now >= fresh_until:
+                del self._urls[key]
+                return None
+            self._urls.move_to_end(key)
+            return url
+
+    def put(self, key: tuple[str, str, str], url: str, issued: datetime, ttl: timedelta) -> None:
+        with self._lock:
+            self._urls[key] = (url, issued + ttl / 2)
+            self._urls.move_to_end(key)
+            while len(self._urls) > self.entries:
+                self._urls.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._urls.clear()
+
+
+CACHE = SignedUrlCache()
+
+
+def signer() -> Signer:
+    """The configured signer (built once per setting)."""
+    config = settings()
+    kind = config.url_signer
+    key = (kind, config.signing_hmac_access_id, config.signing_key_file)
     with _lock:
-        if "signing" not in _state:
-            config = settings()
-            if config.signing_key_file:
-                from google.oauth2 import service_account
+        if key not in _signers:
+            _signers[key] = _build(kind)
+        return _signers[key]
 
-                key = service_account.Credentials.from_service_account_file(config.signing_key_file)
-                _state["credentials"] = key
-            else:
-                import google.auth
 
-                credentials, _ = google.auth.default(
-                    scopes=["https://www.googleapis.com/auth/cloud-platform"]
-                )
-                _state["iam_credentials"] = credentials
-            _state["signing"] = True
-        iam = _state.get("iam_credentials")
-        if iam is None:
-            return storage_client(), {"credentials": _state["credentials"]}, False
-        if not iam.valid:
-            import google.auth.transport.requests
+def _build(kind: str) -> Signer:
+    config = settings()
+    if kind == "hmac":
+        if not (config.signing_hmac_access_id and config.signing_hmac_secret):
+            raise ConfigurationError("hmac URL signing needs EVENTS_SIGNING_HMAC_ACCESS_ID and _SECRET")
+        return HmacSigner(config.signing_hmac_access_id, config.signing_hmac_secret)
+    if kind == "key-file":
+        if not config.signing_key_file:
+            raise ConfigurationError("key-file URL signing needs EVENTS_SIGNING_KEY_FILE")
+        with open(config.signing_key_file, encoding="utf-8") as handle:
+            info = json.load(handle)
+        return RsaKeySigner(info["client_email"], info["private_key"])
+    import google.auth
 
-            iam.refresh(google.auth.transport.requests.Request())
-        kwargs = {"service_account_email": iam.service_account_email, "access_token": iam.token}
-        return storage_client(), kwargs, True
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    email = getattr(credentials, "service_account_email", None)
+    if not email or email == "default":
+        import google.auth.transport.requests
+
+        credentials.refresh(google.auth.transport.requests.Request())  # resolves the metadata server's
+        email = credentials.service_account_email
+    return IamSigner(email, credentials)
+
+
+def endpoint() -> str:
+    """Where the URLs point: the storage emulator when one is set, else Cloud Storage."""
+    emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+    if not emulator:
+        return PUBLIC_ENDPOINT
+    return emulator if "://" in emulator else f"http://{emulator}"
 
 
 def signed_urls(object_names: Sequence[str | None]) -> list[str | None]:
@@ -59,17 +124,34 @@ def signed_urls(object_names: Sequence[str | None]) -> list[str | None]:
     config = settings()
     if config.media_bucket is None or not any(object_names):
         return [None] * len(object_names)
-    client, kwargs, remote = _signer()
-    bucket = client.bucket(config.media_bucket)
-    ttl = timedelta(seconds=config.signed_url_ttl_seconds)
+    bucket, ttl, now, where = (
+        config.media_bucket,
+        timedelta(seconds=config.signed_url_ttl_seconds),
+        utcnow(),
+        endpoint(),
+    )
+    urls: list[str | None] = [None] * len(object_names)
+    missing: list[tuple[int, str]] = []
+    for index, name in enumerate(object_names):
+        if name:
+            urls[index] = CACHE.get((where, bucket, name), now)
+            if urls[index] is None:
+                missing.append((index, name))
+    if not missing:
+        return urls
+    chosen = signer()
 
-    def sign(name: str | None) -> str | None:
-        if not name:
-            return None
-        url: str = bucket.blob(name).generate_signed_url(version="v4", expiration=ttl, method="GET", **kwargs)
+    def sign(name: str) -> str:
+        url = signed_url(chosen, where, bucket, name, now, ttl)
+        CACHE.put((where, bucket, name), url, now, ttl)
         return url
 
-    if remote and len(object_names) > 1:
+    names = [name for _, name in missing]
+    if chosen.remote and len(names) > 1:
         with ThreadPoolExecutor(IAM_SIGNING_THREADS) as pool:
-            return list(pool.map(sign, object_names))
-    return [sign(name) for name in object_names]
+            signed = list(pool.map(sign, names))
+    else:
+        signed = [sign(name) for name in names]
+    for (index, _), url in zip(missing, signed, strict=True):
+        urls[index] = url
+    return urls

@@ -471,7 +471,6 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         **TEST_ENV,
         **emulators.environment(),
         "GOOGLE_CLOUD_PROJECT": project,
-        "EVENTS_SIGNING_KEY_FILE": str(tmp_path / "signing-key.json"),
         "NOVAVMS_DEVSTACK_DIR": str(tmp_path / "devstack"),
     }
     PROJECTS_USED.add((project, "(default)"))
@@ -537,7 +536,6 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         **os.environ,
         **TEST_ENV,
         "GOOGLE_CLOUD_PROJECT": f"test-own-{uuid.uuid4().hex[:8]}",
-        "EVENTS_SIGNING_KEY_FILE": str(tmp_path / "signing-key.json"),
         "NOVAVMS_DEVSTACK_DIR": str(tmp_path / "devstack"),
     }
     env.pop("FIRESTORE_EMULATOR_HOST", None)

@@ -97,6 +97,30 @@ def test_plan_deploys_every_function_once_per_tenant() -> None:
         assert any("backups schedules create" in line for line in plan)
 
 
+def test_plan_signs_media_urls_with_a_read_only_signers_hmac_key() -> None:
+    for tenant in TENANTS.values():
+        plan = steps(tenant)
+        signer = tenant.account("signer")
+        bindings = [line for line in plan if f"serviceAccount:{signer}" in line]
+        assert len(bindings) == 1, "the signer account gets one role, on one bucket"
+        assert (
+            f"gs://{tenant.media_bucket} " in bindings[0]
+            and "--role=roles/storage.objectViewer" in bindings[0]
+        )
+        (made,) = [line for line in plan if "storage hmac create" in line]
+        # Made once: only when the secret has no version yet; both halves go to Secret Manager.
+        assert made.startswith(
+            f"gcloud secrets versions describe latest --secret={tenant.secret('signing-hmac-secret')}"
+        )
+        assert " || { " in made and made.count("gcloud secrets versions add") == 2
+        deploys = [shlex.split(line) for line in plan if line.startswith("gcloud functions deploy ")]
+        for argv in deploys:
+            env = next(arg for arg in argv if arg.startswith("--set-env-vars="))
+            secrets = next(arg for arg in argv if arg.startswith("--set-secrets="))
+            assert "|EVENTS_URL_SIGNER=hmac" in env
+            assert f"EVENTS_SIGNING_HMAC_SECRET={tenant.secret('signing-hmac-secret')}:latest" in secrets
+
+
 def test_dry_run_prints_the_plan() -> None:
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy", "--all", "--dry-run"],

@@ -100,7 +100,7 @@ def assert_signed(url: str, object_name: str) -> None:
     assert parsed.path.endswith("/" + object_name), url
     for name in ("X-Goog-Signature", "X-Goog-Expires", "X-Goog-Algorithm", "X-Goog-Credential"):
         assert query.get(name) and query[name][0], f"{name} missing in {url}"
-    assert query["X-Goog-Algorithm"] == ["GOOG4-RSA-SHA256"]
+    assert query["X-Goog-Algorithm"] == ["GOOG4-HMAC-SHA256"]
     assert 0 < int(query["X-Goog-Expires"][0]) <= 7 * 24 * 3600
 
 

@@ -85,7 +85,6 @@ def demo(emulators: Emulators, tmp_path_factory: pytest.TempPathFactory) -> Any:
         **TEST_ENV,
         **emulators.environment(),
         "GOOGLE_CLOUD_PROJECT": project,
-        "EVENTS_SIGNING_KEY_FILE": str(tmp / "signing-key.json"),
         "NOVAVMS_DEVSTACK_DIR": str(tmp / "devstack"),
     }
     with dev_stack(env, tmp / "dev.log") as dev:
