@@ -42,6 +42,7 @@ ID_DIGITS = 16
 CACHE_ENTRIES = 4096
 TOUCH_EVERY_SECONDS = 60
 TOUCH_TIMEOUT_SECONDS = 1.0
+TOUCHED_ENTRIES = 10_000  # the last-use table's bound (a forgotten key is at worst written again)
 _BODY = re.compile(rf"[{re.escape(ALPHABET)}]{{{RANDOM_CHARS + CHECK_CHARS}}}")
 
 
@@ -131,6 +132,11 @@ def _touch(record: ApiKeyRecord) -> None:
     with _touched_lock:
         if now - _touched.get(record.key_id, -TOUCH_EVERY_SECONDS) < TOUCH_EVERY_SECONDS:
             return
+        if len(_touched) >= TOUCHED_ENTRIES:  # bounded: forget the keys not touched within the minute
+            for key_id in [k for k, at in _touched.items() if now - at >= TOUCH_EVERY_SECONDS]:
+                del _touched[key_id]
+            if len(_touched) >= TOUCHED_ENTRIES:
+                _touched.clear()
         _touched[record.key_id] = now
     try:
         ApiKeys().touch(record.key_id, utcnow(), timeout=min(TOUCH_TIMEOUT_SECONDS, remaining()))

@@ -49,17 +49,26 @@ class _Lease:
 _leases: dict[tuple[str, str], _Lease] = {}
 _locks: dict[tuple[str, str], threading.Lock] = {}
 _registry_lock = threading.Lock()
+_newest_window = [0]
 
 
-def _lock(key: tuple[str, str]) -> threading.Lock:
+def _lock(key: tuple[str, str], window: int) -> threading.Lock:
+    """The bucket's lock. When a new window starts, the leases of windows before the last one are
+    dropped with their idle locks: an instance keeps only the buckets used in the last two minutes."""
     with _registry_lock:
+        if window > _newest_window[0]:
+            _newest_window[0] = window
+            for stale in [k for k, lease in _leases.items() if lease.window < window - 1]:
+                del _leases[stale]
+                if not _locks[stale].locked():
+                    del _locks[stale]
         return _locks.setdefault(key, threading.Lock())
 
 
 def _take(org_id: str, bucket: str, budget: int, window: int) -> tuple[bool, int]:
     """Spend one request of the bucket's window: (allowed, remaining as this instance knows it)."""
     key = (org_id, bucket)
-    with _lock(key):
+    with _lock(key, window):
         lease = _leases.get(key)
         if lease is None or lease.window != window:
             lease = _leases[key] = _Lease(window)
