@@ -212,7 +212,7 @@ def _dev(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if not _port_free(args.port):
+    if args.port and not _port_free(args.port):
         print(f"port {args.port} is in use: choose another with make dev PORT=<port>", file=sys.stderr)
         return 2
     STATE_DIR.mkdir(parents=True, exist_ok=True)
@@ -227,15 +227,16 @@ def _dev(args: argparse.Namespace) -> int:
             write_signing_key(Path(config.signing_key_file), config.project or "novavms-dev")
         print(f"seeded {seed(DEMO_ORG)} demo events into org {DEMO_ORG!r}")
         server = gateway_server(args.port)
+        port = server.server_port  # the one asked for, or a free one for --port 0
         env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
         env.update(emulators.environment())
-        write_state(env, args.port)
+        write_state(env, port)
 
         def stop(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
-        base = f"http://127.0.0.1:{args.port}"
+        base = f"http://127.0.0.1:{port}"
         print(f"\nNovaVMS Events is serving at {base}  (OpenAPI: {base}/openapi.json)")
         print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}\n")
         print(f"Demo org {DEMO_ORG!r}, sites: {', '.join(SITES)}")
@@ -297,7 +298,9 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     dev = commands.add_parser("dev", help="run the whole stack locally (emulators, demo data, gateway)")
-    dev.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    dev.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "8080")), help="0: any free port (printed)"
+    )
     dev.set_defaults(run=_dev)
 
     token = commands.add_parser("token", help="print a token the local stack accepts")

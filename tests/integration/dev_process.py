@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from devstack.emulators import free_port
 from devstack.processes import kill_group, spawn, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +116,7 @@ class DevStack:
         printed: dict[str, str] = {}
         if found := re.search(r"serving at (http://\S+)", text):
             printed["url"] = found.group(1)
+            self.port = int(found.group(1).rsplit(":", 1)[1])  # chosen by dev itself for --port 0
         if found := re.search(r"Firestore emulator (\S+), storage emulator (\S+)", text):
             printed["firestore"], printed["storage"] = found.group(1), found.group(2)
         for role, value in re.findall(r"^(viewer|operator|admin)\s+token: (\S+)$", text, re.MULTILINE):
@@ -145,7 +145,7 @@ class DevStack:
 
 @contextlib.contextmanager
 def dev_stack(env: dict[str, str], log: Path) -> Iterator[DevStack]:
-    stack = DevStack(env, free_port(), log)
+    stack = DevStack(env, 0, log)  # dev binds a free port itself: no window for another to take it
     try:
         yield stack
     finally:
