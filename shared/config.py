@@ -54,6 +54,7 @@ class Settings:
     rate_limit_key_share_percent: int
     key_cache_seconds: int
     store_cost_header: bool
+    batch_max_events: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -154,6 +155,7 @@ def settings() -> Settings:
         rate_limit_key_share_percent=_int("EVENTS_RATE_LIMIT_KEY_SHARE", 50, 1, 100),
         key_cache_seconds=_int("EVENTS_KEY_CACHE_SECONDS", 30, 0, 60),
         store_cost_header=_bool("EVENTS_STORE_COST_HEADER", False),
+        batch_max_events=_int("EVENTS_BATCH_MAX_EVENTS", 1000, 1, 10_000),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

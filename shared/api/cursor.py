@@ -1,9 +1,10 @@
 """Opaque page cursors: the sort key of a page's last event, signed and bound to org and filter.
 
-A cursor is ``base64url(json{"t": micros, "i": id}) "." base64url(hmac)``, the HMAC-SHA256 under
-``EVENTS_CURSOR_KEY`` covering the payload, the org and the filter's fingerprint (not ``limit``, which may
-change between pages). A tampered cursor, another org's, or one reused with other filters is 400
-``validation_error``. The position is used with ``start_after`` on (triggered_at desc, id desc): no read.
+A cursor is ``base64url(json{"t": micros, "i": id[, "d": micros]}) "." base64url(hmac)``, the
+HMAC-SHA256 under ``EVENTS_CURSOR_KEY`` covering the payload, the org, the list it pages (``domain``:
+``list``, ``trash``, ``history/<event id>``) and the filter's fingerprint (not ``limit``, which may
+change between pages). A tampered cursor, another org's, another list's, or one reused with other
+filters is 400 ``validation_error``. The position is used with ``start_after``: no read.
 """
 
 from __future__ import annotations
@@ -31,33 +32,44 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(payload: str, org_id: str, event_filter: EventFilter) -> str:
-    message = "\n".join(("cursor/v1", org_id, event_filter.fingerprint(), payload)).encode()
+def _signature(payload: str, org_id: str, event_filter: EventFilter, domain: str = "list") -> str:
+    version = "cursor/v1" if domain == "list" else f"cursor/v1/{domain}"
+    message = "\n".join((version, org_id, event_filter.fingerprint(), payload)).encode()
     key = require(settings().cursor_key, "EVENTS_CURSOR_KEY")
     return _b64(hmac.new(key, message, hashlib.sha256).digest())
 
 
-def encode(position: Position, org_id: str, event_filter: EventFilter) -> str:
-    """The cursor for the page after ``position``."""
-    micros = (position.triggered_at - _EPOCH) // timedelta(microseconds=1)
-    payload = _b64(json.dumps({"t": micros, "i": position.event_id}, separators=(",", ":")).encode())
-    return f"{payload}.{_signature(payload, org_id, event_filter)}"
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def decode(cursor: str, org_id: str, event_filter: EventFilter) -> Position:
-    """The position a cursor names; raises ValidationError unless this org issued it for this filter."""
+def encode(position: Position, org_id: str, event_filter: EventFilter, domain: str = "list") -> str:
+    """The cursor for the page after ``position`` of the ``domain`` list."""
+    fields: dict[str, object] = {"t": _micros(position.triggered_at), "i": position.event_id}
+    if position.deleted_at is not None:
+        fields["d"] = _micros(position.deleted_at)
+    payload = _b64(json.dumps(fields, separators=(",", ":")).encode())
+    return f"{payload}.{_signature(payload, org_id, event_filter, domain)}"
+
+
+def decode(cursor: str, org_id: str, event_filter: EventFilter, domain: str = "list") -> Position:
+    """The position a cursor names; raises ValidationError unless this org issued it for this filter
+    and this ``domain`` list."""
     invalid = ValidationError.field("cursor", "is not a cursor issued for this org and these filters")
     if not cursor.isascii():
         raise invalid
     payload, dot, signature = cursor.partition(".")
-    expected = _signature(payload, org_id, event_filter)
+    expected = _signature(payload, org_id, event_filter, domain)
     if not dot or not hmac.compare_digest(signature.encode(), expected.encode()):
         raise invalid
     try:
         data = json.loads(_unb64(payload))
-        micros, event_id = data["t"], data["i"]
+        micros, event_id, deleted = data["t"], data["i"], data.get("d")
         if not isinstance(micros, int) or not isinstance(event_id, str):
             raise invalid
-        return Position(_EPOCH + timedelta(microseconds=micros), event_id)
+        if deleted is not None and not isinstance(deleted, int):
+            raise invalid
+        deleted_at = _EPOCH + timedelta(microseconds=deleted) if deleted is not None else None
+        return Position(_EPOCH + timedelta(microseconds=micros), event_id, deleted_at)
     except (ValueError, KeyError, TypeError, binascii.Error, OverflowError, RecursionError) as exc:
         raise invalid from exc

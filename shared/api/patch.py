@@ -7,6 +7,8 @@ server-managed field, a wrong type or too long notes is 400 ``validation_error``
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.api.bodies import json_object
 from shared.errors import ValidationError
 from shared.model.changes import UNSET, EventChanges
@@ -17,7 +19,11 @@ SERVER_MANAGED = ("id", "acknowledged_by", "acknowledged_at")
 
 def parse_patch(body: bytes) -> EventChanges:
     """Validate a PATCH body; raises ValidationError."""
-    data = json_object(body, shape="must be a JSON object with at least one field")
+    return patch_changes(json_object(body, shape="must be a JSON object with at least one field"))
+
+
+def patch_changes(data: dict[str, Any]) -> EventChanges:
+    """Validate the fields of a PATCH (or a batch's ``changes``); raises ValidationError."""
     if not data:
         raise ValidationError.field("body", "is empty: give acknowledged, starred or notes")
     problems: dict[str, str] = {}

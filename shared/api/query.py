@@ -5,7 +5,8 @@ dates, ``date_from`` after ``date_to`` and ``limit`` outside its range (1-100 fo
 1-``EVENT_EXPORT_MAX_ROWS`` for an export, where it caps the rows) are 400 ``validation_error``.
 ``date_from``/``date_to`` take RFC3339 (any offset) or ``YYYY-MM-DD`` (a UTC day) and are inclusive; a
 plain date in ``date_to`` covers that whole day. ``starred=true`` keeps only starred events;
-``starred=false`` does not filter.
+``starred=false`` does not filter. ``acknowledged=false`` keeps only unacknowledged events (the queue),
+``acknowledged=true`` only acknowledged ones.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from shared.timefmt import parse_bound
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-FILTER_PARAMETERS = ("camera_id", "site_id", "date_from", "date_to", "trigger_type", "ai_status", "starred")
+FILTER_PARAMETERS = (
+    "camera_id", "site_id", "date_from", "date_to", "trigger_type", "ai_status", "acknowledged", "starred",
+)  # fmt: skip
 PAGING_PARAMETERS = ("cursor", "limit")
 
 
@@ -81,11 +84,15 @@ def parse_list_query(
             problems[name] = "must be RFC3339 (2026-04-21T13:45:22Z) or a date (2026-04-21)"
             return None
 
-    starred: bool | None = None
-    if "starred" in values:
-        if values["starred"] not in ("true", "false"):
-            problems["starred"] = "must be true or false"
-        starred = True if values["starred"] == "true" else None
+    def bool_param(name: str) -> bool | None:
+        if name not in values:
+            return None
+        if values[name] not in ("true", "false"):
+            problems[name] = "must be true or false"
+            return None
+        return values[name] == "true"
+
+    starred = True if bool_param("starred") else None
 
     limit = default_limit
     if "limit" in values:
@@ -106,6 +113,7 @@ def parse_list_query(
         date_to=date_param("date_to", end_of_day=True),
         trigger_type=enum_param("trigger_type", TRIGGER_TYPES),
         ai_status=enum_param("ai_status", AI_STATUSES),
+        acknowledged=bool_param("acknowledged"),
         starred=starred,
     )
     if event_filter.date_from and event_filter.date_to and event_filter.date_from > event_filter.date_to:
@@ -115,8 +123,9 @@ def parse_list_query(
     return ListQuery(filter=event_filter, cursor=cursor, limit=limit)
 
 
-def start_of(query: ListQuery, scope: Scope) -> Position | None:
-    """Where a list page or an export starts, for a caller of ``scope``: a site filter outside a
-    viewer's sites is 403 first, then a cursor not issued for this org and filter is 400."""
+def start_of(query: ListQuery, scope: Scope, domain: str = "list") -> Position | None:
+    """Where a list page (of ``domain``: the list, or the trash) or an export starts, for a caller of
+    ``scope``: a site filter outside a viewer's sites is 403 first, then a cursor not issued for this
+    org, list and filter is 400."""
     scope.query_sites(query.filter.site_id)
-    return cursor.decode(query.cursor, scope.org_id, query.filter) if query.cursor else None
+    return cursor.decode(query.cursor, scope.org_id, query.filter, domain) if query.cursor else None

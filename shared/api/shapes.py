@@ -40,6 +40,33 @@ def list_item(event: Event, snapshot_url: str | None) -> dict[str, Any]:
     return item
 
 
+def trash_item(event: Event, snapshot_url: str | None) -> dict[str, Any]:
+    """An item of the trash: the list item, plus when and by whom it was dismissed."""
+    return {
+        **list_item(event, snapshot_url),
+        "deleted_at": wire_value(event, "deleted_at"),
+        "deleted_by": wire_value(event, "deleted_by"),
+    }
+
+
+def _time_or_value(value: Any) -> Any:
+    return format_rfc3339(value) if isinstance(value, datetime) else value
+
+
+def history_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A history entry as the API shows it: when, who (the actor), what, each field old -> new."""
+    changes = entry.get("changes") or {}
+    return {
+        "at": format_rfc3339(entry["at"]),
+        "by": entry["by"].stored(),
+        "action": entry.get("action"),
+        "changes": {
+            name: {"old": _time_or_value(change.get("old")), "new": _time_or_value(change.get("new"))}
+            for name, change in sorted(changes.items())
+        },
+    }
+
+
 def detail(
     event: Event,
     snapshot_url: str | None,

@@ -2,7 +2,8 @@
 
 ``acknowledged=True`` records the actor and the time, and a repeated acknowledge keeps the first;
 ``False`` clears all three. ``starred`` and ``notes`` (None clears) are written as given. A dismissal
-(soft delete) marks the event deleted, by whom and when; every other field stays.
+(soft delete) marks the event deleted, by whom and when; every other field stays; a restoration
+clears those three again.
 """
 
 from __future__ import annotations
@@ -50,3 +51,10 @@ class EventChanges:
 def dismissal(actor: Actor, now: datetime) -> dict[str, Any]:
     """The stored fields of a soft delete."""
     return {"deleted": True, "deleted_at": now, "deleted_by": actor.label}
+
+
+def restoration(current: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored fields that undo a soft delete (none when the event is live)."""
+    if not current.get("deleted"):
+        return {}
+    return {"deleted": False, "deleted_at": None, "deleted_by": None}

@@ -38,10 +38,13 @@ MAX_DURATION_SEC = 7 * 24 * 3600
 
 @dataclass(frozen=True)
 class Position:
-    """A place in list order: after the event with this ``triggered_at`` and ``id``."""
+    """A place in list order: after the event with this ``triggered_at`` and ``id`` (in the trash,
+    ordered by dismissal first, also its ``deleted_at``; in a history, ``triggered_at`` is the
+    entry's time and ``event_id`` the entry's id)."""
 
     triggered_at: datetime
     event_id: str
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

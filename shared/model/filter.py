@@ -1,7 +1,8 @@
 """Which events a list or export selects: :class:`EventFilter`, one definition for both.
 
-``starred`` is True or None (``starred=false`` does not filter, as the contract says). Dates are
-inclusive bounds on ``triggered_at``.
+``starred`` is True or None (``starred=false`` does not filter, as the contract says);
+``acknowledged`` filters both ways (``false`` is the unacknowledged queue). Dates are inclusive bounds
+on ``triggered_at``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from shared.timefmt import format_rfc3339
 
 # Equality filters in the order they appear in queries and in deploy/firestore.indexes.json.
-EQUALITY_FIELDS = ("camera_id", "site_id", "trigger_type", "ai_status", "starred")
+EQUALITY_FIELDS = ("camera_id", "site_id", "trigger_type", "ai_status", "acknowledged", "starred")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class EventFilter:
     date_to: datetime | None = None
     trigger_type: str | None = None
     ai_status: str | None = None
+    acknowledged: bool | None = None
     starred: bool | None = None
 
     def equalities(self) -> list[tuple[str, object]]:

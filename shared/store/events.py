@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -22,21 +22,22 @@ from typing import Any, Protocol
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.errors import NotFound
+from shared.errors import NotFound, PayloadTooLarge
 from shared.ids import canonical_uuid
 from shared.model.actor import Actor
-from shared.model.changes import EventChanges, dismissal
+from shared.model.changes import EventChanges, dismissal, restoration
 from shared.model.event import PIPELINE_FIELDS, Event, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.store.budget import rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted
-from shared.store.parallel import together
+from shared.store.parallel import bounded, together
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
 IN_LIMIT = 30
+BATCH_CONCURRENCY = 8  # events changed at once by a batch (one transaction each)
 WRITE_BATCH = 500
 DESC, ASC = firestore.Query.DESCENDING, firestore.Query.ASCENDING
 
@@ -67,9 +68,20 @@ def _sort_key(event: Event) -> tuple[Any, str]:
     return (event.data["triggered_at"], event.id)
 
 
-def _merged(runs: list[list[Event]], count: int, direction: str) -> list[Event]:
+def _trash_key(event: Event) -> tuple[Any, Any, str]:
+    return (event.data["deleted_at"], event.data["triggered_at"], event.id)
+
+
+def trash_position(event: Event) -> Position:
+    """A dismissed event's place in the trash (newest dismissal first)."""
+    return Position(event.data["triggered_at"], event.id, event.data["deleted_at"])
+
+
+def _merged(
+    runs: list[list[Event]], count: int, direction: str, key: Callable[[Event], Any] = _sort_key
+) -> list[Event]:
     """The first ``count`` events of ordered runs (one per chunk of sites), merged in order."""
-    merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=_sort_key, reverse=direction == DESC)
+    merged = runs[0] if len(runs) == 1 else heapq.merge(*runs, key=key, reverse=direction == DESC)
     return list(itertools.islice(merged, count))
 
 
@@ -83,17 +95,22 @@ class EventStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def _queries(self, event_filter: EventFilter, direction: str = DESC) -> list[firestore.Query]:
+    def _queries(
+        self, event_filter: EventFilter, direction: str = DESC, trash: bool = False
+    ) -> list[firestore.Query]:
         """The ordered queries whose union, merged, is the filter's result within the scope (one
-        unless more than 30 sites); raises Forbidden for a site filter outside the scope."""
+        unless more than 30 sites); raises Forbidden for a site filter outside the scope. ``trash``:
+        the dismissed events instead, newest dismissal first."""
         sites = self.scope.query_sites(event_filter.site_id)
-        base = self.events.where(filter=FieldFilter("deleted", "==", False))
+        base = self.events.where(filter=FieldFilter("deleted", "==", trash))
         for field, value in event_filter.equalities():
             base = base.where(filter=FieldFilter(field, "==", value))
         if event_filter.date_from is not None:
             base = base.where(filter=FieldFilter("triggered_at", ">=", event_filter.date_from))
         if event_filter.date_to is not None:
             base = base.where(filter=FieldFilter("triggered_at", "<=", event_filter.date_to))
+        if trash:
+            base = base.order_by("deleted_at", direction=direction)
         base = base.order_by("triggered_at", direction=direction).order_by("__name__", direction=direction)
         if sites is None:
             return [base]
@@ -109,7 +126,10 @@ class EventStore:
     def _after(query: firestore.Query, position: Position | None) -> firestore.Query:
         if position is None:
             return query
-        return query.start_after({"triggered_at": position.triggered_at, "__name__": position.event_id})
+        fields: dict[str, Any] = {"triggered_at": position.triggered_at, "__name__": position.event_id}
+        if position.deleted_at is not None:  # a place in the trash
+            fields = {"deleted_at": position.deleted_at, **fields}
+        return query.start_after(fields)
 
     def _stream(
         self, query: firestore.Query, after: Position | None, count: int, read_time: datetime | None
@@ -146,15 +166,15 @@ class EventStore:
         return _merged(runs, count, direction)
 
     def page_and_total(
-        self, event_filter: EventFilter, after: Position | None, limit: int
+        self, event_filter: EventFilter, after: Position | None, limit: int, trash: bool = False
     ) -> tuple[Page, int]:
         """A list page and the count of every match, their queries (each chunk's read and count)
-        issued together."""
-        queries = self._queries(event_filter)
+        issued together; ``trash``: of the dismissed events, newest dismissal first."""
+        queries = self._queries(event_filter, trash=trash)
         reads = [partial(self._stream, query, after, limit + 1, None) for query in queries]
         counts = [partial(self._tally, query, None, None) for query in queries]
         results: list[Any] = together([*reads, *counts])
-        events = _merged(results[: len(queries)], limit + 1, DESC)
+        events = _merged(results[: len(queries)], limit + 1, DESC, _trash_key if trash else _sort_key)
         total = sum(tally[0] for tally in results[len(queries) :])
         return Page(events[:limit], has_more=len(events) > limit), total
 
@@ -225,6 +245,35 @@ class EventStore:
         older = _merged(runs[len(newer_queries) :], 1, DESC)
         return (newer[0].id if newer else None, older[0].id if older else None)
 
+    def history_page(
+        self, event_id: str, after: Position | None, limit: int, *, include_deleted: bool
+    ) -> tuple[list[dict[str, Any]], Position | None]:
+        """A page of the event's history, oldest first: entries (``id``, ``at``, ``by`` as an
+        :class:`Actor`, ``action``, ``changes``) and the position after the last one when more
+        follow. NotFound when the event is absent, or dismissed unless ``include_deleted``;
+        Forbidden outside the scope's sites."""
+        key = canonical_uuid(event_id)
+        if key is None:
+            raise NotFound()
+        ref = self.events.document(key)
+        snap = ref.get(**rpc())
+        documents_read("events", 1 if snap.exists else 0)
+        data = snap.to_dict() if snap.exists else None
+        if data is None or (data.get("deleted") and not include_deleted):
+            raise NotFound()
+        self.scope.check(str(data["site_id"]))
+        query = ref.collection("history").order_by("at").order_by("__name__")
+        if after is not None:
+            query = query.start_after({"at": after.triggered_at, "__name__": after.event_id})
+        snaps = list(query.limit(limit + 1).stream(**rpc()))
+        documents_read("events", len(snaps))
+        entries = [
+            {**entry, "id": snap.id, "by": Actor.from_stored(entry.get("by"))}
+            for snap, entry in ((snap, snap.to_dict() or {}) for snap in snaps[:limit])
+        ]
+        more = len(snaps) > limit
+        return entries, Position(entries[-1]["at"], entries[-1]["id"]) if more else None
+
     def history(self, event_id: str) -> list[dict[str, Any]]:
         """The event's change history, oldest first, each entry's ``by`` read as an :class:`Actor`."""
         entries = self.events.document(event_id).collection("history").order_by("at").stream(**rpc())
@@ -242,26 +291,46 @@ class EventStore:
         actor: Actor,
         decide: Callable[[Event, datetime], dict[str, Any]],
         record: OutcomeRecord | None,
+        include_deleted: bool = False,
     ) -> Event:
-        """In one transaction: read the live event (404 if absent or deleted, 403 outside the scope),
-        let ``decide`` name the changes as of one server time, write them, a history entry at that time
-        and the outcome ``record``.
+        """In one transaction: read the live event (404 if absent or deleted, unless
+        ``include_deleted``; 403 outside the scope), let ``decide`` name the changes as of one server
+        time, write them, a history entry at that time and the outcome ``record``.
         Returns the event as written."""
+        event, _ = self._apply(event_id, action, actor, decide, record, include_deleted)
+        if event is None:
+            raise NotFound()
+        return event
+
+    def _apply(
+        self,
+        event_id: str,
+        action: str,
+        actor: Actor,
+        decide: Callable[[Event, datetime], dict[str, Any]],
+        record: OutcomeRecord | None,
+        include_deleted: bool = False,
+    ) -> tuple[Event | None, bool]:
+        """:meth:`_change`'s transaction: (the event as written or None when not there, whether
+        anything changed)."""
         key = canonical_uuid(event_id)
         if key is None:
-            raise NotFound()
+            return None, False
         ref = self.events.document(key)
+        changed: list[bool] = []
 
         def run(transaction: firestore.Transaction) -> Event | None:
+            changed.clear()
             snap = ref.get(transaction=transaction, **rpc())
             data = snap.to_dict() if snap.exists else None
-            if data is None or data.get("deleted"):
+            if data is None or (data.get("deleted") and not include_deleted):
                 if record is not None:
                     record.save(transaction, {"kind": "not_found"})
                 return None
             self.scope.check(str(data["site_id"]))
             now = utcnow()
             changes = decide(Event(key, data), now)
+            changed.append(bool(changes))
             if changes:
                 transaction.update(ref, changes)
                 transaction.create(
@@ -279,9 +348,7 @@ class EventStore:
             return Event(key, written)
 
         event = run_transaction(self.client, run, lock_key=ref.path)
-        if event is None:
-            raise NotFound()
-        return event
+        return event, bool(changed and changed[0])
 
     def update(
         self, event_id: str, changes: EventChanges, actor: Actor, record: OutcomeRecord | None = None
@@ -294,6 +361,38 @@ class EventStore:
     def dismiss(self, event_id: str, actor: Actor, record: OutcomeRecord | None = None) -> Event:
         """Soft delete: mark the event deleted (who, when); all its data stays."""
         return self._change(event_id, "delete", actor, lambda _, now: dismissal(actor, now), record)
+
+    def restore(self, event_id: str, actor: Actor, record: OutcomeRecord | None = None) -> Event:
+        """Undo a soft delete (a live event is left as it is); NotFound when the event is absent."""
+        return self._change(
+            event_id, "restore", actor, lambda event, _: restoration(event.data), record, include_deleted=True
+        )
+
+    def apply_each(
+        self,
+        event_ids: Sequence[str],
+        action: str,
+        actor: Actor,
+        decide: Callable[[Event, datetime], dict[str, Any]],
+        include_deleted: bool = False,
+    ) -> list[tuple[str, str]]:
+        """Apply ``decide`` to each event in its own transaction (its change and history entry
+        together), :data:`BATCH_CONCURRENCY` at a time: each id with ``changed``, ``unchanged`` or
+        ``not_found`` (absent, another org's, or dismissed unless ``include_deleted``)."""
+
+        def one(event_id: str) -> tuple[str, str]:
+            event, changed = self._apply(event_id, action, actor, decide, None, include_deleted)
+            return event_id, "not_found" if event is None else "changed" if changed else "unchanged"
+
+        return bounded([partial(one, event_id) for event_id in event_ids], BATCH_CONCURRENCY)
+
+    def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:
+        """The ids of every live event the filter matches, in list order; PayloadTooLarge (before
+        anything is read but a count) when there are more than ``cap``."""
+        counted = self.count(event_filter)
+        if counted.total > cap:
+            raise PayloadTooLarge(f"the filter matches {counted.total} events, more than {cap}; narrow it")
+        return [event.id for event in self.scan(event_filter, read_time=counted.read_time)]
 
     def upsert_pipeline(
         self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]

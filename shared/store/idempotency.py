@@ -44,6 +44,11 @@ class PendingRecord:
         self.ref = ref
         self.fingerprint = fingerprint
 
+    def complete(self, outcome: dict[str, Any]) -> None:
+        """Record the outcome on its own: for a request whose changes are many transactions (a
+        batch), once all of them are done."""
+        run_transaction(firestore_client(), lambda transaction: self.save(transaction, outcome))
+
     def save(self, transaction: firestore.Transaction, outcome: dict[str, Any]) -> None:
         """Record the outcome, in the transaction that makes the change."""
         now = utcnow()

@@ -25,22 +25,25 @@ def required_indexes() -> list[dict[str, Any]]:
 
     List, count and export: ``deleted`` plus any subset of the equality filters, then ``triggered_at``
     and ``__name__`` descending. Prev/next: ``deleted`` (and ``site_id`` for viewers) in both
-    directions. Equality fields are listed alphabetically, as the emulator reports them.
+    directions. The trash: the same subsets, then ``deleted_at``, ``triggered_at`` and ``__name__``
+    descending. Equality fields are listed alphabetically, as the emulator reports them.
     """
-    shapes: list[tuple[tuple[str, ...], str]] = [
-        (subset, DESC)
+    subsets = [
+        subset
         for size in range(len(EQUALITY_FIELDS) + 1)
         for subset in itertools.combinations(EQUALITY_FIELDS, size)
     ]
-    shapes += [((), ASC), (("site_id",), ASC)]
+    shapes: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [(subset, DESC, ()) for subset in subsets]
+    shapes += [((), ASC, ()), (("site_id",), ASC, ())]
+    shapes += [(subset, DESC, ("deleted_at",)) for subset in subsets]
     return [
         {
             "collectionGroup": "events",
             "queryScope": "COLLECTION",
             "fields": [{"fieldPath": name, "order": "ASCENDING"} for name in sorted({"deleted", *equal})]
-            + [{"fieldPath": "triggered_at", "order": order}, {"fieldPath": "__name__", "order": order}],
+            + [{"fieldPath": name, "order": order} for name in (*leading, "triggered_at", "__name__")],
         }
-        for equal, order in shapes
+        for equal, order, leading in shapes
     ]
 
 

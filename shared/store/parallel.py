@@ -25,6 +25,24 @@ def _executor() -> ThreadPoolExecutor:
         return _pool[0]
 
 
+def bounded(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """The results of ``calls``, in order, at most ``workers`` at a time in a pool of their own (long
+    runs, such as a batch's transactions, do not hold the shared pool of request reads); each in a
+    copy of the caller's context. The first exception is raised after every call has finished."""
+    with ThreadPoolExecutor(max(1, min(workers, len(calls)))) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
+    results: list[T] = []
+    error: BaseException | None = None
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return results
+
+
 def together(calls: Sequence[Callable[[], T]]) -> list[T]:
     """The results of ``calls``, in order, run concurrently (one alone runs inline). The first
     exception raised is raised here, after every call has finished."""

@@ -114,6 +114,9 @@ class Api:
     def delete(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         return self.call("DELETE", path, token, **kwargs)
 
+    def post(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        return self.call("POST", path, token, **kwargs)
+
 
 @pytest.fixture(scope="session")
 def api(gateway_url: str) -> Api:

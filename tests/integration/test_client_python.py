@@ -518,3 +518,50 @@ def test_a_server_failing_midway_breaks_export_to(
     finally:
         proxy.close()
     assert list(target.parent.iterdir()) == []
+
+
+# -- the operator workflow ------------------------------------------------------------------------------
+
+
+def test_the_operator_workflow_methods(make_client: MakeClient, add_events: AddEvents) -> None:
+    lines = add_events([event_line(n, trigger_type="motion" if n < 6 else "ai_tag") for n in range(8)])
+    operator, admin = make_client("operator"), make_client("admin")
+    assert operator.events.list(acknowledged=False).total == 8
+
+    storm = operator.events.batch_update(
+        filter={"trigger_type": "motion", "acknowledged": False}, acknowledged=True
+    )
+    assert isinstance(storm, novavms.BatchResult) and storm.matched == storm.changed == 6
+    assert {item.id for item in storm.results} == {line["id"] for line in lines[:6]}
+    assert all(item.status == "changed" for item in storm.results)
+    queue = operator.events.list(acknowledged=False)
+    assert [event.id for event in queue] == [line["id"] for line in lines[6:]]
+    starred = operator.events.batch_update([lines[6]["id"], lines[6]["id"], "nope"], starred=True, notes=None)
+    assert [(item.id, item.status) for item in starred.results] == [
+        (lines[6]["id"], "changed"),
+        ("nope", "not_found"),
+    ]
+
+    dismissed = admin.events.batch_delete([line["id"] for line in lines[:3]])
+    assert dismissed.changed == 3
+    trash = admin.events.list_deleted(limit=2)
+    assert trash.total == 3 and len(trash) == 2
+    walked = list(trash.auto_paging_iter())
+    assert {event.id for event in walked} == {line["id"] for line in lines[:3]}
+    assert all(
+        isinstance(event, novavms.TrashedEvent) and event.deleted_by == "user-admin" for event in walked
+    )
+    assert walked[0].deleted_at >= walked[-1].deleted_at
+
+    restored = admin.events.restore(lines[0]["id"])
+    assert restored.id == lines[0]["id"] and operator.events.list().total == 6
+    entries = list(admin.events.history(lines[0]["id"], limit=1).auto_paging_iter())
+    assert [entry.action for entry in entries] == ["update", "delete", "restore"]
+    assert entries[0].by == novavms.Actor(kind="user", id="user-operator")
+    assert entries[0].changes["acknowledged"] == {"old": False, "new": True}
+    assert entries[2].at.tzinfo is not None and entries[2].changes["deleted"] == {"old": True, "new": False}
+    with pytest.raises(novavms.NotFoundError):
+        operator.events.history(lines[1]["id"])  # dismissed: admins only
+    with pytest.raises(novavms.ValidationError) as invalid:
+        operator.events.batch_update(acknowledged=True)  # neither ids nor filter: the server says so
+    assert "ids" in invalid.value.fields

@@ -88,7 +88,7 @@ def test_plan_deploys_every_function_once_per_tenant() -> None:
             invokers = [
                 line
                 for line in plan
-                if "add-invoker-policy-binding " + tenant.function_name(function) in line
+                if "add-invoker-policy-binding " + tenant.function_name(function) + " " in line
             ]
             expected = tenant.account("sched" if function == "scheduled_export" else "gw")
             assert len(invokers) == 1 and f"serviceAccount:{expected}" in invokers[0]
@@ -260,6 +260,26 @@ def test_bundle_serves_from_its_own_requirements(
         elif function == "revoke_key":
             answer = first_answer(process, "DELETE", base + "/api/v1/keys/nosuchkey", headers=admin)
             assert answer.status_code == 404
+        elif function == "list_deleted_events":
+            answer = first_answer(process, "GET", base + "/api/v1/events/deleted", headers=admin)
+            assert answer.status_code == 200 and answer.json()["total"] == 0
+        elif function == "restore_event":
+            answer = first_answer(process, "POST", base + path + "/restore", headers=admin)
+            assert answer.status_code == 200 and answer.json()["id"] == line["id"]
+        elif function == "get_event_history":
+            answer = first_answer(process, "GET", base + path + "/history", headers=admin)
+            assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}
+        elif function in ("batch_update_events", "batch_delete_events"):
+            selection: dict[str, Any] = {"ids": [line["id"]]}
+            if function == "batch_update_events":
+                url, selection = (
+                    base + "/api/v1/events/batch-update",
+                    {**selection, "changes": {"starred": True}},
+                )
+            else:
+                url = base + "/api/v1/events/batch-delete"
+            answer = first_answer(process, "POST", url, headers=admin, json=selection)
+            assert answer.status_code == 200 and answer.json()["changed"] == 1
         elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
             answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
             assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text

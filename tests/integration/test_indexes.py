@@ -38,6 +38,7 @@ VALUES = {
     "site_id": SITE_A,
     "trigger_type": "ai_tag",
     "ai_status": "completed",
+    "acknowledged": False,
     "starred": True,
 }
 
@@ -70,6 +71,8 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
                     )
                     page = scoped.page(event_filter, None, 5)
                     assert scoped.count(event_filter).total == len(page.events)
+                    trash, total = scoped.page_and_total(event_filter, None, 5, trash=True)
+                    assert trash.events == [] and total == 0
     event = store.page(EventFilter(), None, 1).events[0]
     for sites in (None, [SITE_A], many_sites):
         scoped = EventStore(Scope("org-indexes", None if sites is None else frozenset(sites)), client=client)

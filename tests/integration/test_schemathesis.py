@@ -7,8 +7,8 @@ What a generator cannot know is declared in the document, and honoured here gene
 exempting an answer: ``x-novavms-after-now`` (a time that must be in the future: moved there),
 ``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
 generated), ``x-novavms-unique`` (a value each distinct request needs its own of, such as an
-Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters,
-such as date_from and date_to: valid requests keep it).
+Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters
+or body properties, such as date_from and date_to: valid requests keep it).
 """
 
 from __future__ import annotations
@@ -60,6 +60,35 @@ def _future_fields(ctx: Any) -> set[str]:
     }
 
 
+def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _keep_order(value: Any, schema: dict[str, Any]) -> None:
+    """In a body, swap each pair of properties out of their declared order (``x-novavms-not-after``),
+    at any depth (a batch's ``filter``)."""
+    if not isinstance(value, dict):
+        return
+    schema = _resolved(schema)
+    for variant in schema.get("oneOf", [schema]):
+        for name, spec in _resolved(variant).get("properties", {}).items():
+            spec = _resolved(spec)
+            later = spec.get("x-novavms-not-after")
+            if later and name in value and later in value and _after(value[name], value[later]):
+                value[name], value[later] = value[later], value[name]
+            _keep_order(value.get(name), spec)
+
+
+def _body_schema(ctx: Any) -> dict[str, Any]:
+    operation = getattr(ctx, "operation", None)
+    if operation is None:
+        return {}
+    body = document()["paths"][operation.path][operation.method.lower()].get("requestBody", {})
+    return dict(body.get("content", {}).get("application/json", {}).get("schema", {}))
+
+
 def _positive(case: Any) -> bool:
     meta = getattr(case, "meta", None)
     return meta is None or bool(meta.generation.mode.is_positive)
@@ -79,6 +108,7 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if not _positive(case):
         return
     if isinstance(case.body, dict):
+        _keep_order(case.body, _body_schema(ctx))
         for name in _future_fields(ctx):
             if name in case.body and _after(datetime.now(UTC).isoformat(), case.body[name]):
                 case.body[name] = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -117,6 +117,11 @@ def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -
         "get_event": "events.get",
         "update_event": "events.update",
         "delete_event": "events.delete",
+        "list_deleted_events": "events.list_deleted",
+        "batch_update_events": "events.batch_update",
+        "batch_delete_events": "events.batch_delete",
+        "restore_event": "events.restore",
+        "get_event_history": "events.history",
         "create_key": "keys.create",
         "list_keys": "keys.list",
         "revoke_key": "keys.revoke",
@@ -134,6 +139,10 @@ def schema_properties(name: str) -> dict[str, Any]:
         (novavms.EventDetail, "EventDetail"),
         (novavms.ApiKey, "ApiKey"),
         (novavms.ApiKeyCreated, "ApiKeyCreated"),
+        (novavms.TrashedEvent, "TrashItem"),
+        (novavms.HistoryEntry, "HistoryEntry"),
+        (novavms.Actor, "Actor"),
+        (novavms.BatchResult, "BatchResult"),
     ],
 )
 def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
@@ -151,6 +160,8 @@ def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
         (novavms.TriggerType, "EventDetail", "trigger_type"),
         (novavms.AiStatus, "EventDetail", "ai_status"),
         (novavms.Role, "ApiKey", "role"),
+        (novavms.ActorKind, "Actor", "kind"),
+        (novavms.HistoryAction, "HistoryEntry", "action"),
     ],
 )
 def test_enums_are_the_schemas(alias: Any, schema: str, field: str) -> None:

@@ -71,6 +71,8 @@ export interface EventFilters {
   dateTo?: DateInput;
   triggerType?: TriggerType;
   aiStatus?: AiStatus;
+  /** false keeps only unacknowledged events (the queue); true only acknowledged ones. */
+  acknowledged?: boolean;
   /** true keeps only starred events; false does not filter. */
   starred?: boolean;
   /** A `nextCursor` issued for these filters. */

@@ -14,13 +14,21 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 __all__ = [
+    "Actor",
+    "ActorKind",
     "AiStatus",
     "ApiKey",
     "ApiKeyCreated",
+    "BatchItem",
+    "BatchResult",
+    "BatchStatus",
     "Event",
     "EventDetail",
+    "HistoryAction",
+    "HistoryEntry",
     "Model",
     "Role",
+    "TrashedEvent",
     "TriggerType",
     "parse_datetime",
 ]
@@ -28,6 +36,9 @@ __all__ = [
 TriggerType = Literal["motion", "ai_tag", "manual"]
 AiStatus = Literal["pending", "completed", "skipped", "failed"]
 Role = Literal["viewer", "operator", "admin"]
+ActorKind = Literal["user", "api_key", "pipeline", "scheduler"]
+HistoryAction = Literal["update", "delete", "restore"]
+BatchStatus = Literal["changed", "unchanged", "not_found"]
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
@@ -134,6 +145,67 @@ class EventDetail(Event):
     recording_source: str | None
     prev_event_id: str | None
     next_event_id: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class TrashedEvent(Event):
+    """A dismissed event in the trash (``client.events.list_deleted()``): a listed event plus when
+    and by whom it was dismissed."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"triggered_at", "deleted_at"})
+
+    deleted_at: datetime
+    deleted_by: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor(Model):
+    """Who acted: ``kind`` (``user``, ``api_key``, ``pipeline``, ``scheduler``) and ``id``."""
+
+    kind: ActorKind
+    id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryEntry(Model):
+    """One change of an event: when, who (:attr:`by`), the ``action`` (``update``, ``delete``,
+    ``restore``) and each changed field's ``{"old": ..., "new": ...}`` (times as sent, RFC 3339)."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"at"})
+
+    at: datetime
+    by: Actor
+    action: HistoryAction
+    changes: dict[str, dict[str, Any]]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HistoryEntry:
+        entry = super().from_dict(data)
+        object.__setattr__(entry, "by", Actor.from_dict(data.get("by") or {}))
+        return entry
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchItem(Model):
+    """One event of a batch: its ``id`` and ``status`` (``changed``, ``unchanged``, ``not_found``)."""
+
+    id: str
+    status: BatchStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResult(Model):
+    """What a batch did: ``matched`` events found, ``changed`` events changed, and each one's status."""
+
+    matched: int
+    changed: int
+    results: list[BatchItem]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchResult:
+        result = super().from_dict(data)
+        object.__setattr__(result, "results", [BatchItem.from_dict(item) for item in data.get("results", [])])
+        return result
 
 
 @dataclasses.dataclass(frozen=True)

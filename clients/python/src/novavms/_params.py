@@ -29,6 +29,7 @@ class EventFilters(TypedDict, total=False):
     date_to: DateLike
     trigger_type: TriggerType
     ai_status: AiStatus
+    acknowledged: bool  # False: the unacknowledged queue; True: only acknowledged events
     starred: bool
 
 

@@ -1,4 +1,5 @@
-"""``client.events``: list, get, update (acknowledge, star, annotate), delete (soft) and export.
+"""``client.events``: list, get, update (acknowledge, star, annotate), delete (soft), export, and the
+operator workflow: batch updates and dismissals, the trash and restore, and each event's history.
 
 Filters are keyword arguments named as the API's query parameters (``trigger_type="ai_tag"``,
 ``date_from="2026-04-20"``); ``date_from``/``date_to`` also take a ``date`` or an aware ``datetime``.
@@ -9,12 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._export import Destination, ExportResult, Sink
-from .._models import EventDetail
+from .._models import BatchResult, Event, EventDetail, HistoryEntry, TrashedEvent
 from .._operations import Call, call
-from .._pagination import AsyncEventPage, EventPage
+from .._pagination import AsyncPage, Page, page_fields
 from .._params import NOT_GIVEN, EventFilters, NotGiven, json_body, query
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from typing_extensions import Unpack
 
     from .._client import AsyncClient, Client
@@ -45,8 +48,43 @@ def _id_call(operation_id: str, event_id: str, idempotency_key: str | None = Non
     return call(operation_id, path_params={"id": event_id}, idempotency_key=idempotency_key)
 
 
-def _page_fields(body: Any) -> dict[str, Any]:
-    return EventPage.fields_of(body)
+def _deleted_call(filters: EventFilters, cursor: str | None, limit: int | None) -> Call:
+    return call("list_deleted_events", params=query({**filters, "cursor": cursor, "limit": limit}))
+
+
+def _history_call(event_id: str, cursor: str | None, limit: int | None) -> Call:
+    return call(
+        "get_event_history", path_params={"id": event_id}, params=query({"cursor": cursor, "limit": limit})
+    )
+
+
+def _selection(ids: Sequence[str] | None, filter: EventFilters | None) -> dict[str, Any]:
+    """The batch's selection as sent: ``ids`` or ``filter`` (the server refuses both or neither)."""
+    selection: dict[str, Any] = {}
+    if ids is not None:
+        selection["ids"] = list(ids)
+    if filter is not None:
+        selection["filter"] = json_body(dict(filter))
+    return selection
+
+
+def _batch_update_call(
+    ids: Sequence[str] | None,
+    filter: EventFilters | None,
+    acknowledged: bool | NotGiven,
+    starred: bool | NotGiven,
+    notes: str | NotGiven | None,
+    idempotency_key: str | None,
+) -> Call:
+    changes = json_body({"acknowledged": acknowledged, "starred": starred, "notes": notes})
+    body = {**_selection(ids, filter), "changes": changes}
+    return call("batch_update_events", json=body, idempotency_key=idempotency_key)
+
+
+def _batch_delete_call(
+    ids: Sequence[str] | None, filter: EventFilters | None, idempotency_key: str | None
+) -> Call:
+    return call("batch_delete_events", json=_selection(ids, filter), idempotency_key=idempotency_key)
 
 
 class Events:
@@ -57,12 +95,12 @@ class Events:
 
     def list(
         self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
-    ) -> EventPage:
+    ) -> Page[Event]:
         """One page of the events matching ``filters``, newest first (``limit`` 1-100, default 20);
         ``auto_paging_iter()`` walks every page."""
         body = self._client._json(_list_call(filters, cursor, limit))
-        return EventPage(
-            **_page_fields(body),
+        return Page(
+            **page_fields(body, Event),
             _fetch=lambda next_cursor: self.list(cursor=next_cursor, limit=limit, **filters),
         )
 
@@ -107,6 +145,59 @@ class Events:
         that breaks raises :class:`~novavms.APIConnectionError` and leaves no complete-looking file."""
         return self._client._stream_to(_export_call(filters, cursor, limit), Sink(destination))
 
+    def batch_update(
+        self,
+        ids: Sequence[str] | None = None,
+        *,
+        filter: EventFilters | None = None,
+        acknowledged: bool | NotGiven = NOT_GIVEN,
+        starred: bool | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven | None = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> BatchResult:
+        """Apply the ``update`` rules to up to 100 ``ids``, or to every event a ``filter`` matches
+        (the list's filters, such as ``{"camera_id": ..., "acknowledged": False}``; at most the
+        server's cap, else :class:`~novavms.PayloadTooLargeError`). Operator role."""
+        change = _batch_update_call(ids, filter, acknowledged, starred, notes, idempotency_key)
+        return BatchResult.from_dict(self._client._json(change))
+
+    def batch_delete(
+        self,
+        ids: Sequence[str] | None = None,
+        *,
+        filter: EventFilters | None = None,
+        idempotency_key: str | None = None,
+    ) -> BatchResult:
+        """Dismiss up to 100 ``ids``, or every event a ``filter`` matches. Admin role."""
+        return BatchResult.from_dict(self._client._json(_batch_delete_call(ids, filter, idempotency_key)))
+
+    def list_deleted(
+        self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
+    ) -> Page[TrashedEvent]:
+        """One page of the trash (dismissed events, newest dismissal first), with the list's filters.
+        Admin role."""
+        body = self._client._json(_deleted_call(filters, cursor, limit))
+        return Page(
+            **page_fields(body, TrashedEvent),
+            _fetch=lambda next_cursor: self.list_deleted(cursor=next_cursor, limit=limit, **filters),
+        )
+
+    def restore(self, event_id: str, *, idempotency_key: str | None = None) -> EventDetail:
+        """Undo a dismissal (a live event is left as it is); the event. Admin role."""
+        restore = call("restore_event", path_params={"id": event_id}, idempotency_key=idempotency_key)
+        return EventDetail.from_dict(self._client._json(restore))
+
+    def history(
+        self, event_id: str, *, cursor: str | None = None, limit: int | None = None
+    ) -> Page[HistoryEntry]:
+        """One page of the event's history, oldest first (``limit`` 1-100, default 50). A dismissed
+        event's history is for admins only."""
+        body = self._client._json(_history_call(event_id, cursor, limit))
+        return Page(
+            **page_fields(body, HistoryEntry),
+            _fetch=lambda next_cursor: self.history(event_id, cursor=next_cursor, limit=limit),
+        )
+
 
 class AsyncEvents:
     """``client.events`` of :class:`~novavms.AsyncClient`: the methods of :class:`Events`, awaited."""
@@ -116,11 +207,11 @@ class AsyncEvents:
 
     async def list(
         self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
-    ) -> AsyncEventPage:
+    ) -> AsyncPage[Event]:
         """One page; ``async for event in page.auto_paging_iter()`` walks every page."""
         body = await self._client._json(_list_call(filters, cursor, limit))
-        return AsyncEventPage(
-            **_page_fields(body),
+        return AsyncPage(
+            **page_fields(body, Event),
             _fetch=lambda next_cursor: self.list(cursor=next_cursor, limit=limit, **filters),
         )
 
@@ -156,3 +247,49 @@ class AsyncEvents:
         **filters: Unpack[EventFilters],
     ) -> ExportResult:
         return await self._client._stream_to(_export_call(filters, cursor, limit), Sink(destination))
+
+    async def batch_update(
+        self,
+        ids: Sequence[str] | None = None,
+        *,
+        filter: EventFilters | None = None,
+        acknowledged: bool | NotGiven = NOT_GIVEN,
+        starred: bool | NotGiven = NOT_GIVEN,
+        notes: str | NotGiven | None = NOT_GIVEN,
+        idempotency_key: str | None = None,
+    ) -> BatchResult:
+        change = _batch_update_call(ids, filter, acknowledged, starred, notes, idempotency_key)
+        return BatchResult.from_dict(await self._client._json(change))
+
+    async def batch_delete(
+        self,
+        ids: Sequence[str] | None = None,
+        *,
+        filter: EventFilters | None = None,
+        idempotency_key: str | None = None,
+    ) -> BatchResult:
+        return BatchResult.from_dict(
+            await self._client._json(_batch_delete_call(ids, filter, idempotency_key))
+        )
+
+    async def list_deleted(
+        self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
+    ) -> AsyncPage[TrashedEvent]:
+        body = await self._client._json(_deleted_call(filters, cursor, limit))
+        return AsyncPage(
+            **page_fields(body, TrashedEvent),
+            _fetch=lambda next_cursor: self.list_deleted(cursor=next_cursor, limit=limit, **filters),
+        )
+
+    async def restore(self, event_id: str, *, idempotency_key: str | None = None) -> EventDetail:
+        restore = call("restore_event", path_params={"id": event_id}, idempotency_key=idempotency_key)
+        return EventDetail.from_dict(await self._client._json(restore))
+
+    async def history(
+        self, event_id: str, *, cursor: str | None = None, limit: int | None = None
+    ) -> AsyncPage[HistoryEntry]:
+        body = await self._client._json(_history_call(event_id, cursor, limit))
+        return AsyncPage(
+            **page_fields(body, HistoryEntry),
+            _fetch=lambda next_cursor: self.history(event_id, cursor=next_cursor, limit=limit),
+        )
