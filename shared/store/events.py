@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
+from google.api_core import exceptions as google
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -37,7 +38,9 @@ from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
 IN_LIMIT = 30
-BATCH_CONCURRENCY = 8  # events changed at once by a batch (one transaction each)
+BATCH_CHUNK = 250  # events a batch reads at once and writes in one batched write (2 writes each)
+BATCH_CONCURRENCY = 4  # chunks of a batch at once
+CHUNK_ATTEMPTS = 3  # reads of a chunk that concurrent changes overtake, before one transaction per event
 WRITE_BATCH = 500
 DESC, ASC = firestore.Query.DESCENDING, firestore.Query.ASCENDING
 
@@ -66,6 +69,18 @@ class OutcomeRecord(Protocol):
 
 def _sort_key(event: Event) -> tuple[Any, str]:
     return (event.data["triggered_at"], event.id)
+
+
+def _entry(
+    action: str, actor: Actor, now: datetime, before: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """A history entry: when, who, what, and each changed field's old and new value."""
+    return {
+        "at": now,
+        "by": actor.stored(),
+        "action": action,
+        "changes": {name: {"old": before.get(name), "new": value} for name, value in changes.items()},
+    }
 
 
 def _trash_key(event: Event) -> tuple[Any, Any, str]:
@@ -334,13 +349,7 @@ class EventStore:
             if changes:
                 transaction.update(ref, changes)
                 transaction.create(
-                    ref.collection("history").document(),
-                    {
-                        "at": now,
-                        "by": actor.stored(),
-                        "action": action,
-                        "changes": {k: {"old": data.get(k), "new": v} for k, v in changes.items()},
-                    },
+                    ref.collection("history").document(), _entry(action, actor, now, data, changes)
                 )
             written = {**data, **changes}
             if record is not None:
@@ -376,15 +385,78 @@ class EventStore:
         decide: Callable[[Event, datetime], dict[str, Any]],
         include_deleted: bool = False,
     ) -> list[tuple[str, str]]:
-        """Apply ``decide`` to each event in its own transaction (its change and history entry
-        together), :data:`BATCH_CONCURRENCY` at a time: each id with ``changed``, ``unchanged`` or
-        ``not_found`` (absent, another org's, or dismissed unless ``include_deleted``)."""
+        """Apply ``decide`` to each event, its change and its history entry written together (never
+        one without the other): each id with ``changed``, ``unchanged`` or ``not_found`` (absent,
+        another org's, or dismissed unless ``include_deleted``).
 
-        def one(event_id: str) -> tuple[str, str]:
+        Events are read :data:`BATCH_CHUNK` at a time (one read) and written in one batched write
+        per chunk, each update guarded by the update time it was decided on; a chunk that a
+        concurrent change overtook is read and decided again (:data:`CHUNK_ATTEMPTS` in all), then
+        done one transaction per event. :data:`BATCH_CONCURRENCY` chunks run at once."""
+        first: dict[str, str] = {}  # canonical id -> the id as given first (duplicates collapse)
+        for event_id in event_ids:
+            first.setdefault(canonical_uuid(event_id) or event_id, event_id)
+        keys = list(first.items())
+        chunks = [keys[i : i + BATCH_CHUNK] for i in range(0, len(keys), BATCH_CHUNK)]
+        done = bounded(
+            [partial(self._apply_chunk, chunk, action, actor, decide, include_deleted) for chunk in chunks],
+            BATCH_CONCURRENCY,
+        )
+        status = {key: found for results in done for key, found in results}
+        return [(event_id, status[canonical_uuid(event_id) or event_id]) for event_id in event_ids]
+
+    def _apply_chunk(
+        self,
+        chunk: list[tuple[str, str]],
+        action: str,
+        actor: Actor,
+        decide: Callable[[Event, datetime], dict[str, Any]],
+        include_deleted: bool,
+    ) -> list[tuple[str, str]]:
+        """Statuses by canonical id of one chunk of (canonical id, id as given)."""
+        for _ in range(CHUNK_ATTEMPTS):
+            try:
+                return self._write_chunk(chunk, action, actor, decide, include_deleted)
+            except (google.FailedPrecondition, google.Aborted, google.NotFound):
+                continue  # a concurrent change overtook the chunk: read it again
+        statuses = []
+        for key, event_id in chunk:
             event, changed = self._apply(event_id, action, actor, decide, None, include_deleted)
-            return event_id, "not_found" if event is None else "changed" if changed else "unchanged"
+            statuses.append((key, "not_found" if event is None else "changed" if changed else "unchanged"))
+        return statuses
 
-        return bounded([partial(one, event_id) for event_id in event_ids], BATCH_CONCURRENCY)
+    def _write_chunk(
+        self,
+        chunk: list[tuple[str, str]],
+        action: str,
+        actor: Actor,
+        decide: Callable[[Event, datetime], dict[str, Any]],
+        include_deleted: bool,
+    ) -> list[tuple[str, str]]:
+        refs = [self.events.document(key) for key, given in chunk if canonical_uuid(given) is not None]
+        snaps = {snap.id: snap for snap in self.client.get_all(refs, **rpc()) if snap.exists} if refs else {}
+        documents_read("events", len(snaps))
+        batch, now, statuses = self.client.batch(), utcnow(), []
+        for key, _ in chunk:
+            snap = snaps.get(key)
+            data = snap.to_dict() if snap is not None else None
+            if snap is None or data is None or (data.get("deleted") and not include_deleted):
+                statuses.append((key, "not_found"))
+                continue
+            self.scope.check(str(data["site_id"]))
+            changes = decide(Event(key, data), now)
+            if not changes:
+                statuses.append((key, "unchanged"))
+                continue
+            guard = self.client.write_option(last_update_time=snap.update_time)
+            batch.update(snap.reference, changes, option=guard)
+            batch.create(
+                snap.reference.collection("history").document(), _entry(action, actor, now, data, changes)
+            )
+            statuses.append((key, "changed"))
+        if any(found == "changed" for _, found in statuses):
+            batch.commit(**rpc())
+        return statuses
 
     def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:
         """The ids of every live event the filter matches, in list order; PayloadTooLarge (before
