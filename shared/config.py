@@ -55,6 +55,8 @@ class Settings:
     key_cache_seconds: int
     store_cost_header: bool
     batch_max_events: int
+    count_cap: int
+    count_cache_seconds: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -156,6 +158,8 @@ def settings() -> Settings:
         key_cache_seconds=_int("EVENTS_KEY_CACHE_SECONDS", 30, 0, 60),
         store_cost_header=_bool("EVENTS_STORE_COST_HEADER", False),
         batch_max_events=_int("EVENTS_BATCH_MAX_EVENTS", 1000, 1, 10_000),
+        count_cap=_int("EVENTS_COUNT_CAP", 10_000, 1, 1_000_000),
+        count_cache_seconds=_int("EVENTS_COUNT_CACHE_SECONDS", 5, 0, 30),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

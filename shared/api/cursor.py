@@ -20,6 +20,7 @@ from shared.config import require, settings
 from shared.errors import ValidationError
 from shared.model.event import Position
 from shared.model.filter import EventFilter
+from shared.store.totals import Total
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -43,11 +44,20 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def encode(position: Position, org_id: str, event_filter: EventFilter, domain: str = "list") -> str:
-    """The cursor for the page after ``position`` of the ``domain`` list."""
+def encode(
+    position: Position,
+    org_id: str,
+    event_filter: EventFilter,
+    domain: str = "list",
+    total: Total | None = None,
+) -> str:
+    """The cursor for the page after ``position`` of the ``domain`` list, carrying the traversal's
+    ``total`` (counted on its first page) to the pages after it."""
     fields: dict[str, object] = {"t": _micros(position.triggered_at), "i": position.event_id}
     if position.deleted_at is not None:
         fields["d"] = _micros(position.deleted_at)
+    if total is not None:
+        fields.update(n=total.count, x=int(total.exact), c=_micros(total.counted_at))
     payload = _b64(json.dumps(fields, separators=(",", ":")).encode())
     return f"{payload}.{_signature(payload, org_id, event_filter, domain)}"
 
@@ -55,6 +65,15 @@ def encode(position: Position, org_id: str, event_filter: EventFilter, domain: s
 def decode(cursor: str, org_id: str, event_filter: EventFilter, domain: str = "list") -> Position:
     """The position a cursor names; raises ValidationError unless this org issued it for this filter
     and this ``domain`` list."""
+    return decode_with_total(cursor, org_id, event_filter, domain)[0]
+
+
+def decode_with_total(
+    cursor: str, org_id: str, event_filter: EventFilter, domain: str = "list"
+) -> tuple[Position, Total | None]:
+    """The position a cursor names and the total it carries (None: a cursor without one); raises
+    ValidationError unless this org issued it for this filter and this ``domain`` list (a total
+    changed by hand breaks the signature like any other byte)."""
     invalid = ValidationError.field("cursor", "is not a cursor issued for this org and these filters")
     if not cursor.isascii():
         raise invalid
@@ -70,6 +89,12 @@ def decode(cursor: str, org_id: str, event_filter: EventFilter, domain: str = "l
         if deleted is not None and not isinstance(deleted, int):
             raise invalid
         deleted_at = _EPOCH + timedelta(microseconds=deleted) if deleted is not None else None
-        return Position(_EPOCH + timedelta(microseconds=micros), event_id, deleted_at)
+        position = Position(_EPOCH + timedelta(microseconds=micros), event_id, deleted_at)
+        count, exact, counted = data.get("n"), data.get("x"), data.get("c")
+        if count is None:
+            return position, None
+        if not (isinstance(count, int) and count >= 0 and exact in (0, 1) and isinstance(counted, int)):
+            raise invalid
+        return position, Total(count, bool(exact), _EPOCH + timedelta(microseconds=counted))
     except (ValueError, KeyError, TypeError, binascii.Error, OverflowError, RecursionError) as exc:
         raise invalid from exc

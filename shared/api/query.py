@@ -22,6 +22,7 @@ from shared.ids import canonical_uuid
 from shared.model.event import AI_STATUSES, TRIGGER_TYPES, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
+from shared.store.totals import Total
 from shared.timefmt import parse_bound
 
 DEFAULT_LIMIT = 20
@@ -123,9 +124,11 @@ def parse_list_query(
     return ListQuery(filter=event_filter, cursor=cursor, limit=limit)
 
 
-def start_of(query: ListQuery, scope: Scope, domain: str = "list") -> Position | None:
+def start_of(query: ListQuery, scope: Scope, domain: str = "list") -> tuple[Position | None, Total | None]:
     """Where a list page (of ``domain``: the list, or the trash) or an export starts, for a caller of
-    ``scope``: a site filter outside a viewer's sites is 403 first, then a cursor not issued for this
-    org, list and filter is 400."""
+    ``scope``, and the total its cursor carries: a site filter outside a viewer's sites is 403 first,
+    then a cursor not issued for this org, list and filter is 400."""
     scope.query_sites(query.filter.site_id)
-    return cursor.decode(query.cursor, scope.org_id, query.filter, domain) if query.cursor else None
+    if not query.cursor:
+        return None, None
+    return cursor.decode_with_total(query.cursor, scope.org_id, query.filter, domain)

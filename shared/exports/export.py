@@ -48,12 +48,13 @@ def plan_export(
     limit: int | None,
     cap: int,
 ) -> ExportPlan:
-    """Count the rows; 413 ``payload_too_large`` when they are more than ``cap``."""
-    counted = store.count(event_filter, after)
+    """Count the rows, exactly up to the cap and no further (so the count's cost is bounded by it);
+    413 ``payload_too_large`` when they are more than ``cap``."""
+    counted = store.count(event_filter, after, up_to=(cap if limit is None else min(limit, cap)) + 1)
     rows = counted.total if limit is None else min(limit, counted.total)
     if rows > cap:
         raise PayloadTooLarge(
-            f"the filter matches {rows} events, more than the export cap of {cap}: narrow it "
+            f"the filter matches more than the export cap of {cap} events: narrow it "
             "(for example with date_from/date_to) and export in parts"
         )
     return ExportPlan(store, event_filter, after, rows, counted.read_time)

@@ -34,6 +34,7 @@ from shared.store.budget import rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted
 from shared.store.parallel import bounded, together
+from shared.store.totals import TOTALS
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
@@ -156,11 +157,19 @@ class EventStore:
         return events
 
     def _tally(
-        self, query: firestore.Query, after: Position | None, read_time: datetime | None
+        self,
+        query: firestore.Query,
+        after: Position | None,
+        read_time: datetime | None,
+        up_to: int | None = None,
     ) -> tuple[int, datetime | None]:
-        """How many events one query matches after ``after``, and the time of that count (one RPC)."""
+        """How many events one query matches after ``after`` (at most ``up_to``: Firestore stops
+        counting there), and the time of that count (one RPC)."""
         total, counted_at = 0, read_time
-        for result in self._after(query, after).count(alias="total").get(read_time=read_time, **rpc()):
+        bounded_query = self._after(query, after)
+        if up_to is not None:
+            bounded_query = bounded_query.limit(up_to)
+        for result in bounded_query.count(alias="total").get(read_time=read_time, **rpc()):
             total += int(result[0].value)
             counted_at = counted_at or result[0].read_time
         entries_counted("events", total)
@@ -181,13 +190,22 @@ class EventStore:
         return _merged(runs, count, direction)
 
     def page_and_total(
-        self, event_filter: EventFilter, after: Position | None, limit: int, trash: bool = False
+        self,
+        event_filter: EventFilter,
+        after: Position | None,
+        limit: int,
+        trash: bool = False,
+        count_up_to: int | None = None,
+        counted: bool = True,
     ) -> tuple[Page, int]:
-        """A list page and the count of every match, their queries (each chunk's read and count)
-        issued together; ``trash``: of the dismissed events, newest dismissal first."""
+        """A list page and the count of every match (each chunk counted up to ``count_up_to`` when
+        given; none when not ``counted``: 0 then), their queries (each chunk's read and count) issued
+        together; ``trash``: of the dismissed events, newest dismissal first."""
         queries = self._queries(event_filter, trash=trash)
         reads = [partial(self._stream, query, after, limit + 1, None) for query in queries]
-        counts = [partial(self._tally, query, None, None) for query in queries]
+        counts = (
+            [partial(self._tally, query, None, None, count_up_to) for query in queries] if counted else []
+        )
         results: list[Any] = together([*reads, *counts])
         events = _merged(results[: len(queries)], limit + 1, DESC, _trash_key if trash else _sort_key)
         total = sum(tally[0] for tally in results[len(queries) :])
@@ -224,13 +242,15 @@ class EventStore:
         event_filter: EventFilter,
         after: Position | None = None,
         read_time: datetime | None = None,
+        up_to: int | None = None,
     ) -> Count:
-        """How many events match after ``after`` (aggregation queries, no documents read), and the
-        time the count holds for: read at that ``read_time``, the same events come back. Without a
-        ``read_time`` the first chunk's count sets it and the other chunks are counted together at it."""
+        """How many events match after ``after`` (aggregation queries, no documents read; each chunk
+        counted up to ``up_to`` when given, so a cap bounds the cost), and the time the count holds
+        for: read at that ``read_time``, the same events come back. Without a ``read_time`` the
+        first chunk's count sets it and the other chunks are counted together at it."""
         first, *others = self._queries(event_filter)
-        total, read_time = self._tally(first, after, read_time)
-        rest = together([partial(self._tally, query, after, read_time) for query in others])
+        total, read_time = self._tally(first, after, read_time, up_to)
+        rest = together([partial(self._tally, query, after, read_time, up_to) for query in others])
         return Count(total + sum(tally for tally, _ in rest), read_time)
 
     def get(self, event_id: str) -> Event | None:
@@ -357,6 +377,8 @@ class EventStore:
             return Event(key, written)
 
         event = run_transaction(self.client, run, lock_key=ref.path)
+        if changed and changed[0]:
+            TOTALS.forget(self.scope.org_id)  # this instance's counts see the change at once
         return event, bool(changed and changed[0])
 
     def update(
@@ -456,14 +478,15 @@ class EventStore:
             statuses.append((key, "changed"))
         if any(found == "changed" for _, found in statuses):
             batch.commit(**rpc())
+            TOTALS.forget(self.scope.org_id)
         return statuses
 
     def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:
         """The ids of every live event the filter matches, in list order; PayloadTooLarge (before
         anything is read but a count) when there are more than ``cap``."""
-        counted = self.count(event_filter)
+        counted = self.count(event_filter, up_to=cap + 1)
         if counted.total > cap:
-            raise PayloadTooLarge(f"the filter matches {counted.total} events, more than {cap}; narrow it")
+            raise PayloadTooLarge(f"the filter matches more than {cap} events; narrow it")
         return [event.id for event in self.scan(event_filter, read_time=counted.read_time)]
 
     def upsert_pipeline(
@@ -495,4 +518,5 @@ class EventStore:
                     batch.set(ref, {**pipeline, **operator})
                     created += 1
             batch.commit(**rpc())
+        TOTALS.forget(self.scope.org_id)
         return created, updated

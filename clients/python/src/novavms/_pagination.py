@@ -25,6 +25,7 @@ def page_fields(body: Any, item: type[T]) -> dict[str, Any]:
         "data": [item.from_dict(entry) for entry in body.get("data", [])],
         "next_cursor": body.get("next_cursor"),
         "total": body.get("total"),
+        "total_exact": body.get("total_exact"),
     }
 
 
@@ -33,6 +34,8 @@ class _Page(Generic[T]):
     data: list[T]
     next_cursor: str | None
     total: int | None  # None where the API gives no count (an event's history)
+    # False when more match than the server counts (``total`` is then that cap); None without a count.
+    total_exact: bool | None
 
     def has_next_page(self) -> bool:
         return bool(self.next_cursor)

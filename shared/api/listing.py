@@ -1,0 +1,56 @@
+"""One page of a list of events (the list, or the trash): the page and its ``total``, counted once per
+traversal (:mod:`shared.store.totals`).
+
+A first page counts (up to ``EVENTS_COUNT_CAP``, its page query and count issued together) unless
+this instance counted the same org, scope, list and filter within ``EVENTS_COUNT_CACHE_SECONDS``. A
+later page takes the total its cursor carries and costs only its page query. ``total`` is then the
+number of matches at the time of the first page; ``total_exact`` is false when there were more than
+the cap (``total`` is the cap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.api import cursor
+from shared.api.query import ListQuery, start_of
+from shared.config import settings
+from shared.media import signed_urls
+from shared.model.event import Event, Position
+from shared.store.events import EventStore, trash_position
+from shared.store.totals import TOTALS, Total
+from shared.timefmt import utcnow
+
+ItemShape = Callable[[Event, "str | None"], dict[str, Any]]
+
+
+def list_page(store: EventStore, query: ListQuery, item: ItemShape, *, trash: bool = False) -> dict[str, Any]:
+    """``{"data", "next_cursor", "total", "total_exact"}`` of one page of the list (or the trash)."""
+    assert query.limit is not None
+    domain = "trash" if trash else "list"
+    scope = store.scope
+    after, total = start_of(query, scope, domain)
+    config = settings()
+    key = (scope.sites, domain, query.filter.fingerprint(), config.count_cap)
+    if total is None and config.count_cache_seconds > 0:
+        total = TOTALS.get(scope.org_id, key)
+    if total is None:
+        page, counted = store.page_and_total(query.filter, after, query.limit, trash, config.count_cap + 1)
+        total = Total.of(counted, config.count_cap, utcnow())
+        TOTALS.put(scope.org_id, key, total, config.count_cache_seconds)
+    else:
+        page, _ = store.page_and_total(query.filter, after, query.limit, trash, counted=False)
+    urls = signed_urls([event.data.get("snapshot_object") for event in page.events])
+    position: Callable[[Event], Position] = trash_position if trash else (lambda event: event.position)
+    next_cursor = (
+        cursor.encode(position(page.events[-1]), scope.org_id, query.filter, domain, total)
+        if page.has_more
+        else None
+    )
+    return {
+        "data": [item(event, url) for event, url in zip(page.events, urls, strict=True)],
+        "next_cursor": next_cursor,
+        "total": total.count,
+        "total_exact": total.exact,
+    }
