@@ -3,27 +3,18 @@ Idempotency-Key."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask
 import functions_framework
 
-from shared.api.views import event_detail_response
+from shared.api.views import event_detail_response, replay_event
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
 from shared.edge.rate_limit import rate_limit
-from shared.model.event import Event
 from shared.store.events import EventStore
 
 
-def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
-    """The first answer again: the event as that request wrote it."""
-    store = EventStore(context.principal.scope)
-    return event_detail_response(store, Event(outcome["event_id"], outcome["event"]))
-
-
 @functions_framework.http
-@endpoint("restore_event", steps=[rate_limit, idempotent(replay)])
+@endpoint("restore_event", steps=[rate_limit, idempotent(replay_event)])
 def restore_event(context: Context) -> flask.Response:
     """The event back in lists, counts, prev/next and exports; answers the GET shape (404 when absent)."""
     store = EventStore(context.principal.scope)

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask
 import functions_framework
 
 from shared.api.patch import parse_patch
-from shared.api.views import event_detail_response
+from shared.api.views import event_detail_response, replay_event
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
 from shared.edge.rate_limit import rate_limit
-from shared.model.event import Event
 from shared.store.events import EventStore
 
 
-def replay(context: Context, outcome: dict[str, Any]) -> flask.Response:
-    """The first answer again: the event as that request wrote it."""
-    store = EventStore(context.principal.scope)
-    return event_detail_response(store, Event(outcome["event_id"], outcome["event"]))
-
-
 @functions_framework.http
-@endpoint("update_event", steps=[rate_limit, idempotent(replay)])
+@endpoint("update_event", steps=[rate_limit, idempotent(replay_event)])
 def update_event(context: Context) -> flask.Response:
     """Validate the body (400), then change the event transactionally (404, 403); answers the GET shape."""
     changes = parse_patch(context.request.get_data())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask
 
 from shared.api.responses import json_response
@@ -9,6 +11,13 @@ from shared.api.shapes import detail
 from shared.media import signed_urls
 from shared.model.event import Event
 from shared.store.events import EventStore
+
+
+def replay_event(context: Any, outcome: dict[str, Any]) -> flask.Response:
+    """An idempotent replay of a change of one event (PATCH, restore): the event as the first request
+    wrote it, media URLs signed afresh and neighbours read now."""
+    store = EventStore(context.principal.scope)
+    return event_detail_response(store, Event(outcome["event_id"], outcome["event"]))
 
 
 def event_detail_response(store: EventStore, event: Event) -> flask.Response:

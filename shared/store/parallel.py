@@ -25,22 +25,27 @@ def _executor() -> ThreadPoolExecutor:
         return _pool[0]
 
 
+def _gathered(results: Sequence[Callable[[], T]]) -> list[T]:
+    """Each result in order, every one awaited; then the first exception, if any, is raised."""
+    gathered: list[T] = []
+    error: BaseException | None = None
+    for result in results:
+        try:
+            gathered.append(result())
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return gathered
+
+
 def bounded(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """The results of ``calls``, in order, at most ``workers`` at a time in a pool of their own (long
     runs, such as a batch's transactions, do not hold the shared pool of request reads); each in a
     copy of the caller's context. The first exception is raised after every call has finished."""
     with ThreadPoolExecutor(max(1, min(workers, len(calls)))) as pool:
         futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
-    results: list[T] = []
-    error: BaseException | None = None
-    for future in futures:
-        try:
-            results.append(future.result())
-        except BaseException as exc:
-            error = error or exc
-    if error is not None:
-        raise error
-    return results
+    return _gathered([future.result for future in futures])
 
 
 def together(calls: Sequence[Callable[[], T]]) -> list[T]:
@@ -50,17 +55,4 @@ def together(calls: Sequence[Callable[[], T]]) -> list[T]:
         return [call() for call in calls]
     pool = _executor()
     futures = [pool.submit(contextvars.copy_context().run, call) for call in calls[1:]]
-    results: list[T] = []
-    error: BaseException | None = None
-    try:
-        results.append(calls[0]())  # the caller's thread does one of them
-    except BaseException as exc:
-        error = exc
-    for future in futures:
-        try:
-            results.append(future.result())
-        except BaseException as exc:
-            error = error or exc
-    if error is not None:
-        raise error
-    return results
+    return _gathered([calls[0], *(future.result for future in futures)])  # the caller runs the first

@@ -9,15 +9,15 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import requests
 
 from devstack.emulators import free_port
 from devstack.processes import spawn, stopping
 from tests.integration.conftest import ROOT
+from tests.integration.local_http import local_server, reply
 
 FUNCTIONS_DIR = ROOT / "functions"
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -32,20 +32,7 @@ class FailingStorageProxy:
         self.seen: list[tuple[str, str, int]] = []
         self._puts = 0
         self._lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                proxy.handle(self)
-
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = local_server(self.handle)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -59,7 +46,7 @@ class FailingStorageProxy:
                 number = self._puts
             if number == 2:
                 self.seen.append((handler.command, handler.path, 403))
-                self._reply(handler, 403, {"Content-Type": "application/json"}, b'{"error":{"code":403}}')
+                reply(handler, 403, {"Content-Type": "application/json"}, b'{"error":{"code":403}}')
                 return
         headers = {
             name: value
@@ -80,17 +67,7 @@ class FailingStorageProxy:
             for name, value in answer.headers.items()
             if name.lower() not in {"content-length", "transfer-encoding", "connection", "content-encoding"}
         }
-        self._reply(handler, answer.status_code, passed, answer.content)
-
-    @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(body)
+        reply(handler, answer.status_code, passed, answer.content)
 
     def close(self) -> None:
         self.server.shutdown()

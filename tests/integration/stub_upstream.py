@@ -13,10 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
+
+from tests.integration.local_http import local_server, reply
 
 HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "keep-alive"}
 
@@ -58,21 +60,7 @@ class StubUpstream:
         self.script = list(script)
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                stub.handle(self)
-
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = local_server(self.handle)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -116,21 +104,12 @@ class StubUpstream:
                 "Content-Type": "application/json",
                 "X-Request-Id": f"stub{len(self.seen):04d}",
             }
-            self._reply(handler, step.status, headers, envelope)
+            reply(handler, step.status, headers, envelope)
         elif answer is not None:
             passed = {
                 k: v for k, v in answer.headers.items() if k.lower() not in HOP_HEADERS | {"content-encoding"}
             }
-            self._reply(handler, answer.status_code, passed, answer.content)
-
-    @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+            reply(handler, answer.status_code, passed, answer.content)
 
     @staticmethod
     def _cut(handler: BaseHTTPRequestHandler, answer: requests.Response, keep: int) -> None:

@@ -3,8 +3,8 @@
  * (`triggered_at`, `next_cursor`), JavaScript speaks camelCase (`triggeredAt`, `nextCursor`).
  * Every result, query parameter and request body goes through these two functions.
  *
- * Only keys are renamed, never values (`'ai_tag'` stays `'ai_tag'`). The values of the
- * {@link DATA_KEYS} are data (keys chosen by the server or the caller, such as a validation
+ * Only keys are renamed, never values (`'ai_tag'` stays `'ai_tag'`). In answers, the values of the
+ * {@link DATA_KEYS} are data (keys chosen by the server, such as a validation
  * error's `fields` or a history entry's `changes`) and are passed through as sent.
  */
 
@@ -21,13 +21,18 @@ export function camelToSnake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
+function renameKeys(
+  value: unknown,
+  rename: (key: string) => string,
+  dataKeys: ReadonlySet<string> = DATA_KEYS,
+): unknown {
+  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename, dataKeys));
   if (value === null || typeof value !== "object" || !isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const renamed = rename(key);
-    out[renamed] = DATA_KEYS.has(key) || DATA_KEYS.has(renamed) ? item : renameKeys(item, rename);
+    out[renamed] =
+      dataKeys.has(key) || dataKeys.has(renamed) ? item : renameKeys(item, rename, dataKeys);
   }
   return out;
 }
@@ -44,5 +49,6 @@ export function toCamel<T>(value: unknown): T {
 
 /** Caller arguments (camelCase keys, deeply) as the API takes them (snake_case keys). */
 export function toSnake(value: unknown): unknown {
-  return renameKeys(value, camelToSnake);
+  // Requests carry no data keys: a batch's `changes` are field names, renamed like any other.
+  return renameKeys(value, camelToSnake, new Set());
 }

@@ -28,7 +28,7 @@ export {
   APITimeoutError,
   APIUserAbortError,
 } from "./errors.js";
-export { Page, PagePromise } from "./pagination.js";
+export { CursorPage, Page, PagePromise } from "./pagination.js";
 export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
 export type { OperationId } from "./operations.js";
 export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";

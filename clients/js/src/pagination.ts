@@ -1,25 +1,20 @@
 /**
- * Cursor paging: a {@link Page} is one answer of a list operation; a {@link PagePromise} is what
- * `events.list()` returns, awaitable (the first page) and async-iterable (every item of every page,
- * one request per page, with the same filters).
+ * Cursor paging: a {@link Page} is one answer of a list operation (a {@link CursorPage} when the
+ * operation counts no total, as `events.history`); a {@link PagePromise} is what `events.list()`,
+ * `events.listDeleted()` and `events.history()` return, awaitable (the first page) and async-iterable
+ * (every item of every page, one request per page, with the same parameters).
  */
 
-/** One page: its items, the cursor of the next one and the total over all pages. */
-export class Page<Item> implements AsyncIterable<Item> {
+/** One page of a cursor-paged operation: its items and the cursor of the next one. */
+export class CursorPage<Item> implements AsyncIterable<Item> {
   readonly data: Item[];
   /** The next page's cursor; null on the last page. */
   readonly nextCursor: string | null;
-  /** How many items match, all pages together. */
-  readonly total: number;
-  readonly #fetchPage: (cursor: string) => Promise<Page<Item>>;
+  readonly #fetchPage: (cursor: string) => Promise<CursorPage<Item>>;
 
-  constructor(
-    body: { data: Item[]; nextCursor: string | null; total: number },
-    fetchPage: (cursor: string) => Promise<Page<Item>>,
-  ) {
+  constructor(body: { data: Item[]; nextCursor: string | null }, fetchPage: (cursor: string) => Promise<CursorPage<Item>>) {
     this.data = body.data;
     this.nextCursor = body.nextCursor;
-    this.total = body.total;
     this.#fetchPage = fetchPage;
   }
 
@@ -27,15 +22,15 @@ export class Page<Item> implements AsyncIterable<Item> {
     return this.nextCursor !== null;
   }
 
-  /** The next page (same filters); throws on the last page. */
-  getNextPage(): Promise<Page<Item>> {
+  /** The next page (same parameters); throws on the last page. */
+  getNextPage(): Promise<CursorPage<Item>> {
     if (this.nextCursor === null) return Promise.reject(new Error("this is the last page"));
     return this.#fetchPage(this.nextCursor);
   }
 
   /** Every item of this page and the pages after it. */
   async *[Symbol.asyncIterator](): AsyncIterator<Item> {
-    let page: Page<Item> = this;
+    let page: CursorPage<Item> = this;
     for (;;) {
       yield* page.data;
       if (!page.hasNextPage()) return;
@@ -44,33 +39,55 @@ export class Page<Item> implements AsyncIterable<Item> {
   }
 }
 
-/** `await` it for the first page; `for await` over it for every item across pages. */
-export class PagePromise<Item> implements PromiseLike<Page<Item>>, AsyncIterable<Item> {
-  #first: Promise<Page<Item>> | undefined;
-  readonly #load: () => Promise<Page<Item>>;
+/** One page of a list with a total (`events.list`, `events.listDeleted`). */
+export class Page<Item> extends CursorPage<Item> {
+  /** How many items match, all pages together, as counted on the traversal's first page. */
+  readonly total: number;
+  /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+  readonly totalExact: boolean;
 
-  constructor(load: () => Promise<Page<Item>>) {
+  constructor(
+    body: { data: Item[]; nextCursor: string | null; total: number; totalExact: boolean },
+    fetchPage: (cursor: string) => Promise<Page<Item>>,
+  ) {
+    super(body, fetchPage);
+    this.total = body.total;
+    this.totalExact = body.totalExact;
+  }
+
+  /** The next page (same filters); throws on the last page. */
+  override getNextPage(): Promise<Page<Item>> {
+    return super.getNextPage() as Promise<Page<Item>>;
+  }
+}
+
+/** `await` it for the first page; `for await` over it for every item across pages. */
+export class PagePromise<Item, P extends CursorPage<Item> = Page<Item>> implements PromiseLike<P>, AsyncIterable<Item> {
+  #first: Promise<P> | undefined;
+  readonly #load: () => Promise<P>;
+
+  constructor(load: () => Promise<P>) {
     this.#load = load;
   }
 
   /** The first page, requested once, on first use. */
-  #firstPage(): Promise<Page<Item>> {
+  #firstPage(): Promise<P> {
     this.#first ??= this.#load();
     return this.#first;
   }
 
-  then<A = Page<Item>, B = never>(
-    onFulfilled?: ((page: Page<Item>) => A | PromiseLike<A>) | null,
+  then<A = P, B = never>(
+    onFulfilled?: ((page: P) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.#firstPage().then(onFulfilled, onRejected);
   }
 
-  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Page<Item> | B> {
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<P | B> {
     return this.#firstPage().catch(onRejected);
   }
 
-  finally(onFinally?: (() => void) | null): Promise<Page<Item>> {
+  finally(onFinally?: (() => void) | null): Promise<P> {
     return this.#firstPage().finally(onFinally);
   }
 

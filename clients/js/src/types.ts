@@ -54,8 +54,13 @@ export interface EventList {
   data: EventListItem[];
   /** Pass as `cursor` (same filters) for the next page; null on the last page. */
   nextCursor: string | null;
-  /** How many events match the filters, all pages together. */
+  /**
+   * How many events match the filters, all pages together, counted on the first page of this
+   * traversal (later pages carry that count): the matches at the time of the first page.
+   */
   total: number;
+  /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+  totalExact: boolean;
 }
 
 /** A date filter: `YYYY-MM-DD` (that UTC day), RFC3339 text, or a `Date`. */
@@ -98,6 +103,128 @@ export interface EventUpdateParams {
   starred?: boolean;
   /** Up to 2000 characters; null clears them. */
   notes?: string | null;
+}
+
+/** `events.listDeleted` parameters: the list's filters, a trash cursor and a page size. */
+export interface TrashListParams extends EventFilters {
+  /** A `nextCursor` of the trash issued for these filters (a list cursor is refused). */
+  cursor?: string;
+  /** Page size, 1-100 (server default 20). */
+  limit?: number;
+}
+
+/** A dismissed event in the trash: the list item plus when and by whom (schema `TrashItem`). */
+export interface TrashItem extends EventListItem {
+  /** When it was dismissed, RFC3339 in UTC. */
+  deletedAt: string;
+  /** Who dismissed it: the user's id, or `key:<id>` for an API key. */
+  deletedBy: string;
+}
+
+/** One page of the trash, newest dismissal first (schema `TrashList`). */
+export interface TrashList {
+  data: TrashItem[];
+  /** Pass as `cursor` (same filters) for the next page; null on the last page. */
+  nextCursor: string | null;
+  /** How many dismissed events match the filters, counted on the first page of this traversal. */
+  total: number;
+  /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+  totalExact: boolean;
+}
+
+/** What kind of actor made a change. */
+export type ActorKind = "user" | "api_key" | "pipeline" | "scheduler";
+
+/** Who acted (schema `Actor`). */
+export interface Actor {
+  kind: ActorKind;
+  /** The user's id (the token's sub), or the API key's id. */
+  id: string;
+}
+
+/** What a history entry records. */
+export type HistoryAction = "update" | "delete" | "restore";
+
+/** One field's value before and after a change (times as RFC3339 text). */
+export interface FieldChange {
+  old: unknown;
+  new: unknown;
+}
+
+/** One change of an event (schema `HistoryEntry`). */
+export interface HistoryEntry {
+  /** When (server time), RFC3339 in UTC. */
+  at: string;
+  by: Actor;
+  action: HistoryAction;
+  /**
+   * Each changed field by its API name, as sent (data: `acknowledged_by` stays snake_case),
+   * with its old and new value.
+   */
+  changes: Record<string, FieldChange>;
+}
+
+/** One page of an event's history, oldest first (schema `HistoryPage`): no total. */
+export interface HistoryPage {
+  data: HistoryEntry[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** `events.history` parameters. */
+export interface EventHistoryParams {
+  /** A `nextCursor` of this event's history. */
+  cursor?: string;
+  /** Page size, 1-100 (server default 50). */
+  limit?: number;
+}
+
+/**
+ * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit): every
+ * live event they match, up to the server's cap (more is 413 before anything is written).
+ */
+export interface BatchFilter {
+  cameraId?: string;
+  siteId?: string;
+  /** Inclusive lower bound. */
+  dateFrom?: DateInput;
+  /** Inclusive upper bound (a plain date covers that whole UTC day). */
+  dateTo?: DateInput;
+  triggerType?: TriggerType;
+  aiStatus?: AiStatus;
+  /** false selects only unacknowledged events (the queue); true only acknowledged ones. */
+  acknowledged?: boolean;
+  /** true selects only starred events; false does not filter. */
+  starred?: boolean;
+}
+
+/** A batch's events: exactly one of 1-100 `ids` and a `filter`. */
+export type BatchSelection = { ids: string[]; filter?: never } | { filter: BatchFilter; ids?: never };
+
+/** `events.batchUpdate` body (schema `BatchUpdateRequest`): the events and the PATCH fields to apply. */
+export type BatchUpdateParams = BatchSelection & { changes: EventUpdateParams };
+
+/** `events.batchDelete` body (schema `BatchDeleteRequest`). */
+export type BatchDeleteParams = BatchSelection;
+
+/** What a batch did to one selected event. */
+export type BatchStatus = "changed" | "unchanged" | "not_found";
+
+/** One selected id and what happened to it. */
+export interface BatchResultItem {
+  id: string;
+  /** `not_found`: absent, another org's, malformed, or (for an update) dismissed. */
+  status: BatchStatus;
+}
+
+/** What a batch did (schema `BatchResult`). */
+export interface BatchResult {
+  /** Events found (changed or unchanged). */
+  matched: number;
+  /** Events changed. */
+  changed: number;
+  /** Each selected event (ids in the order given, duplicates collapsed). */
+  results: BatchResultItem[];
 }
 
 /** An API key as listed: never its secret (schema `ApiKey`). */

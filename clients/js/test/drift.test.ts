@@ -26,6 +26,8 @@ interface Schema {
   items?: Schema;
   $ref?: string;
   oneOf?: Schema[];
+  additionalProperties?: Schema | boolean;
+  anyOf?: { format?: string }[];
 }
 interface Document {
   paths: Record<string, Record<string, { operationId?: string; parameters?: { $ref?: string; name?: string; in?: string }[] }>>;
@@ -90,7 +92,7 @@ function shippedShape(typeName: string): Shape {
   for (const property of c.getPropertiesOfType(type)) {
     const propertyType = c.getTypeOfSymbol(property);
     const members = propertyType.isUnion() ? propertyType.types : [propertyType];
-    const nullable = members.some((m) => m.flags & ts.TypeFlags.Null);
+    const nullable = members.some((m) => m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Unknown));
     const rest = members.filter((m) => !(m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined)));
     const values = rest.every((m) => m.isStringLiteral())
       ? rest.map((m) => (m as ts.StringLiteralType).value).sort().join("|")
@@ -100,29 +102,112 @@ function shippedShape(typeName: string): Shape {
   return shape;
 }
 
+/** A schema's values as the shipped type prints them: a `$ref` by the type shipped for that schema. */
 function schemaValues(schema: Schema): string {
+  if (schema.$ref) return TYPE_OF_SCHEMA[schema.$ref.split("/").pop()!] ?? "ref";
   if (schema.enum) return [...schema.enum].sort().join("|");
   if (schema.type === "array") return `${schemaValues(schema.items ?? {})}[]`;
   return { integer: "number", number: "number", string: "string", boolean: "boolean" }[schema.type ?? ""] ?? "unknown";
 }
 
-function schemaShape(schema: Schema): Shape {
+/**
+ * A schema's shape after the camelCase rule. `inline` names the shipped types of inline object
+ * properties, each compared with its own schema apart; a nullable schema of no type is `unknown`.
+ */
+function schemaShape(schema: Schema, inline: Record<string, string> = {}): Shape {
   const shape: Shape = {};
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
-    const values = property.$ref ? "ref" : schemaValues(property);
-    shape[snakeToCamel(name)] = { optional: !(schema.required ?? []).includes(name), nullable: property.nullable === true, values };
+    const camel = snakeToCamel(name);
+    const values = inline[camel] ?? (isDateInput(property) ? "Date|string" : schemaValues(property));
+    shape[camel] = { optional: !(schema.required ?? []).includes(name), nullable: property.nullable === true, values };
   }
   return shape;
 }
+
+/** A date or date-time text, which the client also takes as a `Date`. */
+function isDateInput(schema: Schema): boolean {
+  return schema.type === "string" && (schema.anyOf ?? []).some((s) => s.format === "date" || s.format === "date-time");
+}
+
+/** The type the package ships for each schema of the document. */
+const TYPE_OF_SCHEMA: Record<string, string> = {
+  EventListItem: "EventListItem",
+  EventDetail: "Event",
+  EventList: "EventList",
+  EventPatch: "EventUpdateParams",
+  ApiKey: "ApiKey",
+  ApiKeyCreated: "ApiKeyCreated",
+  ApiKeyList: "ApiKeyList",
+  ApiKeyRequest: "KeyCreateParams",
+  TrashItem: "TrashItem",
+  TrashList: "TrashList",
+  Actor: "Actor",
+  HistoryEntry: "HistoryEntry",
+  HistoryPage: "HistoryPage",
+  BatchFilter: "BatchFilter",
+  BatchUpdateRequest: "BatchUpdateParams",
+  BatchDeleteRequest: "BatchDeleteParams",
+  BatchResult: "BatchResult",
+};
+/** Schemas with no type of their own: the error envelope is read into the error classes. */
+const UNTYPED_SCHEMAS = ["Error"];
+
+test("every schema of the document has a shipped type", () => {
+  assert.deepEqual(Object.keys(document.components.schemas).sort(), [...Object.keys(TYPE_OF_SCHEMA), ...UNTYPED_SCHEMAS].sort());
+  for (const typeName of Object.values(TYPE_OF_SCHEMA)) assert.ok(checker.exports.some((s) => s.name === typeName), `${typeName} is exported`);
+});
 
 for (const [typeName, schemaName] of [
   ["EventListItem", "EventListItem"],
   ["Event", "EventDetail"],
   ["ApiKey", "ApiKey"],
   ["ApiKeyCreated", "ApiKeyCreated"],
+  ["TrashItem", "TrashItem"],
+  ["TrashList", "TrashList"],
+  ["HistoryPage", "HistoryPage"],
+  ["Actor", "Actor"],
+  ["BatchFilter", "BatchFilter"],
 ] as const) {
   test(`the ${typeName} type equals schema ${schemaName} after the camelCase rule`, () => {
     assert.deepEqual(shippedShape(typeName), schemaShape(document.components.schemas[schemaName]!));
+  });
+}
+
+test("the HistoryEntry type equals its schema, each change a FieldChange of the schema's shape", () => {
+  const schema = document.components.schemas["HistoryEntry"]!;
+  assert.deepEqual(shippedShape("HistoryEntry"), schemaShape(schema, { changes: "Record<string, FieldChange>" }));
+  const change = schema.properties!["changes"]!.additionalProperties;
+  assert.ok(change && typeof change === "object", "changes maps field names to {old, new}");
+  assert.deepEqual(shippedShape("FieldChange"), schemaShape(change));
+});
+
+test("the BatchResult type equals its schema, each result a BatchResultItem", () => {
+  const schema = document.components.schemas["BatchResult"]!;
+  assert.deepEqual(shippedShape("BatchResult"), schemaShape(schema, { results: "BatchResultItem[]" }));
+  assert.deepEqual(shippedShape("BatchResultItem"), schemaShape(schema.properties!["results"]!.items!));
+});
+
+/** The members of a shipped union type, each as its required properties (camelCase, sorted). */
+function shippedVariants(typeName: string): string[][] {
+  const { checker: c, exports } = checker;
+  const symbol = exports.find((s) => s.name === typeName);
+  assert.ok(symbol, `${typeName} is exported`);
+  const type = c.getDeclaredTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? c.getAliasedSymbol(symbol) : symbol);
+  return (type.isUnion() ? type.types : [type])
+    .map((member) => c.getPropertiesOfType(member).filter((p) => !(p.flags & ts.SymbolFlags.Optional)).map((p) => p.name).sort())
+    .sort();
+}
+
+for (const [typeName, schemaName] of [["BatchUpdateParams", "BatchUpdateRequest"], ["BatchDeleteParams", "BatchDeleteRequest"]] as const) {
+  test(`the ${typeName} type allows exactly the variants of schema ${schemaName}`, () => {
+    const variants = document.components.schemas[schemaName]!.oneOf!;
+    assert.deepEqual(shippedVariants(typeName), variants.map((v) => (v.required ?? []).map(snakeToCamel).sort()).sort());
+    for (const variant of variants) {
+      assert.deepEqual(Object.keys(variant.properties ?? {}).sort(), [...(variant.required ?? [])].sort(), "every property required");
+      if (variant.properties?.["ids"]) assert.equal(schemaValues(variant.properties["ids"]), "string[]");
+      if (variant.properties?.["filter"]) assert.equal(schemaValues(variant.properties["filter"]), "BatchFilter");
+      if (variant.properties?.["changes"]) assert.equal(schemaValues(variant.properties["changes"]), "EventUpdateParams");
+    }
   });
 }
 
@@ -138,8 +223,13 @@ test("the EventUpdateParams type is the EventPatch schema (all optional)", () =>
   assert.deepEqual(shape, schema);
 });
 
-test("list and export parameters are the operations' query parameters", () => {
-  for (const [typeName, operationId] of [["EventListParams", "list_events"], ["EventExportParams", "export_events"]] as const) {
+test("list, export, trash and history parameters are the operations' query parameters", () => {
+  for (const [typeName, operationId] of [
+    ["EventListParams", "list_events"],
+    ["EventExportParams", "export_events"],
+    ["TrashListParams", "list_deleted_events"],
+    ["EventHistoryParams", "get_event_history"],
+  ] as const) {
     const { method, path } = OPERATIONS[operationId];
     const parameters = (document.paths[path]![method.toLowerCase()]!.parameters ?? []).map((p) => {
       const resolved = p.$ref ? document.components.parameters[p.$ref.split("/").pop()!]! : p;

@@ -1,18 +1,30 @@
-/** `novavms.events`: list, get, update, delete and export events. */
+/**
+ * `novavms.events`: list, get, update, delete and export events; batch updates and dismissals, the
+ * trash and restore, and each event's history.
+ */
 
 import { toCamel } from "../case.js";
 import type { NovaVMS } from "../client.js";
 import { APIConnectionError } from "../errors.js";
 import { ExportRowCounter } from "../export-rows.js";
-import { Page, PagePromise } from "../pagination.js";
+import { CursorPage, Page, PagePromise } from "../pagination.js";
 import type {
+  BatchDeleteParams,
+  BatchResult,
+  BatchUpdateParams,
   Event,
+  EventHistoryParams,
   EventExportParams,
   EventList,
   EventListItem,
   EventListParams,
   EventUpdateParams,
+  HistoryEntry,
+  HistoryPage,
   RequestOptions,
+  TrashItem,
+  TrashList,
+  TrashListParams,
 } from "../types.js";
 
 export class Events {
@@ -49,6 +61,55 @@ export class Events {
   /** Soft-deletes an event (admin). */
   async delete(id: string, options?: RequestOptions): Promise<void> {
     await this.#client.requestJson("delete_event", { pathParams: { id } }, options);
+  }
+
+  /**
+   * Applies the same changes (the `update` fields) to many events: `{ ids: [...1-100], changes }` or
+   * `{ filter, changes }` (every live event the list's filters match, up to the server's cap; more
+   * is 413 before anything is written). Each id's outcome is in `results`: `changed`, `unchanged`
+   * or `not_found`. Operator or admin.
+   */
+  async batchUpdate(params: BatchUpdateParams, options?: RequestOptions): Promise<BatchResult> {
+    return toCamel<BatchResult>(await this.#client.requestJson("batch_update_events", { body: params }, options));
+  }
+
+  /** Dismisses (soft-deletes) many events: `{ ids }` or `{ filter }`, as {@link batchUpdate}. Admin. */
+  async batchDelete(params: BatchDeleteParams, options?: RequestOptions): Promise<BatchResult> {
+    return toCamel<BatchResult>(await this.#client.requestJson("batch_delete_events", { body: params }, options));
+  }
+
+  /**
+   * The trash: dismissed events, newest dismissal first, with the list's filters (admin). Awaitable
+   * (one page, with `total`) and async-iterable (every dismissed event, one request per page), as `list`.
+   */
+  listDeleted(params: TrashListParams = {}, options?: RequestOptions): PagePromise<TrashItem> {
+    const fetchPage = async (query: TrashListParams): Promise<Page<TrashItem>> => {
+      const body = toCamel<TrashList>(await this.#client.requestJson("list_deleted_events", { query }, options));
+      return new Page(body, (cursor) => fetchPage({ ...params, cursor }));
+    };
+    return new PagePromise(() => fetchPage(params));
+  }
+
+  /** Undoes a dismissal (admin); the event as `get` answers it. Restoring a live event changes nothing. */
+  async restore(id: string, options?: RequestOptions): Promise<Event> {
+    return toCamel<Event>(await this.#client.requestJson("restore_event", { pathParams: { id } }, options));
+  }
+
+  /**
+   * An event's history, oldest first: who changed what and when. Awaitable (one page, no total) and
+   * async-iterable (every entry, one request per page). Each entry's `changes` is keyed by the API's
+   * field names, as sent (`acknowledged_by`). A dismissed event's history is 404 except for admins.
+   */
+  history(
+    id: string,
+    params: EventHistoryParams = {},
+    options?: RequestOptions,
+  ): PagePromise<HistoryEntry, CursorPage<HistoryEntry>> {
+    const fetchPage = async (query: EventHistoryParams): Promise<CursorPage<HistoryEntry>> => {
+      const answer = await this.#client.requestJson("get_event_history", { pathParams: { id }, query }, options);
+      return new CursorPage(toCamel<HistoryPage>(answer), (cursor) => fetchPage({ ...params, cursor }));
+    };
+    return new PagePromise(() => fetchPage(params));
   }
 
   /** The CSV of the matching events (a header row, then one row per event), as text. */

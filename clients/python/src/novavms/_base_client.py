@@ -6,10 +6,11 @@ DEBUG, each retry at INFO. The ``Authorization`` header is never logged, nor sho
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import platform
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 import httpx
 
@@ -26,6 +27,7 @@ log.addHandler(logging.NullHandler())
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 Timeout = Union[float, httpx.Timeout]
+C = TypeVar("C", bound="BaseClient")
 
 
 def _setting(given: str | None, variable: str, what: str) -> str:
@@ -52,6 +54,20 @@ class BaseClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
+        self._owns_http = True
+
+    def _bind(self) -> None:
+        """Attach the resources (``events``, ``keys``) to this client."""
+        raise NotImplementedError
+
+    def with_options(self: C, *, timeout: Timeout | None = None, max_retries: int | None = None) -> C:
+        """A client sharing this one's connections with another timeout or retry count."""
+        other = copy.copy(self)
+        other.timeout = self.timeout if timeout is None else timeout
+        other.max_retries = self.max_retries if max_retries is None else max_retries
+        other._owns_http = False
+        other._bind()
+        return other
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

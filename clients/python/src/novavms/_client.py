@@ -10,7 +10,6 @@ tried again up to ``max_retries`` times, repeating its Idempotency-Key.
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from types import TracebackType
 from typing import Any
@@ -61,15 +60,6 @@ class Client(BaseClient):
     def _bind(self) -> None:
         self.events = Events(self)
         self.keys = Keys(self)
-
-    def with_options(self, *, timeout: Timeout | None = None, max_retries: int | None = None) -> Client:
-        """A client sharing this one's connections with another timeout or retry count."""
-        other = copy.copy(self)
-        other.timeout = self.timeout if timeout is None else timeout
-        other.max_retries = self.max_retries if max_retries is None else max_retries
-        other._owns_http = False
-        other._bind()
-        return other
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
@@ -166,15 +156,6 @@ class AsyncClient(BaseClient):
     def _bind(self) -> None:
         self.events = AsyncEvents(self)
         self.keys = AsyncKeys(self)
-
-    def with_options(self, *, timeout: Timeout | None = None, max_retries: int | None = None) -> AsyncClient:
-        """A client sharing this one's connections with another timeout or retry count."""
-        other = copy.copy(self)
-        other.timeout = self.timeout if timeout is None else timeout
-        other.max_retries = self.max_retries if max_retries is None else max_retries
-        other._owns_http = False
-        other._bind()
-        return other
 
     async def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -73,14 +73,24 @@ class Model:
     """Base of the result types: built from the API's JSON by :meth:`from_dict`."""
 
     _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    _NESTED: ClassVar[dict[str, type[Model]]] = {}  # fields holding a model (or a list of them)
+
+    @classmethod
+    def _value(cls, name: str, value: Any) -> Any:
+        if name in cls._TIME_FIELDS:
+            return _time(value)
+        nested = cls._NESTED.get(name)
+        if nested is not None and isinstance(value, list):
+            return [nested.from_dict(item) for item in value]
+        if nested is not None and isinstance(value, Mapping):
+            return nested.from_dict(value)
+        return value
 
     @classmethod
     def from_dict(cls: type[M], data: Mapping[str, Any]) -> M:
         """The object of one JSON object: known fields typed, unknown ones kept in :attr:`extra`."""
         known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        values = {
-            name: (_time(data.get(name)) if name in cls._TIME_FIELDS else data.get(name)) for name in known
-        }
+        values = {name: cls._value(name, data.get(name)) for name in known}
         model = cls(**values)
         object.__setattr__(model, "_extra", {k: v for k, v in data.items() if k not in known})
         object.__setattr__(model, "_raw", dict(data))
@@ -172,17 +182,12 @@ class HistoryEntry(Model):
     ``restore``) and each changed field's ``{"old": ..., "new": ...}`` (times as sent, RFC 3339)."""
 
     _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"at"})
+    _NESTED: ClassVar[dict[str, type[Model]]] = {"by": Actor}
 
     at: datetime
     by: Actor
     action: HistoryAction
     changes: dict[str, dict[str, Any]]
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> HistoryEntry:
-        entry = super().from_dict(data)
-        object.__setattr__(entry, "by", Actor.from_dict(data.get("by") or {}))
-        return entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,15 +202,11 @@ class BatchItem(Model):
 class BatchResult(Model):
     """What a batch did: ``matched`` events found, ``changed`` events changed, and each one's status."""
 
+    _NESTED: ClassVar[dict[str, type[Model]]] = {"results": BatchItem}
+
     matched: int
     changed: int
     results: list[BatchItem]
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BatchResult:
-        result = super().from_dict(data)
-        object.__setattr__(result, "results", [BatchItem.from_dict(item) for item in data.get("results", [])])
-        return result
 
 
 @dataclasses.dataclass(frozen=True)
