@@ -2,11 +2,14 @@
 default 600) shared by every instance of every function, and a per-key budget below it (half of it by
 default, ``EVENTS_RATE_LIMIT_KEY_SHARE``) so one script cannot starve the console.
 
-Budgets are fixed one-minute windows. Each instance leases a slice of a window's budget (a tenth) in
-one Firestore transaction and spends it locally, so an org's accepted requests in a window never exceed
-its budget across instances (worst-case overshoot 0 within a window; as with any fixed window, up to
-twice the budget can pass in the 60 s around a boundary), while store writes grow with slices, not with
-requests. Over budget: 429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window).
+Budgets are fixed one-minute windows. Each instance leases slices of a window's budget in one
+Firestore transaction each and spends them locally, so an org's accepted requests in a window never
+exceed its budget across instances (worst-case overshoot 0 within a window; as with any fixed window,
+up to twice the budget can pass in the 60 s around a boundary), while store writes grow with slices,
+not with requests. An instance's first slice in a window is one request and each next one doubles, up
+to a tenth of the budget: a busy instance soon leases in tenths, and the many instances that serve a
+request or two (cold starts of a dozen functions) reserve no more than they spend. Over budget:
+429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window).
 Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers-09:
 ``RateLimit-Policy: "org";q=600;w=60`` and ``RateLimit: "org";r=<remaining>;t=<seconds to reset>``
 (``r`` is what this instance knows: its unspent slice plus what no instance has leased yet).
@@ -44,6 +47,7 @@ class _Lease:
     unspent: int = 0
     leased_total: int = 0
     exhausted: bool = False
+    next_slice: int = 1  # doubles with each lease of the window, up to a tenth of the budget
 
 
 _leases: dict[tuple[str, str], _Lease] = {}
@@ -73,7 +77,8 @@ def _take(org_id: str, bucket: str, budget: int, window: int) -> tuple[bool, int
         if lease is None or lease.window != window:
             lease = _leases[key] = _Lease(window)
         if lease.unspent == 0 and not lease.exhausted:
-            want = max(1, budget // SLICES_PER_WINDOW)
+            want = min(max(1, budget // SLICES_PER_WINDOW), lease.next_slice)
+            lease.next_slice *= 2
             granted, total = RateWindows(org_id).lease(bucket, window, want, budget)
             lease.unspent += granted
             lease.leased_total = total

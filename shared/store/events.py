@@ -357,6 +357,7 @@ class EventStore:
         def run(transaction: firestore.Transaction) -> Event | None:
             changed.clear()
             snap = ref.get(transaction=transaction, **rpc())
+            documents_read("events", 1 if snap.exists else 0)
             data = snap.to_dict() if snap.exists else None
             if data is None or (data.get("deleted") and not include_deleted):
                 if record is not None:

@@ -146,3 +146,22 @@ def test_several_instances_share_one_budget(
         for base in bases:  # the neighbour org is untouched by this one's spending
             answer = requests.get(base + EVENTS, headers={"Authorization": f"Bearer {neighbour}"}, timeout=30)
             assert answer.status_code == 200, answer.text
+
+
+def test_many_instances_serving_a_request_each_do_not_lease_the_budget_away(
+    api: Api, token: Token, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty cold instances (each a fresh lease table here) serve one request each: they lease a
+    request each, not a tenth each, so the org's budget of 600 is nowhere near spent."""
+    from shared.edge import rate_limit
+
+    budget(600)
+    fresh_window()
+    operator = token("operator")
+    statuses = []
+    for _ in range(30):
+        monkeypatch.setattr(rate_limit, "_leases", {})  # a new instance: nothing leased yet
+        statuses.append(api.get(EVENTS, operator).status_code)
+    assert statuses == [200] * 30
+    remaining = api.get(EVENTS, operator).headers["RateLimit"]
+    assert int(remaining.split("r=")[1].split(";")[0]) >= 600 - 31 - 2
