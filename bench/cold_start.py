@@ -146,6 +146,17 @@ def targets(org: str, ids: list[str], baseline: Path, deletes: int) -> list[Targ
         "get_event": ("GET", f"/api/v1/events/{ids[0]}", ""),
         "update_event": ("PATCH", f"/api/v1/events/{ids[0]}", json.dumps({"starred": True})),
         "delete_event": ("DELETE", f"/api/v1/events/{ids[-1]}", ""),
+        "list_deleted_events": ("GET", "/api/v1/events/deleted?limit=20", ""),
+        "restore_event": ("POST", f"/api/v1/events/{ids[0]}/restore", ""),  # live: a 200 no-op
+        "get_event_history": ("GET", f"/api/v1/events/{ids[0]}/history", ""),
+        "batch_update_events": (
+            "POST",
+            "/api/v1/events/batch-update",
+            json.dumps({"ids": ids[:20], "changes": {"starred": True}}),
+        ),
+        "batch_delete_events": ("POST", "/api/v1/events/batch-delete", json.dumps({"ids": [ids[-1]]})),
+        "create_key": ("POST", "/api/v1/keys", json.dumps({"name": "cold start", "role": "operator"})),
+        "revoke_key": ("DELETE", "/api/v1/keys/nosuchkey0", ""),  # a 404 after the whole request path
     }
     chosen = [Target("baseline", baseline, "baseline", "GET", "/")]
     for function in FUNCTIONS:
