@@ -3,10 +3,10 @@ API key or lease a slice of a budget, for a user's JWT and for an API key, on on
 local gateway in process). ``python -m bench.limits [--requests 1200]``. Loopback only.
 
 Not a timed test: it counts the store calls the limiter and the key cache make (by wrapping them) and
-reports them per request. At the default budget (600 a minute: the org's slices grow 1, 2, 4... up to
-60 requests, a key's up to 30) a lease is expected about once per 60 requests once an instance is busy
-(JWT) and per 20 (key: its own and the org's), plus a few while the slices grow,
-and a warm key cache reads a key once per ``EVENTS_KEY_CACHE_SECONDS``.
+reports them per request. At the default budget (600 a minute: the org's slices grow from 6 to 60
+requests, a key's from 3 to 30) a lease is expected about once per 60 requests once an instance is
+busy (JWT) and per 20 (key: its own and the org's), plus a few while the slices grow, and a warm key
+cache reads a key once per ``EVENTS_KEY_CACHE_SECONDS``.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ Budgets are fixed one-minute windows. Each instance leases slices of a window's 
 Firestore transaction each and spends them locally, so an org's accepted requests in a window never
 exceed its budget across instances (worst-case overshoot 0 within a window; as with any fixed window,
 up to twice the budget can pass in the 60 s around a boundary), while store writes grow with slices,
-not with requests. An instance's first slice in a window is one request and each next one doubles, up
-to a tenth of the budget: a busy instance soon leases in tenths, and the many instances that serve a
-request or two (cold starts of a dozen functions) reserve no more than they spend. Over budget:
+not with requests. An instance's first slice in a window is a hundredth of the budget and each next
+one doubles, up to a tenth: a busy instance soon leases in tenths, and the many instances that serve a
+request or two (cold starts of a dozen functions) reserve a hundredth each, not a tenth. Over budget:
 429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window).
 Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers-09:
 ``RateLimit-Policy: "org";q=600;w=60`` and ``RateLimit: "org";r=<remaining>;t=<seconds to reset>``
@@ -47,7 +47,7 @@ class _Lease:
     unspent: int = 0
     leased_total: int = 0
     exhausted: bool = False
-    next_slice: int = 1  # doubles with each lease of the window, up to a tenth of the budget
+    next_slice: int = 1  # a hundredth of the budget at first; doubles with each lease, up to a tenth
 
 
 _leases: dict[tuple[str, str], _Lease] = {}
@@ -75,7 +75,7 @@ def _take(org_id: str, bucket: str, budget: int, window: int) -> tuple[bool, int
     with _lock(key, window):
         lease = _leases.get(key)
         if lease is None or lease.window != window:
-            lease = _leases[key] = _Lease(window)
+            lease = _leases[key] = _Lease(window, next_slice=max(1, budget // (SLICES_PER_WINDOW * 10)))
         if lease.unspent == 0 and not lease.exhausted:
             want = min(max(1, budget // SLICES_PER_WINDOW), lease.next_slice)
             lease.next_slice *= 2
