@@ -32,7 +32,7 @@ def list_page(store: EventStore, query: ListQuery, item: ItemShape, *, trash: bo
     scope = store.scope
     after, total = start_of(query, scope, domain)
     config = settings()
-    key = (scope.sites, domain, query.filter.fingerprint(), config.count_cap)
+    key = (config.project, config.database, scope.sites, domain, query.filter.fingerprint(), config.count_cap)
     if total is None and config.count_cache_seconds > 0:
         total = TOTALS.get(scope.org_id, key)
     if total is None:
