@@ -1,6 +1,6 @@
 """Bulk throughput: ``POST /api/v1/events/batch-update`` by filter through the local gateway, against
 the bare Firestore floor of the same changes, in events per second. ``python -m bench.bulk
-[--events 1000] [--repeat 3] [--json PATH]``. Not a timed test.
+[--events 1000] [--repeat 3] [--out bench/results.json]`` (merged there under ``bulk``). Not a timed test.
 
 Each round seeds two fresh orgs of ``--events`` unacknowledged events. The API acknowledges one org's
 events with one batch-update call: a count, the matching events read, then per chunk of 250 one read
@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from bench.common import bench_stack, bulk_load, dev_token, print_table, write_json
+from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table
 
 BATCH = "/api/v1/events/batch-update"
 
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bulk", description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1000, help="events per batch (at most the cap, 1000)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of API and floor, alternated")
-    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--out", default="bench/results.json", help="JSON file to merge the figures into")
     args = parser.parse_args(argv)
     events = max(10, min(args.events, 1000))
     api: list[float] = []
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"a batch of {EVENTS_CAP} events at the API's median takes "
           f"{EVENTS_CAP / result['api_median_events_per_s']:.1f} s (functions have 60 s)")  # fmt: skip
-    write_json(args.json, result)
+    merge_json(args.out, {"bulk": result})
     return 0
 
 

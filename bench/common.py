@@ -113,6 +113,16 @@ def write_json(path: str | None, data: object) -> None:
         print(f"wrote {path}")
 
 
+def merge_json(path: str | Path, data: dict[str, Any]) -> None:
+    """Merge ``data``'s keys into the JSON object at ``path`` (created when missing): benchmarks that
+    add their figures to ``bench/results.json`` beside the suite's."""
+    target = Path(path)
+    merged = json.loads(target.read_text()) if target.exists() else {}
+    merged.update(data)
+    target.write_text(json.dumps(merged, indent=2) + "\n")
+    print(f"merged into {target}")
+
+
 def exit_code(failures: list[str]) -> int:
     """Print each failure on stderr; 1 when there are any, else 0."""
     for failure in failures:

@@ -19,16 +19,14 @@ information) under ``totals``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import requests
 
-from bench.common import bench_stack, bulk_load, dev_token, print_table
+from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table
 from shared.store.meter import STORE_COST_HEADER, parse_header
 
 EVENTS = "/api/v1/events"
@@ -105,11 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         f"page 1: {result['list_page1_billed_reads_200k_over_1k']}x, "
         f"page 5: {result['list_page5_billed_reads_200k_over_1k']}x (200k over 1k; 1.0 is flat)"
     )
-    out = Path(args.out)
-    merged = json.loads(out.read_text()) if out.exists() else {}
-    merged.update(result)
-    out.write_text(json.dumps(merged, indent=2) + "\n")
-    print(f"merged into {out}")
+    merge_json(args.out, result)
     return 0
 
 
