@@ -10,7 +10,7 @@ import copy
 import logging
 import os
 import platform
-from typing import Any, TypeVar, Union
+from typing import Any, Generic, TypeVar, Union
 
 import httpx
 
@@ -27,7 +27,8 @@ log.addHandler(logging.NullHandler())
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 Timeout = Union[float, httpx.Timeout]
-C = TypeVar("C", bound="BaseClient")
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+C = TypeVar("C", bound="BaseClient[Any]")
 
 
 def _setting(given: str | None, variable: str, what: str) -> str:
@@ -37,8 +38,9 @@ def _setting(given: str | None, variable: str, what: str) -> str:
     return value
 
 
-class BaseClient:
-    """Settings of a client: the API key (or bearer JWT), the tenant's base URL, timeout and retries."""
+class BaseClient(Generic[HttpT]):
+    """Settings of a client: the API key (or bearer JWT), the tenant's base URL, timeout, retries and
+    its connection pool (``http_client``: yours, which ``close`` leaves open, or one of its own)."""
 
     def __init__(
         self,
@@ -48,13 +50,20 @@ class BaseClient:
         timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: dict[str, str] | None = None,
+        http_client: HttpT | None = None,
     ) -> None:
         self._api_key = _setting(api_key, "NOVAVMS_API_KEY", "api_key")
         self.base_url = _setting(base_url, "NOVAVMS_BASE_URL", "base_url").rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
         self._default_headers = dict(default_headers or {})
-        self._owns_http = True
+        self._http: HttpT = http_client or self._default_http(timeout)
+        self._owns_http = http_client is None
+        self._bind()
+
+    def _default_http(self, timeout: Timeout) -> HttpT:
+        """A connection pool of the client's own."""
+        raise NotImplementedError
 
     def _bind(self) -> None:
         """Attach the resources (``events``, ``keys``) to this client."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, BaseClient, Timeout
+from ._base_client import BaseClient, Timeout
 from ._errors import APIConnectionError, APIError
 from ._export import ExportResult, Sink
 from ._operations import Call
@@ -33,29 +33,11 @@ def _broken(sink: Sink, exc: Exception) -> APIConnectionError:
     return APIConnectionError(f"the export broke after {sink.written} bytes: {type(exc).__name__}: {exc}")
 
 
-class Client(BaseClient):
+class Client(BaseClient[httpx.Client]):
     """The synchronous client: ``with novavms.Client(api_key=..., base_url=...) as client: ...``."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: dict[str, str] | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        self._http = http_client or httpx.Client(timeout=timeout, follow_redirects=False)
-        self._owns_http = http_client is None
-        self._bind()
+    def _default_http(self, timeout: Timeout) -> httpx.Client:
+        return httpx.Client(timeout=timeout, follow_redirects=False)
 
     def _bind(self) -> None:
         self.events = Events(self)
@@ -129,29 +111,11 @@ class Client(BaseClient):
         return sink.result(response.headers.get("x-export-rows"), response.headers.get("x-export-object"))
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient[httpx.AsyncClient]):
     """The asyncio client: ``async with novavms.AsyncClient(...) as client: await client.events.list()``."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: dict[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-        )
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
-        self._owns_http = http_client is None
-        self._bind()
+    def _default_http(self, timeout: Timeout) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
     def _bind(self) -> None:
         self.events = AsyncEvents(self)
