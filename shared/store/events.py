@@ -437,49 +437,46 @@ class EventStore:
         include_deleted: bool,
     ) -> list[tuple[str, str]]:
         """Statuses by canonical id of one chunk of (canonical id, id as given)."""
+
+        def write() -> list[tuple[str, str]]:
+            """One read of the chunk, one guarded batched write of its changes."""
+            refs = [self.events.document(key) for key, given in chunk if canonical_uuid(given) is not None]
+            snaps = (
+                {snap.id: snap for snap in self.client.get_all(refs, **rpc()) if snap.exists} if refs else {}
+            )
+            documents_read("events", len(snaps))
+            batch, now, statuses = self.client.batch(), utcnow(), []
+            for key, _ in chunk:
+                snap = snaps.get(key)
+                data = snap.to_dict() if snap is not None else None
+                if snap is None or data is None or (data.get("deleted") and not include_deleted):
+                    statuses.append((key, "not_found"))
+                    continue
+                self.scope.check(str(data["site_id"]))
+                changes = decide(Event(key, data), now)
+                if not changes:
+                    statuses.append((key, "unchanged"))
+                    continue
+                guard = self.client.write_option(last_update_time=snap.update_time)
+                batch.update(snap.reference, changes, option=guard)
+                batch.create(
+                    snap.reference.collection("history").document(), _entry(action, actor, now, data, changes)
+                )
+                statuses.append((key, "changed"))
+            if any(found == "changed" for _, found in statuses):
+                batch.commit(**rpc())
+                TOTALS.forget(self.scope.org_id)
+            return statuses
+
         for _ in range(CHUNK_ATTEMPTS):
             try:
-                return self._write_chunk(chunk, action, actor, decide, include_deleted)
+                return write()
             except (google.FailedPrecondition, google.Aborted, google.NotFound):
                 continue  # a concurrent change overtook the chunk: read it again
         statuses = []
         for key, event_id in chunk:
             event, changed = self._apply(event_id, action, actor, decide, None, include_deleted)
             statuses.append((key, "not_found" if event is None else "changed" if changed else "unchanged"))
-        return statuses
-
-    def _write_chunk(
-        self,
-        chunk: list[tuple[str, str]],
-        action: str,
-        actor: Actor,
-        decide: Callable[[Event, datetime], dict[str, Any]],
-        include_deleted: bool,
-    ) -> list[tuple[str, str]]:
-        refs = [self.events.document(key) for key, given in chunk if canonical_uuid(given) is not None]
-        snaps = {snap.id: snap for snap in self.client.get_all(refs, **rpc()) if snap.exists} if refs else {}
-        documents_read("events", len(snaps))
-        batch, now, statuses = self.client.batch(), utcnow(), []
-        for key, _ in chunk:
-            snap = snaps.get(key)
-            data = snap.to_dict() if snap is not None else None
-            if snap is None or data is None or (data.get("deleted") and not include_deleted):
-                statuses.append((key, "not_found"))
-                continue
-            self.scope.check(str(data["site_id"]))
-            changes = decide(Event(key, data), now)
-            if not changes:
-                statuses.append((key, "unchanged"))
-                continue
-            guard = self.client.write_option(last_update_time=snap.update_time)
-            batch.update(snap.reference, changes, option=guard)
-            batch.create(
-                snap.reference.collection("history").document(), _entry(action, actor, now, data, changes)
-            )
-            statuses.append((key, "changed"))
-        if any(found == "changed" for _, found in statuses):
-            batch.commit(**rpc())
-            TOTALS.forget(self.scope.org_id)
         return statuses
 
     def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:
