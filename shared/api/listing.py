@@ -34,11 +34,11 @@ def list_page(store: EventStore, query: ListQuery, item: ItemShape, *, trash: bo
     config = settings()
     key = (config.project, config.database, scope.sites, domain, query.filter.fingerprint(), config.count_cap)
     if total is None and config.count_cache_seconds > 0:
-        total = TOTALS.get(scope.org_id, key)
+        total = TOTALS.get((scope.org_id, key))[1]
     if total is None:
         page, counted = store.page_and_total(query.filter, after, query.limit, trash, config.count_cap + 1)
         total = Total.of(counted, config.count_cap, utcnow())
-        TOTALS.put(scope.org_id, key, total, config.count_cache_seconds)
+        TOTALS.put((scope.org_id, key), total, config.count_cache_seconds)
     else:
         page, _ = store.page_and_total(query.filter, after, query.limit, trash, counted=False)
     urls = signed_urls([event.data.get("snapshot_object") for event in page.events])

@@ -23,9 +23,9 @@ import string
 import threading
 import time
 import zlib
-from collections import OrderedDict
 from datetime import datetime
 
+from shared.caches import ExpiringCache
 from shared.config import settings
 from shared.edge.logs import log_error
 from shared.errors import AuthRequired
@@ -85,45 +85,15 @@ def key_id_of(token: str) -> str:
     return id_of_hash(key_hash(token))
 
 
-class _Cache:
-    """A bounded LRU of hash -> (record or None for unknown, time it expires)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.entries: OrderedDict[str, tuple[ApiKeyRecord | None, float]] = OrderedDict()
-
-    def get(self, digest: str) -> tuple[bool, ApiKeyRecord | None]:
-        with self.lock:
-            found = self.entries.get(digest)
-            if found is None or found[1] <= time.monotonic():
-                self.entries.pop(digest, None)
-                return False, None
-            self.entries.move_to_end(digest)
-            return True, found[0]
-
-    def put(self, digest: str, record: ApiKeyRecord | None, seconds: float) -> None:
-        if seconds <= 0:
-            return
-        with self.lock:
-            self.entries[digest] = (record, time.monotonic() + seconds)
-            self.entries.move_to_end(digest)
-            while len(self.entries) > CACHE_ENTRIES:
-                self.entries.popitem(last=False)
-
-    def forget(self, key_id: str) -> None:
-        with self.lock:
-            for digest in [d for d in self.entries if id_of_hash(d) == key_id]:
-                del self.entries[digest]
-
-
-_CACHE = _Cache()
+# A key's hash -> its record, or None for a key the store does not know (that is cached too).
+_CACHE: ExpiringCache[str, ApiKeyRecord | None] = ExpiringCache(CACHE_ENTRIES)
 _touched: dict[str, float] = {}
 _touched_lock = threading.Lock()
 
 
 def forget(key_id: str) -> None:
     """Drop a key from this instance's cache (its revocation takes effect here at once)."""
-    _CACHE.forget(key_id)
+    _CACHE.forget(lambda digest: id_of_hash(digest) == key_id)
 
 
 def _touch(record: ApiKeyRecord) -> None:

@@ -34,7 +34,7 @@ from shared.store.budget import rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted
 from shared.store.parallel import bounded, together
-from shared.store.totals import TOTALS
+from shared.store.totals import forget_org
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
@@ -379,7 +379,7 @@ class EventStore:
 
         event = run_transaction(self.client, run, lock_key=ref.path)
         if changed and changed[0]:
-            TOTALS.forget(self.scope.org_id)  # this instance's counts see the change at once
+            forget_org(self.scope.org_id)  # this instance's counts see the change at once
         return event, bool(changed and changed[0])
 
     def update(
@@ -465,7 +465,7 @@ class EventStore:
                 statuses.append((key, "changed"))
             if any(found == "changed" for _, found in statuses):
                 batch.commit(**rpc())
-                TOTALS.forget(self.scope.org_id)
+                forget_org(self.scope.org_id)
             return statuses
 
         for _ in range(CHUNK_ATTEMPTS):
@@ -516,5 +516,5 @@ class EventStore:
                     batch.set(ref, {**pipeline, **operator})
                     created += 1
             batch.commit(**rpc())
-        TOTALS.forget(self.scope.org_id)
+        forget_org(self.scope.org_id)
         return created, updated

@@ -13,12 +13,11 @@ instance, shows within those seconds.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
+
+from shared.caches import ExpiringCache
 
 CACHE_ENTRIES = 2_000
 
@@ -37,40 +36,10 @@ class Total:
         return cls(min(counted, cap), counted <= cap, at)
 
 
-class TotalCache:
-    """First-page totals by (org, scope, list, filter, cap), each kept ``seconds``; bounded LRU."""
-
-    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
-        self.entries = entries
-        self._totals: OrderedDict[tuple[str, Hashable], tuple[Total, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, org_id: str, key: Hashable) -> Total | None:
-        with self._lock:
-            found = self._totals.get((org_id, key))
-            if found is None or found[1] <= time.monotonic():
-                return None
-            self._totals.move_to_end((org_id, key))
-            return found[0]
-
-    def put(self, org_id: str, key: Hashable, total: Total, seconds: float) -> None:
-        if seconds <= 0:
-            return
-        with self._lock:
-            self._totals[(org_id, key)] = (total, time.monotonic() + seconds)
-            self._totals.move_to_end((org_id, key))
-            while len(self._totals) > self.entries:
-                self._totals.popitem(last=False)
-
-    def forget(self, org_id: str) -> None:
-        """Drop the org's totals (a write went through this instance)."""
-        with self._lock:
-            for key in [key for key in self._totals if key[0] == org_id]:
-                del self._totals[key]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._totals.clear()
+TOTALS: ExpiringCache[tuple[str, Hashable], Total] = ExpiringCache(CACHE_ENTRIES)
+"""First-page totals by (org, the rest of the key: scope, list, filter, cap)."""
 
 
-TOTALS = TotalCache()
+def forget_org(org_id: str) -> None:
+    """Drop the org's totals (a write went through this instance)."""
+    TOTALS.forget(lambda key: key[0] == org_id)

@@ -48,3 +48,25 @@ def test_the_last_use_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert len(api_keys._touched) <= 100
     api_keys._touch(SimpleNamespace(key_id="key249"))  # type: ignore[arg-type]
     assert len(written) == 250, "a key touched within the minute is not written again"
+
+
+def test_the_expiring_cache_is_bounded_expires_and_keeps_a_cached_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared import caches
+
+    now = [100.0]
+    monkeypatch.setattr("shared.caches.time.monotonic", lambda: now[0])
+    cache: caches.ExpiringCache[str, int | None] = caches.ExpiringCache(entries=2)
+    cache.put("unknown", None, 5)
+    cache.put("a", 1, 5)
+    cache.put("never", 2, 0)  # no time: not kept
+    assert cache.get("unknown") == (True, None) and cache.get("never") == (False, None)
+    cache.put("b", 2, 5)  # three held: the least recently used ("a") goes
+    assert cache.get("a") == (False, None) and cache.get("b") == (True, 2)
+    now[0] += 5
+    assert cache.get("b") == (False, None), "expired"
+    cache.put("org-1/x", 1, 5)
+    cache.put("org-2/x", 2, 5)
+    cache.forget(lambda key: key.startswith("org-1/"))
+    assert cache.get("org-1/x") == (False, None) and cache.get("org-2/x") == (True, 2)

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / "shared"
 RANKS = {
-    "config": 0, "errors": 0, "ids": 0, "timefmt": 0,
+    "config": 0, "errors": 0, "ids": 0, "timefmt": 0, "caches": 0,
     "model": 1,
     "store": 2, "media": 2, "gcs": 2, "url_signing": 2,
     "api": 3, "exports": 3, "pipeline": 3,
