@@ -42,6 +42,52 @@ class ListQuery:
     limit: int | None
 
 
+def _single_values(
+    args: Mapping[str, Sequence[str]], allowed: Sequence[str], problems: dict[str, str]
+) -> dict[str, str]:
+    """Each allowed parameter's one value; an unknown or repeated one is a problem."""
+    values: dict[str, str] = {}
+    for name, given in args.items():
+        if name not in allowed:
+            problems[name] = "unknown query parameter"
+        elif len(given) != 1:
+            problems[name] = "given more than once"
+        else:
+            values[name] = given[0]
+    return values
+
+
+def _paging(
+    values: Mapping[str, str], default_limit: int | None, max_limit: int, problems: dict[str, str]
+) -> tuple[str | None, int | None]:
+    """``cursor`` (not empty) and ``limit`` (1 to ``max_limit``, else ``default_limit``)."""
+    limit = default_limit
+    if "limit" in values:
+        raw = values["limit"]
+        if not re.fullmatch(r"[0-9]{1,10}", raw) or not 1 <= int(raw) <= max_limit:
+            problems["limit"] = f"must be an integer from 1 to {max_limit}"
+        else:
+            limit = int(raw)
+    cursor = values.get("cursor")
+    if cursor is not None and not cursor:
+        problems["cursor"] = "must not be empty"
+    return cursor, limit
+
+
+def parse_paging(
+    args: Mapping[str, Sequence[str]], *, default_limit: int, max_limit: int
+) -> tuple[str | None, int]:
+    """Only ``cursor`` and ``limit``, by the list's rules (a history's query); raises ValidationError."""
+    problems: dict[str, str] = {}
+    cursor, limit = _paging(
+        _single_values(args, PAGING_PARAMETERS, problems), default_limit, max_limit, problems
+    )
+    if problems:
+        raise ValidationError.of("query", problems)
+    assert limit is not None
+    return cursor, limit
+
+
 def parse_list_query(
     args: Mapping[str, Sequence[str]],
     *,
@@ -52,14 +98,7 @@ def parse_list_query(
         naming every bad field. ``default_limit=None`` leaves ``limit`` unset when absent (export: every
     match); ``limit`` may be 1 to ``max_limit``."""
     problems: dict[str, str] = {}
-    values: dict[str, str] = {}
-    for name, given in args.items():
-        if name not in FILTER_PARAMETERS and name not in PAGING_PARAMETERS:
-            problems[name] = "unknown query parameter"
-        elif len(given) != 1:
-            problems[name] = "given more than once"
-        else:
-            values[name] = given[0]
+    values = _single_values(args, (*FILTER_PARAMETERS, *PAGING_PARAMETERS), problems)
 
     def uuid_param(name: str) -> str | None:
         if name not in values:
@@ -95,18 +134,7 @@ def parse_list_query(
 
     starred = True if bool_param("starred") else None
 
-    limit = default_limit
-    if "limit" in values:
-        raw = values["limit"]
-        if not re.fullmatch(r"[0-9]{1,10}", raw) or not 1 <= int(raw) <= max_limit:
-            problems["limit"] = f"must be an integer from 1 to {max_limit}"
-        else:
-            limit = int(raw)
-
-    cursor = values.get("cursor")
-    if cursor is not None and not cursor:
-        problems["cursor"] = "must not be empty"
-
+    cursor, limit = _paging(values, default_limit, max_limit, problems)
     event_filter = EventFilter(
         camera_id=uuid_param("camera_id"),
         site_id=uuid_param("site_id"),

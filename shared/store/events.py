@@ -84,6 +84,12 @@ def _entry(
     }
 
 
+def _stored_entry(snap: firestore.DocumentSnapshot) -> dict[str, Any]:
+    """A history entry as read: its fields, its ``id`` and ``by`` as an :class:`Actor`."""
+    entry = snap.to_dict() or {}
+    return {**entry, "id": snap.id, "by": Actor.from_stored(entry.get("by"))}
+
+
 def _trash_key(event: Event) -> tuple[Any, Any, str]:
     return (event.data["deleted_at"], event.data["triggered_at"], event.id)
 
@@ -302,20 +308,14 @@ class EventStore:
             query = query.start_after({"at": after.triggered_at, "__name__": after.event_id})
         snaps = list(query.limit(limit + 1).stream(**rpc()))
         documents_read("events", len(snaps))
-        entries = [
-            {**entry, "id": snap.id, "by": Actor.from_stored(entry.get("by"))}
-            for snap, entry in ((snap, snap.to_dict() or {}) for snap in snaps[:limit])
-        ]
+        entries = [_stored_entry(snap) for snap in snaps[:limit]]
         more = len(snaps) > limit
         return entries, Position(entries[-1]["at"], entries[-1]["id"]) if more else None
 
     def history(self, event_id: str) -> list[dict[str, Any]]:
         """The event's change history, oldest first, each entry's ``by`` read as an :class:`Actor`."""
         entries = self.events.document(event_id).collection("history").order_by("at").stream(**rpc())
-        return [
-            {**data, "by": Actor.from_stored(data.get("by"))}
-            for data in (entry.to_dict() or {} for entry in entries)
-        ]
+        return [_stored_entry(entry) for entry in entries]
 
     # -- writing ---------------------------------------------------------------------------------
 
