@@ -83,6 +83,14 @@ def _q(*argv: str) -> str:
     return shlex.join(argv)
 
 
+def _bucket_role(bucket: str, account: str, role: str, project: str) -> str:
+    """Grant a service account a role on one bucket (and nothing else)."""
+    return _q(
+        "gcloud", "storage", "buckets", "add-iam-policy-binding", f"gs://{bucket}",
+        f"--member=serviceAccount:{account}", f"--role={role}", project,
+    )  # fmt: skip
+
+
 def _ensure(describe: str, create: str) -> str:
     """Create what ``describe`` does not find."""
     return f"{describe} >/dev/null 2>&1 || {create}"
@@ -334,47 +342,14 @@ def steps(tenant: Tenant) -> list[str]:
             *firestore_role,
         )
     )
-    lines.append(
-        _q(
-            "gcloud",
-            "storage",
-            "buckets",
-            "add-iam-policy-binding",
-            f"gs://{tenant.media_bucket}",
-            f"--member=serviceAccount:{fn}",
-            "--role=roles/storage.objectViewer",
-            p,
-        )
-    )
-    lines.append(
-        _q(
-            "gcloud",
-            "storage",
-            "buckets",
-            "add-iam-policy-binding",
-            f"gs://{tenant.export_bucket}",
-            f"--member=serviceAccount:{fn}",
-            "--role=roles/storage.objectUser",
-            p,
-        )
-    )
+    lines.append(_bucket_role(tenant.media_bucket, fn, "roles/storage.objectViewer", p))
+    lines.append(_bucket_role(tenant.export_bucket, fn, "roles/storage.objectUser", p))
     signer = tenant.account("signer")
     lines.append(
         "# A signed URL carries its signer's rights: media URLs are signed with an HMAC key of the signer"
         " account, which may only read the media bucket; its key is made once and kept in Secret Manager"
     )
-    lines.append(
-        _q(
-            "gcloud",
-            "storage",
-            "buckets",
-            "add-iam-policy-binding",
-            f"gs://{tenant.media_bucket}",
-            f"--member=serviceAccount:{signer}",
-            "--role=roles/storage.objectViewer",
-            p,
-        )
-    )
+    lines.append(_bucket_role(tenant.media_bucket, signer, "roles/storage.objectViewer", p))
     access_id_secret = tenant.secret(SECRETS["EVENTS_SIGNING_HMAC_ACCESS_ID"])
     hmac_secret = tenant.secret(SECRETS["EVENTS_SIGNING_HMAC_SECRET"])
     lines.append(
