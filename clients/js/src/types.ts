@@ -183,20 +183,7 @@ export interface EventHistoryParams {
  * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit): every
  * live event they match, up to the server's cap (more is 413 before anything is written).
  */
-export interface BatchFilter {
-  cameraId?: string;
-  siteId?: string;
-  /** Inclusive lower bound. */
-  dateFrom?: DateInput;
-  /** Inclusive upper bound (a plain date covers that whole UTC day). */
-  dateTo?: DateInput;
-  triggerType?: TriggerType;
-  aiStatus?: AiStatus;
-  /** false selects only unacknowledged events (the queue); true only acknowledged ones. */
-  acknowledged?: boolean;
-  /** true selects only starred events; false does not filter. */
-  starred?: boolean;
-}
+export type BatchFilter = Omit<EventFilters, "cursor">;
 
 /** A batch's events: exactly one of 1-100 `ids` and a `filter`. */
 export type BatchSelection = { ids: string[]; filter?: never } | { filter: BatchFilter; ids?: never };
