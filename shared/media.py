@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from shared.caches import ExpiringCache
 from shared.config import settings
 from shared.errors import ConfigurationError
 from shared.timefmt import utcnow
@@ -41,39 +41,8 @@ _lock = threading.Lock()
 _signers: dict[tuple[str, str | None, str | None], Signer] = {}
 
 
-class SignedUrlCache:
-    """Signed URLs by (bucket, object), each served while at least half its lifetime remains."""
-
-    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
-        self.entries = entries
-        self._urls: OrderedDict[tuple[str, str, str], tuple[str, datetime]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str], now: datetime) -> str | None:
-        with self._lock:
-            found = self._urls.get(key)
-            if found is None:
-                return None
-            url, fresh_until = found
-            if now >= fresh_until:
-                del self._urls[key]
-                return None
-            self._urls.move_to_end(key)
-            return url
-
-    def put(self, key: tuple[str, str, str], url: str, issued: datetime, ttl: timedelta) -> None:
-        with self._lock:
-            self._urls[key] = (url, issued + ttl / 2)
-            self._urls.move_to_end(key)
-            while len(self._urls) > self.entries:
-                self._urls.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._urls.clear()
-
-
-CACHE = SignedUrlCache()
+# Signed URLs by (endpoint, bucket, object), each kept for half its lifetime.
+CACHE: ExpiringCache[tuple[str, str, str], str] = ExpiringCache(CACHE_ENTRIES)
 
 
 def signer() -> Signer:
@@ -134,7 +103,7 @@ def signed_urls(object_names: Sequence[str | None]) -> list[str | None]:
     missing: list[tuple[int, str]] = []
     for index, name in enumerate(object_names):
         if name:
-            urls[index] = CACHE.get((where, bucket, name), now)
+            urls[index] = CACHE.get((where, bucket, name))[1]
             if urls[index] is None:
                 missing.append((index, name))
     if not missing:
@@ -143,7 +112,7 @@ def signed_urls(object_names: Sequence[str | None]) -> list[str | None]:
 
     def sign(name: str) -> str:
         url = signed_url(chosen, where, bucket, name, now, ttl)
-        CACHE.put((where, bucket, name), url, now, ttl)
+        CACHE.put((where, bucket, name), url, ttl.total_seconds() / 2)  # served while half its life is left
         return url
 
     names = [name for _, name in missing]

@@ -97,16 +97,29 @@ def test_a_url_lives_one_second_to_seven_days() -> None:
         signed_url(signer, "https://storage.googleapis.com", "b", "o", ISSUED, timedelta(days=8))
 
 
-def test_the_cache_serves_a_url_while_half_its_life_remains() -> None:
-    cache = media.SignedUrlCache(entries=2)
-    key = ("https://storage.googleapis.com", "media", "a.jpg")
-    cache.put(key, "url-a", ISSUED, TTL)
-    assert cache.get(key, ISSUED + TTL / 2 - timedelta(seconds=1)) == "url-a"
-    assert cache.get(key, ISSUED + TTL / 2) is None, "past half its life: signed again"
-    cache.put(key, "url-a", ISSUED, TTL)
-    cache.put(("e", "media", "b.jpg"), "url-b", ISSUED, TTL)
-    cache.put(("e", "media", "c.jpg"), "url-c", ISSUED, TTL)  # over 2 entries: the oldest goes
-    assert cache.get(key, ISSUED) is None and cache.get(("e", "media", "c.jpg"), ISSUED) == "url-c"
+def test_the_cache_serves_a_url_while_half_its_life_remains(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_MEDIA_BUCKET", "media")
+    monkeypatch.setenv("EVENTS_SIGNING_HMAC_ACCESS_ID", "GOOG1EUNIT")
+    monkeypatch.setenv("EVENTS_SIGNING_HMAC_SECRET", "unit-secret")
+    monkeypatch.setenv("EVENTS_SIGNED_URL_TTL_SECONDS", str(int(TTL.total_seconds())))
+    reset_caches()
+    media.CACHE.clear()
+    clock = [1000.0]
+    monkeypatch.setattr("shared.caches.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr(media.CACHE, "entries", 2)
+    (first,) = media.signed_urls(["a.jpg"])
+    clock[0] += TTL.total_seconds() / 2 - 1
+    assert media.signed_urls(["a.jpg"]) == [first], "more than half its life left: served again"
+    clock[0] += 1
+    assert media.CACHE.get(media_key("a.jpg")) == (False, None), "past half its life: signed again"
+    media.signed_urls(["a.jpg", "b.jpg", "c.jpg"])  # over 2 entries: the least recently used go
+    assert media.CACHE.get(media_key("a.jpg")) == (False, None)
+    assert media.CACHE.get(media_key("c.jpg"))[0]
+    media.CACHE.clear()
+
+
+def media_key(name: str) -> tuple[str, str, str]:
+    return (media.endpoint(), "media", name)
 
 
 def test_signed_urls_use_the_configured_signer_and_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
