@@ -18,6 +18,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -104,42 +105,68 @@ def _encode(value: str) -> str:
     return quote(value, safe="~-._")
 
 
-def string_to_sign(
-    signer: Signer,
-    endpoint: str,
-    bucket: str,
-    name: str,
-    issued: datetime,
-    ttl: timedelta,
-    method: str = "GET",
-) -> tuple[str, str, str, bytes]:
-    """(resource path, canonical query, datestamp, string to sign) of a V4 URL."""
-    if not timedelta(seconds=1) <= ttl <= MAX_TTL:
-        raise ValueError("a V4 signed URL lives 1 s to 7 days")
-    timestamp = issued.strftime("%Y%m%dT%H%M%SZ")
-    datestamp = timestamp[:8]
-    host = endpoint.split("://", 1)[-1].rstrip("/")
-    resource = "/" + _encode(bucket) + "/" + quote(name, safe="/~-._")
-    query = {
-        "X-Goog-Algorithm": signer.algorithm,
-        "X-Goog-Credential": f"{signer.credential_id}/{datestamp}/{SCOPE_SUFFIX}",
-        "X-Goog-Date": timestamp,
-        "X-Goog-Expires": str(int(ttl.total_seconds())),
-        "X-Goog-SignedHeaders": "host",
-    }
-    canonical_query = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in sorted(query.items()))
-    canonical_request = "\n".join(
-        [method, resource, canonical_query, f"host:{host}\n", "host", UNSIGNED_PAYLOAD]
-    )
-    to_sign = "\n".join(
-        [
-            signer.algorithm,
-            timestamp,
-            f"{datestamp}/{SCOPE_SUFFIX}",
-            hashlib.sha256(canonical_request.encode("utf-8")).hexdigest(),
-        ]
-    )
-    return resource, canonical_query, datestamp, to_sign.encode("utf-8")
+@dataclass(frozen=True)
+class V4Signing:
+    """The part of a V4 URL that every object shares for one signer, endpoint, bucket, time and
+    lifetime (the canonical query, the host, the string to sign's head), built once by :meth:`of`;
+    :meth:`url` then signs one object at a time."""
+
+    signer: Signer
+    base: str  # the endpoint without its trailing slash
+    bucket_path: str  # "/" + the encoded bucket
+    method: str
+    canonical_query: str
+    datestamp: str
+    request_tail: str  # the canonical request after the query: host header, signed headers, payload
+    head: str  # the string to sign before the canonical request's hash
+
+    @classmethod
+    def of(
+        cls,
+        signer: Signer,
+        endpoint: str,
+        bucket: str,
+        issued: datetime,
+        ttl: timedelta,
+        method: str = "GET",
+    ) -> V4Signing:
+        """The shared part of URLs of ``method`` on ``bucket``'s objects, valid ``ttl`` from
+        ``issued`` (UTC); ValueError outside V4's 1 s to 7 days."""
+        if not timedelta(seconds=1) <= ttl <= MAX_TTL:
+            raise ValueError("a V4 signed URL lives 1 s to 7 days")
+        timestamp = issued.strftime("%Y%m%dT%H%M%SZ")
+        datestamp = timestamp[:8]
+        host = endpoint.split("://", 1)[-1].rstrip("/")
+        query = {
+            "X-Goog-Algorithm": signer.algorithm,
+            "X-Goog-Credential": f"{signer.credential_id}/{datestamp}/{SCOPE_SUFFIX}",
+            "X-Goog-Date": timestamp,
+            "X-Goog-Expires": str(int(ttl.total_seconds())),
+            "X-Goog-SignedHeaders": "host",
+        }
+        return cls(
+            signer=signer,
+            base=endpoint.rstrip("/"),
+            bucket_path="/" + _encode(bucket) + "/",
+            method=method,
+            canonical_query="&".join(f"{_encode(k)}={_encode(v)}" for k, v in sorted(query.items())),
+            datestamp=datestamp,
+            request_tail="\n".join([f"host:{host}\n", "host", UNSIGNED_PAYLOAD]),
+            head=f"{signer.algorithm}\n{timestamp}\n{datestamp}/{SCOPE_SUFFIX}\n",
+        )
+
+    def string_to_sign(self, name: str) -> tuple[str, bytes]:
+        """(resource path, string to sign) of object ``name``."""
+        resource = self.bucket_path + quote(name, safe="/~-._")
+        canonical_request = f"{self.method}\n{resource}\n{self.canonical_query}\n{self.request_tail}"
+        digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+        return resource, (self.head + digest).encode("utf-8")
+
+    def url(self, name: str) -> str:
+        """The signed URL of object ``name``."""
+        resource, to_sign = self.string_to_sign(name)
+        signature = self.signer.sign(to_sign, self.datestamp)
+        return f"{self.base}{resource}?{self.canonical_query}&X-Goog-Signature={signature}"
 
 
 def signed_url(
@@ -151,7 +178,6 @@ def signed_url(
     ttl: timedelta,
     method: str = "GET",
 ) -> str:
-    """The V4 signed URL of ``method`` on ``gs://bucket/name``, valid ``ttl`` from ``issued`` (UTC)."""
-    resource, query, datestamp, to_sign = string_to_sign(signer, endpoint, bucket, name, issued, ttl, method)
-    signature = signer.sign(to_sign, datestamp)
-    return f"{endpoint.rstrip('/')}{resource}?{query}&X-Goog-Signature={signature}"
+    """The V4 signed URL of ``method`` on ``gs://bucket/name``, valid ``ttl`` from ``issued`` (UTC)
+    (one URL; many at once share a :class:`V4Signing`)."""
+    return V4Signing.of(signer, endpoint, bucket, issued, ttl, method).url(name)
