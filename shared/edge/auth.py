@@ -3,7 +3,8 @@
 Tokens are JWTs verified with PyJWT against an explicit algorithm allow-list: RS256/ES256 keys from a
 JWKS URL in production (cached; an unknown ``kid`` refreshes the set, so key rotation is safe), HS256
 with a dev secret locally. Required claims: ``exp iat iss aud sub org_id role``; viewers also carry
-``site_ids``. Any failure is 401 ``auth_required``. Behind API Gateway the caller's token is read from
+``site_ids``. Any failure is 401 ``auth_required``. A verified token is remembered until its ``exp``
+(:mod:`shared.edge.token_cache`). Behind API Gateway the caller's token is read from
 ``X-Forwarded-Authorization`` (``EVENTS_FORWARDED_AUTH``); a deployment pinned to one org
 (``EVENTS_PINNED_ORG``) refuses every other org's token with 401.
 """
@@ -21,6 +22,7 @@ import jwt
 
 from shared.config import require, settings
 from shared.edge.api_keys import key_record, key_scope
+from shared.edge.token_cache import verified_claims
 from shared.errors import AuthRequired, Forbidden, Unavailable
 from shared.ids import valid_org_id
 from shared.model.actor import Actor
@@ -71,7 +73,7 @@ def _caller_token(headers: HeaderSource) -> str:
 
 
 def _user(token: str) -> Principal:
-    principal = principal_from_claims(_verify(token))
+    principal = principal_from_claims(verified_claims(token, _verify, _jwks_client))
     pinned = settings().pinned_org
     if pinned and principal.org_id != pinned:
         raise AuthRequired("token is not valid for this deployment")
