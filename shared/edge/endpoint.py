@@ -9,7 +9,8 @@ runs the steps marked ``before_role`` (the rate limit: every authenticated reque
 the route's role (403) and a body's size and type (413, 400); runs the other ``steps`` in order, each
 wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`
 into the contract's JSON envelope and anything else into a 500 without internals; writes one
-structured log line.
+structured log line with the request's store usage (a streamed answer's once its body has been sent,
+or has stopped, so the counts include the body's reads).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import functools
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -45,7 +46,7 @@ from shared.model.actor import Actor
 from shared.store.budget import outage, request_budget
 from shared.store.client import reset_clients
 from shared.store.idempotency import PendingRecord
-from shared.store.meter import STORE_COST_HEADER, metering
+from shared.store.meter import STORE_COST_HEADER, StoreMeter, metering
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 
@@ -175,6 +176,27 @@ def _route_for(routes: Sequence[Route], method: str, path: str) -> tuple[Route, 
     raise MethodNotAllowed(method, [route.method for route, _ in matching])
 
 
+def _metered_body(body: Iterable[Any], meter: StoreMeter, finished: Callable[[bool], None]) -> Iterator[Any]:
+    """A streamed body whose chunks are made counting into the request's ``meter``; then
+    ``finished(whether the whole body was sent)``, also when it fails or the client goes away."""
+    chunks = iter(body)
+    sent = False
+    try:
+        while True:
+            with metering(meter):
+                chunk = next(chunks, None)
+            if chunk is None:
+                break
+            yield chunk
+        sent = True
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            with metering(meter):
+                close()
+        finished(sent)
+
+
 def endpoint(
     function: str, *, auth: Authenticator | None = authenticate_caller, steps: Sequence[Step] = ()
 ) -> Callable[[Handler], EntryPoint]:
@@ -223,14 +245,21 @@ def endpoint(
                     error = _answer_for(raised, context)
                     context.log["error"] = error.code
                     response = error_response(error, context.request_id)
-            context.log["store"] = meter.summary()
-            if settings().store_cost_header:
+            if settings().store_cost_header:  # a streamed body's reads come after: see the log line
                 response.headers[STORE_COST_HEADER] = meter.header()
             response.headers[REQUEST_ID_HEADER] = context.request_id
             allow_origin(request, response)
-            log_request(
-                request, response.status_code, started, {"request_id": context.request_id, **context.log}
-            )
+
+            def log(sent: bool | None = None) -> None:
+                fields = {"request_id": context.request_id, **context.log, "store": meter.summary()}
+                if sent is not None:
+                    fields["body_sent"] = sent
+                log_request(request, response.status_code, started, fields)
+
+            if response.is_streamed:
+                response.response = _metered_body(response.response, meter, log)
+            else:
+                log()
             return response
 
         entry_point.steps = tuple(steps)  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ export or absent.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,14 +80,8 @@ def write_export(
         "rows": str(plan.rows),
         "read_time": format_rfc3339(plan.read_time) or "",
     }
-    events = itertools.islice(
-        plan.store.scan(
-            plan.event_filter,
-            plan.after,
-            read_time=plan.read_time,
-            page_size=max(1, min(READ_PAGE, plan.rows)),
-        ),
-        plan.rows,
+    events = plan.store.scan(
+        plan.event_filter, plan.after, read_time=plan.read_time, page_size=READ_PAGE, rows=plan.rows
     )
     writer: Any = blob.open("wb", chunk_size=UPLOAD_CHUNK_BYTES, content_type=CONTENT_TYPE, ignore_flush=True)
     with writer:  # leaving with an exception (GeneratorExit included) cancels the upload

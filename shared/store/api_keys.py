@@ -18,9 +18,10 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.errors import Conflict, NotFound
 from shared.model.actor import Actor
-from shared.store.budget import rpc
+from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
 from shared.store.events import OutcomeRecord
+from shared.store.meter import called, documents_read, written
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
@@ -90,7 +91,7 @@ class ApiKeys:
 
     def find(self, key_id: str) -> ApiKeyRecord | None:
         """The key with this id, or None."""
-        snap = self.keys.document(key_id).get(**rpc("keys"))
+        snap = get_document(self.keys.document(key_id), "keys")
         data = snap.to_dict() if snap.exists else None
         return ApiKeyRecord.of(snap.id, data) if data else None
 
@@ -98,6 +99,7 @@ class ApiKeys:
         """The org's keys, newest first (revoked ones included)."""
         query = self.keys.where(filter=FieldFilter("org_id", "==", org_id))
         found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in query.stream(**rpc("keys"))]
+        documents_read("keys", len(found))
         return sorted(found, key=lambda record: (record.created_at, record.key_id), reverse=True)
 
     def create(self, record: ApiKeyRecord, outcome: dict[str, Any], log: OutcomeRecord | None) -> None:
@@ -105,20 +107,20 @@ class ApiKeys:
         ref = self.keys.document(record.key_id)
 
         def run(transaction: firestore.Transaction) -> None:
-            if ref.get(transaction=transaction, **rpc("keys")).exists:  # 2^-64: a fresh key collided
+            if get_document(ref, "keys", transaction).exists:  # 2^-64: a fresh key collided
                 raise Conflict("a key with this id exists; create another")
             transaction.create(ref, record.document())
             if log is not None:
                 log.save(transaction, outcome)
 
-        run_transaction(self.client, run, lock_key=ref.path)
+        run_transaction(self.client, run, purpose="keys", lock_key=ref.path)
 
     def revoke(self, org_id: str, key_id: str, actor: Actor, log: OutcomeRecord | None) -> ApiKeyRecord:
         """Revoke a key of the org (a second revocation keeps the first time); 404 for any other id."""
         ref = self.keys.document(key_id)
 
         def run(transaction: firestore.Transaction) -> ApiKeyRecord | None:
-            snap = ref.get(transaction=transaction, **rpc("keys"))
+            snap = get_document(ref, "keys", transaction)
             data = snap.to_dict() if snap.exists else None
             if data is None or data.get("org_id") != org_id:
                 if log is not None:
@@ -131,11 +133,13 @@ class ApiKeys:
                 log.save(transaction, {"kind": "key", "key_id": key_id})
             return ApiKeyRecord.of(key_id, data)
 
-        record = run_transaction(self.client, run, lock_key=ref.path)
+        record = run_transaction(self.client, run, purpose="keys", lock_key=ref.path)
         if record is None:
             raise NotFound("no such key in this org")
         return record
 
     def touch(self, key_id: str, when: datetime, timeout: float) -> None:
         """Record a use (best effort: the caller ignores failures)."""
+        called("keys")
         self.keys.document(key_id).update({"last_used_at": when}, timeout=timeout, retry=None)
+        written("keys", 1)

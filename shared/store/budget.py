@@ -19,10 +19,11 @@ from typing import Any
 
 from google.api_core import exceptions as google
 from google.api_core.retry import Retry, if_transient_error
+from google.cloud import firestore
 
 from shared.config import settings
 from shared.errors import Unavailable
-from shared.store.meter import called
+from shared.store.meter import called, documents_read
 
 RETRY_AFTER_SECONDS = 2
 _deadline: ContextVar[float | None] = ContextVar("store_deadline", default=None)
@@ -77,6 +78,18 @@ def rpc(purpose: str = "events") -> dict[str, Any]:
     called(purpose)
     retry = Retry(predicate=if_transient_error, initial=0.1, maximum=1.0, multiplier=2.0, timeout=left)
     return {"timeout": left, "retry": retry}
+
+
+def get_document(
+    ref: firestore.DocumentReference,
+    purpose: str = "events",
+    transaction: firestore.Transaction | None = None,
+) -> firestore.DocumentSnapshot:
+    """One document, read within the budget (in ``transaction`` when given) and metered under
+    ``purpose`` (a missing document bills a read too)."""
+    snap = ref.get(transaction=transaction, **rpc(purpose))
+    documents_read(purpose, 1 if snap.exists else 0)
+    return snap
 
 
 def outage(exc: BaseException) -> StoreUnavailable | None:

@@ -30,9 +30,9 @@ from shared.model.changes import EventChanges, dismissal, restoration
 from shared.model.event import PIPELINE_FIELDS, Event, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
-from shared.store.budget import rpc
+from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
-from shared.store.meter import documents_read, entries_counted
+from shared.store.meter import documents_read, entries_counted, written
 from shared.store.parallel import bounded, together
 from shared.store.totals import forget_org
 from shared.store.transactions import run_transaction
@@ -234,14 +234,24 @@ class EventStore:
         after: Position | None = None,
         read_time: datetime | None = None,
         page_size: int = 500,
+        rows: int | None = None,
     ) -> Iterator[Event]:
-        """Every matching event after ``after`` in list order, read a page at a time (exports)."""
-        while True:
-            page = self.page(event_filter, after, page_size, read_time)
-            yield from page.events
-            if not page.has_more:
+        """Every matching event after ``after`` in list order, read a page at a time (exports,
+        batches); the first ``rows`` when given (a count's, at its ``read_time``): then each page
+        reads no more than the rows still wanted, so ``rows`` events cost ``rows`` document reads,
+        else each page reads one more to know whether another follows."""
+        left = rows
+        while left is None or left > 0:
+            size = page_size if left is None else min(page_size, left)
+            events = self._read(event_filter, after, size + (left is None), read_time=read_time)
+            page = events[:size]
+            yield from page
+            if left is not None:
+                left -= len(page)
+            more = len(events) > size if left is None else len(page) == size
+            if not more:
                 return
-            after = page.events[-1].position
+            after = page[-1].position
 
     def count(
         self,
@@ -265,8 +275,7 @@ class EventStore:
         key = canonical_uuid(event_id)
         if key is None:
             return None
-        snap = self.events.document(key).get(**rpc())
-        documents_read("events", 1 if snap.exists else 0)
+        snap = get_document(self.events.document(key))
         data = snap.to_dict() if snap.exists else None
         if data is None or data.get("deleted"):
             return None
@@ -297,8 +306,7 @@ class EventStore:
         if key is None:
             raise NotFound()
         ref = self.events.document(key)
-        snap = ref.get(**rpc())
-        documents_read("events", 1 if snap.exists else 0)
+        snap = get_document(ref)
         data = snap.to_dict() if snap.exists else None
         if data is None or (data.get("deleted") and not include_deleted):
             raise NotFound()
@@ -356,8 +364,7 @@ class EventStore:
 
         def run(transaction: firestore.Transaction) -> Event | None:
             changed.clear()
-            snap = ref.get(transaction=transaction, **rpc())
-            documents_read("events", 1 if snap.exists else 0)
+            snap = get_document(ref, transaction=transaction)
             data = snap.to_dict() if snap.exists else None
             if data is None or (data.get("deleted") and not include_deleted):
                 if record is not None:
@@ -464,7 +471,7 @@ class EventStore:
                 )
                 statuses.append((key, "changed"))
             if any(found == "changed" for _, found in statuses):
-                batch.commit(**rpc())
+                written("events", len(batch.commit(**rpc())))
                 forget_org(self.scope.org_id)
             return statuses
 
@@ -485,7 +492,8 @@ class EventStore:
         counted = self.count(event_filter, up_to=cap + 1)
         if counted.total > cap:
             raise PayloadTooLarge(f"the filter matches more than {cap} events; narrow it")
-        return [event.id for event in self.scan(event_filter, read_time=counted.read_time)]
+        scan = self.scan(event_filter, read_time=counted.read_time, rows=counted.total)
+        return [event.id for event in scan]
 
     def upsert_pipeline(
         self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
@@ -506,6 +514,7 @@ class EventStore:
             existing = {
                 snap.id for snap in self.client.get_all(refs, field_paths=["deleted"], **rpc()) if snap.exists
             }
+            documents_read("events", len(existing))
             batch = self.client.batch()
             for ref in refs:
                 pipeline, operator = latest[ref.id]
@@ -515,6 +524,6 @@ class EventStore:
                 else:
                     batch.set(ref, {**pipeline, **operator})
                     created += 1
-            batch.commit(**rpc())
+            written("events", len(batch.commit(**rpc())))
         forget_org(self.scope.org_id)
         return created, updated

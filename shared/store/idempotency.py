@@ -19,7 +19,7 @@ from google.cloud import firestore
 
 from shared.errors import Conflict, ValidationError
 from shared.model.actor import Actor
-from shared.store.budget import rpc
+from shared.store.budget import get_document
 from shared.store.client import firestore_client
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
@@ -47,7 +47,9 @@ class PendingRecord:
     def complete(self, outcome: dict[str, Any]) -> None:
         """Record the outcome on its own: for a request whose changes are many transactions (a
         batch), once all of them are done."""
-        run_transaction(firestore_client(), lambda transaction: self.save(transaction, outcome))
+        run_transaction(
+            firestore_client(), lambda transaction: self.save(transaction, outcome), purpose="idempotency"
+        )
 
     def save(self, transaction: firestore.Transaction, outcome: dict[str, Any]) -> None:
         """Record the outcome, in the transaction that makes the change."""
@@ -87,7 +89,7 @@ class IdempotencyRecords:
         ref = self._ref(actor, key)
 
         def claim(transaction: firestore.Transaction) -> PendingRecord | Completed:
-            snap = ref.get(transaction=transaction, **rpc("idempotency"))
+            snap = get_document(ref, "idempotency", transaction)
             data = snap.to_dict() if snap.exists else None
             now = utcnow()
             if data is not None and data["expires_at"] > now:
@@ -115,7 +117,9 @@ class IdempotencyRecords:
             )
             return PendingRecord(ref, request_fingerprint)
 
-        result: PendingRecord | Completed = run_transaction(self.client, claim, lock_key=ref.path)
+        result: PendingRecord | Completed = run_transaction(
+            self.client, claim, purpose="idempotency", lock_key=ref.path
+        )
         return result
 
     def release(self, record: PendingRecord) -> None:
@@ -123,9 +127,9 @@ class IdempotencyRecords:
         so a retry executes; a completed record stays."""
 
         def drop(transaction: firestore.Transaction) -> None:
-            snap = record.ref.get(transaction=transaction, **rpc("idempotency"))
+            snap = get_document(record.ref, "idempotency", transaction)
             data = snap.to_dict() if snap.exists else None
             if data and data.get("state") == "in_flight" and data.get("fingerprint") == record.fingerprint:
                 transaction.delete(record.ref)
 
-        run_transaction(self.client, drop, lock_key=record.ref.path)
+        run_transaction(self.client, drop, purpose="idempotency", lock_key=record.ref.path)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from google.cloud import firestore
 
-from shared.store.budget import rpc
+from shared.store.budget import get_document
 from shared.store.client import firestore_client
 from shared.store.transactions import run_transaction
 
@@ -29,7 +29,7 @@ class RateWindows:
         ref = self.windows.document(f"{bucket}-{window_start}")
 
         def run(transaction: firestore.Transaction) -> tuple[int, int]:
-            snap = ref.get(transaction=transaction, **rpc("rate_limit"))
+            snap = get_document(ref, "rate_limit", transaction)
             leased = int((snap.to_dict() or {}).get("leased", 0)) if snap.exists else 0
             granted = max(0, min(want, budget - leased))
             if granted:
@@ -37,5 +37,5 @@ class RateWindows:
                 transaction.set(ref, {"leased": leased + granted, "expires_at": ends + timedelta(hours=1)})
             return granted, leased + granted
 
-        result: tuple[int, int] = run_transaction(self.client, run, lock_key=ref.path)
+        result: tuple[int, int] = run_transaction(self.client, run, purpose="rate_limit", lock_key=ref.path)
         return result

@@ -7,6 +7,10 @@ off, so retries are not multiplied). Retried: aborted or contended commits (``Ab
 including the emulator's lock timeouts), and the library's ``ValueError`` wrappers of those. A write
 to the same document from threads of one instance waits on a per-document lock first, so an
 instance never contends with itself.
+
+Each attempt is metered under the caller's purpose: its begin and commit RPCs and the documents the
+commit wrote, or its begin, the failed commit if any, and the rollback (reads inside are metered by
+the work itself).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from google.cloud import firestore
 
 from shared.errors import Unavailable
 from shared.store.budget import remaining, spent
+from shared.store.meter import called, written
 
 T = TypeVar("T")
 TOTAL_SECONDS = 10.0
@@ -50,13 +55,37 @@ def _contended() -> Unavailable:
     return Unavailable("the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS)
 
 
-def _attempt(client: firestore.Client, work: Callable[[firestore.Transaction], T]) -> T:
+def _metered(
+    work: Callable[[firestore.Transaction], T], transaction: firestore.Transaction, purpose: str
+) -> T:
+    """``work`` in ``transaction`` as one try of the library's (begin, work, commit; a rollback on
+    any error), metered under ``purpose``."""
+    stage: list[str] = []
+
+    def begun(transaction: firestore.Transaction) -> T:
+        stage.append("begun")  # the library calls the work once BeginTransaction has answered
+        result = work(transaction)
+        stage.append("worked")
+        return result
+
+    try:
+        result: T = firestore.transactional(begun)(transaction)
+    except BaseException:
+        # the begin; once begun, the rollback; once the work ended, the commit that failed
+        called(purpose, 1 + len(stage))
+        raise
+    called(purpose, 2)  # begin, commit
+    written(purpose, len(transaction.write_results or ()))
+    return result
+
+
+def _attempt(client: firestore.Client, work: Callable[[firestore.Transaction], T], purpose: str) -> T:
     """One try, bounded by the request's store budget: beginning and committing a transaction take
     no timeout in the client library, so the try runs on a worker thread and the caller stops waiting
     when the budget is spent (503; a try left behind commits whole or not at all, as any
     transaction)."""
-    transactional = firestore.transactional(work)
-    future = _TRIES.submit(contextvars.copy_context().run, transactional, client.transaction(max_attempts=1))
+    transaction = client.transaction(max_attempts=1)
+    future = _TRIES.submit(contextvars.copy_context().run, _metered, work, transaction, purpose)
     try:
         result: T = future.result(timeout=remaining())
     except concurrent.futures.TimeoutError as exc:
@@ -68,12 +97,14 @@ def run_transaction(
     client: firestore.Client,
     work: Callable[[firestore.Transaction], T],
     *,
+    purpose: str = "events",
     lock_key: str | None = None,
     total_seconds: float = TOTAL_SECONDS,
 ) -> T:
     """Run ``work(transaction)`` in a transaction until it commits; raises Unavailable (503) when
     contention outlasts ``total_seconds``. ``work`` may run several times and must only read through
-    the transaction. ``lock_key`` (a document path) serialises this instance's writers of it."""
+    the transaction. ``lock_key`` (a document path) serialises this instance's writers of it; the
+    transaction's RPCs and writes are metered under ``purpose``."""
     budget = min(total_seconds, remaining())
     deadline = time.monotonic() + budget
     lock = _DOCUMENT_LOCKS[hash(lock_key) % len(_DOCUMENT_LOCKS)] if lock_key else None
@@ -83,7 +114,7 @@ def run_transaction(
         attempt = 0
         while True:
             try:
-                return _attempt(client, work)
+                return _attempt(client, work, purpose)
             except Exception as exc:
                 if not _retryable(exc):
                     raise

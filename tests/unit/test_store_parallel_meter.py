@@ -58,9 +58,11 @@ def test_the_meter_adds_up_by_purpose_and_bills_as_firestore_does() -> None:
         meter.documents_read("events", 21)
         meter.documents_read("events", 0)  # an empty query still bills one read
         meter.entries_counted("events", 2500)  # one read per 1,000 index entries, rounded up
-        meter.called("rate_limit")
+        meter.called("rate_limit", 2)  # a transaction's begin and commit
+        meter.written("rate_limit", 1)
         together([lambda: meter.documents_read("events", 1)] * 50)  # from the pool's threads
     summary = metered.summary()
-    assert summary["events"] == {"rpcs": 2, "documents": 71, "counted": 2500, "billed": 21 + 1 + 3 + 50}
-    assert summary["rate_limit"] == {"rpcs": 1, "documents": 0, "counted": 0, "billed": 0}
+    billed = 21 + 1 + 3 + 50
+    assert summary["events"] == {"rpcs": 2, "documents": 71, "counted": 2500, "billed": billed, "writes": 0}
+    assert summary["rate_limit"] == {"rpcs": 2, "documents": 0, "counted": 0, "billed": 0, "writes": 1}
     assert meter.parse_header(metered.header()) == summary

@@ -92,7 +92,7 @@ class Loop:
         self.client = SimpleNamespace(transaction=self._transaction)
 
     def _transaction(self, max_attempts: int) -> SimpleNamespace:
-        self.transactions.append(SimpleNamespace(max_attempts=max_attempts))
+        self.transactions.append(SimpleNamespace(max_attempts=max_attempts, write_results=[]))
         return self.transactions[-1]
 
 
