@@ -1,19 +1,23 @@
 """Cold start benchmark: process start -> first answered request under functions-framework, and import
-time, for every function, against a bare Flask function that imports only ``google.cloud.firestore``.
+time, for every function, against a bare Flask + Firestore function doing the same first request.
 
     python -m bench.cold_start [--repeat 5] [--json out.json]
 
 Starts its own Firestore emulator and fake-gcs-server (or uses FIRESTORE_EMULATOR_HOST /
 STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.edge.routes.FUNCTIONS``,
-``scheduled_export`` and the baseline, ``--repeat`` times (round robin, after one untimed warm-up each):
+``scheduled_export`` and the baselines, ``--repeat`` times (round robin, after one untimed warm-up each):
 
 - cold start: ``functions-framework --target T --source S --host 127.0.0.1 --port P`` started as a
   subprocess; a real request (valid dev token, real path: a 200-class answer when the function works)
   is retried every 10 ms until any HTTP answer arrives; the time from spawning to that answer counts.
 - import: a fresh interpreter times ``runpy.run_path(S)`` (interpreter start-up excluded).
 
-Medians are reported with their ratio to the baseline. The issue's goal: each read function
-(list_events, get_event) under 1.5x the baseline's cold start. Then checks that ``delete_event``, loaded
+The baselines are the bare functions of ``bench.bare_functions``, whose first request builds the
+Firestore client and does what the function's first request must (:data:`FIRST_REQUEST`): a list page
+and its count (``bare_list``), a document and its neighbours (``bare_get``), a transaction that writes
+(``bare_write``), a count, a scan and the storage upload (``bare_export``); ``baseline`` only imports
+Firestore. Medians are reported with their ratio to the function's own baseline (the goal: at most
+1.3x, every function) and to ``baseline``. Then checks that ``delete_event``, loaded
 with ``functions_framework.create_app`` and serving one DELETE, never imports ``google.cloud.storage``;
 exit 1 if it does (and, with --fail-on-ratio, if a read function misses the goal).
 """
@@ -50,25 +54,33 @@ from devstack.processes import spawn, stopping
 from shared.edge.routes import FUNCTIONS, route_of
 
 ROOT = Path(__file__).resolve().parent.parent
-READ_FUNCTIONS = ("list_events", "get_event")
-GOAL_RATIO = 1.5
+GOAL_RATIO = 1.3
 ANSWER_TIMEOUT = 60.0
 POLL_SECONDS = 0.01
 SCHEDULER_ACCOUNT = "scheduler@novavms-bench.iam.gserviceaccount.com"
 SCHEDULER_AUDIENCE = "https://scheduled-export.bench.novavms/"
 HEAVY_MODULES = ("google.cloud.firestore", "google.cloud.storage", "jwt", "google.auth")
 
-BASELINE_SOURCE = '''\
-"""Baseline: a bare Flask function that imports only google.cloud.firestore."""
-import flask
-import functions_framework
-from google.cloud import firestore  # noqa: F401
-
-
-@functions_framework.http
-def baseline(request: flask.Request) -> str:
-    return "ok"
-'''
+BARE_SOURCE = ROOT / "bench" / "bare_functions.py"
+BASELINES = ("baseline", "bare_list", "bare_get", "bare_write", "bare_export")
+# The bare function whose first request does the same work as each function's (the closest: a list of
+# keys is one query, as a page of events with its count is two).
+FIRST_REQUEST = {
+    "list_events": "bare_list",
+    "list_deleted_events": "bare_list",
+    "list_keys": "bare_list",
+    "get_event": "bare_get",
+    "get_event_history": "bare_get",
+    "update_event": "bare_write",
+    "delete_event": "bare_write",
+    "restore_event": "bare_write",
+    "batch_update_events": "bare_write",
+    "batch_delete_events": "bare_write",
+    "create_key": "bare_write",
+    "revoke_key": "bare_write",
+    "export_events": "bare_export",
+    "scheduled_export": "bare_export",
+}
 
 # Loads a function's source the way functions-framework does and reports which modules it pulled in,
 # before and after serving one request through Flask's test client.
@@ -138,7 +150,53 @@ def scheduler_token() -> str:
     return jwt.encode(claims, "bench-not-a-google-key-0123456789abcdef", algorithm="HS256")
 
 
-def targets(org: str, ids: list[str], baseline: Path, deletes: int) -> list[Target]:
+def baseline_targets(org: str, ids: list[str]) -> list[Target]:
+    """The bare functions, each asked what the functions it stands for are asked first."""
+    from urllib.parse import urlencode
+
+    from bench.bare_functions import list_spec
+    from shared.config import settings
+
+    def get(spec: dict[str, Any]) -> str:
+        return "/?" + urlencode({"spec": json.dumps(spec)})
+
+    config = settings()
+    source = BARE_SOURCE
+    page = list_spec(org, {"limit": "20"}, None, None, config.count_cap)
+    return [
+        Target("baseline", source, "baseline", "GET", "/"),
+        Target("bare_list", source, "floor_list", "GET", get(page)),
+        Target("bare_get", source, "floor_get", "GET", get({"org": org, "id": ids[0]})),
+        Target(
+            "bare_write",
+            source,
+            "floor_patch",
+            "PATCH",
+            "/",
+            {"Content-Type": "application/json"},
+            json.dumps({"org": org, "id": ids[0], "notes": "cold start"}),
+        ),
+        Target(
+            "bare_export", source, "floor_export", "GET", get({"org": org, "bucket": config.export_bucket})
+        ),
+    ]
+
+
+def baseline_of(name: str) -> str:
+    """The bare function a function's (or a baseline's own) cold start is compared with."""
+    return name if name in BASELINES else FIRST_REQUEST.get(name, "baseline")
+
+
+def worst_ratio(medians: dict[str, float]) -> tuple[float, str]:
+    """The highest ratio of a function's median cold start to its baseline's, and that function."""
+    return max(
+        (median_s / medians[baseline_of(name)], name)
+        for name, median_s in medians.items()
+        if name not in BASELINES
+    )
+
+
+def targets(org: str, ids: list[str], deletes: int) -> list[Target]:
     bearer = {"Authorization": f"Bearer {dev_token(org, 'admin', sub='bench-admin')}"}
     requests_of: dict[str, tuple[str, str, str]] = {
         "list_events": ("GET", "/api/v1/events?limit=20", ""),
@@ -158,7 +216,7 @@ def targets(org: str, ids: list[str], baseline: Path, deletes: int) -> list[Targ
         "create_key": ("POST", "/api/v1/keys", json.dumps({"name": "cold start", "role": "operator"})),
         "revoke_key": ("DELETE", "/api/v1/keys/nosuchkey0", ""),  # a 404 after the whole request path
     }
-    chosen = [Target("baseline", baseline, "baseline", "GET", "/")]
+    chosen = baseline_targets(org, ids)
     for function in FUNCTIONS:
         route = route_of(function)
         method, path, body = requests_of.get(function, (route.method, route.path, ""))
@@ -254,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="measured runs per function (median)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument(
-        "--fail-on-ratio", action="store_true", help=f"exit 1 when a read function >= {GOAL_RATIO}x"
+        "--fail-on-ratio", action="store_true", help=f"exit 1 when a function > {GOAL_RATIO}x its baseline"
     )
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -270,10 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         org = "bench-cold"
         deletes = args.repeat + 2  # warm-up, measured runs, the probe
         ids = seed_with_media(org, deletes + 20)
-        baseline = stack.workdir / "baseline_main.py"
-        baseline.write_text(BASELINE_SOURCE)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        chosen = targets(org, ids, baseline, deletes)
+        chosen = targets(org, ids, deletes)
         log = stack.workdir / "functions-framework.log"
         print(
             f"emulators: firestore {stack.emulators.firestore_host}, storage {stack.emulators.storage_host}"
@@ -301,18 +357,22 @@ def main(argv: list[str] | None = None) -> int:
 
     base_start = median(starts["baseline"])
     base_import = median(imports["baseline"])
+    medians = {name: median(values) for name, values in starts.items()}
     rows = []
     results = []
     for target in chosen:
         start, imp = median(starts[target.name]), median(imports[target.name])
         loaded = probes[target.name]["after_request"]
+        like = baseline_of(target.name)
         entry = {
             "function": target.name,
             "request": f"{target.method} {_shown(target.path)}",
             "statuses": sorted(statuses[target.name]),
+            "baseline": like,
             "cold_start_median_s": start,
             "cold_start_runs_s": starts[target.name],
-            "cold_start_ratio": start / base_start,
+            "cold_start_ratio": start / medians[like],
+            "cold_start_ratio_to_import_only": start / base_start,
             "import_median_s": imp,
             "import_runs_s": imports[target.name],
             "import_ratio": imp / base_import,
@@ -327,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry["request"],
                 ",".join(map(str, entry["statuses"])),
                 start,
+                f"{entry['cold_start_ratio']:.2f}x {like}",
                 f"{start / base_start:.2f}x",
                 min(starts[target.name]),
                 max(starts[target.name]),
@@ -339,19 +400,21 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_table(
         [
-            "function", "request", "status", "cold s (median)", "x base", "min", "max", "import s", "x base",
-            "storage@import", "storage@request",
+            "function", "request", "status", "cold s (median)", "x same first request", "x import only",
+            "min", "max", "import s", "x base", "storage@import", "storage@request",
         ],
         rows,
     )  # fmt: skip
     print()
     failures = []
-    for name in READ_FUNCTIONS:
-        ratio = median(starts[name]) / base_start
-        verdict = "meets" if ratio < GOAL_RATIO else "MISSES"
-        print(f"{name}: cold start {ratio:.2f}x the baseline -> {verdict} the {GOAL_RATIO}x goal")
-        if ratio >= GOAL_RATIO and args.fail_on_ratio:
-            failures.append(f"{name} cold start {ratio:.2f}x >= {GOAL_RATIO}x")
+    worst, worst_function = worst_ratio(medians)
+    verdict = "meets" if worst <= GOAL_RATIO else "MISSES"
+    print(
+        f"worst: {worst_function} cold start {worst:.2f}x its baseline ({baseline_of(worst_function)}) -> "
+        f"{verdict} the {GOAL_RATIO}x goal"
+    )
+    if worst > GOAL_RATIO and args.fail_on_ratio:
+        failures.append(f"{worst_function} cold start {worst:.2f}x > {GOAL_RATIO}x")
     storage_loaded = (
         delete_probe["after_import"]["google.cloud.storage"]
         or delete_probe["after_request"]["google.cloud.storage"]
@@ -373,7 +436,11 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "cold_start",
             "repeat": args.repeat,
             "baseline": {"cold_start_median_s": base_start, "import_median_s": base_import},
+            "baselines": {name: medians[name] for name in BASELINES},
+            "first_request_baseline": FIRST_REQUEST,
             "goal_ratio": GOAL_RATIO,
+            "worst_ratio": worst,
+            "worst_function": worst_function,
             "results": results,
             "delete_event_probe": delete_probe,
             "failures": failures,

@@ -355,11 +355,18 @@ def service_logs(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def serving() -> Iterator[str]:
-    """The local gateway (threaded, in this process) on a free port of 127.0.0.1; its base URL."""
-    from devstack.gateway import gateway_server
+def serving(app: Any = None) -> Iterator[str]:
+    """The local gateway (threaded, in this process) on a free port of 127.0.0.1, or ``app`` (a WSGI
+    app wrapping it) served the same way; its base URL."""
+    from werkzeug.serving import make_server
 
-    server = gateway_server(0, host="127.0.0.1")
+    from devstack.gateway import GatewayRequestHandler, gateway_server
+
+    server = (
+        gateway_server(0, host="127.0.0.1")
+        if app is None
+        else make_server("127.0.0.1", 0, app, threaded=True, request_handler=GatewayRequestHandler)
+    )
     thread = threading.Thread(target=server.serve_forever, name="bench-gateway", daemon=True)
     thread.start()
     try:

@@ -18,6 +18,7 @@ TOP_LEVEL_KEYS = (
     "commit",
     "date",
     "list_p50_ratio",
+    "list_p50_ratio_in_process",
     "export_rows_per_s_ratio",
     "reads_per_page_extra",
     "signing_ms_per_100_urls_at_50ms_rtt",
@@ -61,10 +62,15 @@ def test_bench_suite_smoke(tmp_path: Path) -> None:
     cases = results["sizes"]["500"]["cases"]
     assert cases["viewer, 45 sites"]["chunks"] == 2
     for case in cases.values():
-        assert len(case["api_ms"]) == len(case["floor_ms"]) == 2
+        # the API, the bare function behind the same gateway and the in-process client, alike
+        assert len(case["api_ms"]) == len(case["floor_http_ms"]) == len(case["floor_ms"]) == 2
+        assert case["ratio_p50"] == case["api"]["p50"] / case["floor_http"]["p50"]
         for cost in case["store_cost"]:
             assert "events" in cost  # every answer carried X-Store-Cost
-    assert set(results["cold_start"]["functions"]) >= {"baseline", "list_events", "get_event"}
+    cold = results["cold_start"]["functions"]
+    assert set(cold) >= {"baseline", "bare_list", "bare_get", "list_events", "get_event"}
+    assert (cold["list_events"]["baseline"], cold["get_event"]["baseline"]) == ("bare_list", "bare_get")
+    assert set(cold["bare_list"]["statuses"]) == set(cold["bare_get"]["statuses"]) == {200}
     assert len(results["export_memory"]) == 2
 
     plot = tmp_path / "latency.png"
