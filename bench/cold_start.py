@@ -218,6 +218,8 @@ def targets(org: str, ids: list[str], deletes: int) -> list[Target]:
     }
     chosen = baseline_targets(org, ids)
     for function in FUNCTIONS:
+        if function == "scheduled_export":  # the scheduler's request, below
+            continue
         route = route_of(function)
         method, path, body = requests_of.get(function, (route.method, route.path, ""))
         headers = {**bearer, "Content-Type": "application/json"} if body else dict(bearer)
@@ -274,8 +276,9 @@ def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tupl
 
 
 def _shown(path: str) -> str:
-    """The request path with its event id as ``{id}``."""
-    return re.sub(r"/[0-9a-f]{8}-[0-9a-f-]{27}$", "/{id}", path)
+    """The request path with its event ids as ``{id}`` (and a bare function's spec as ``{spec}``)."""
+    path = re.sub(r"\?spec=.*$", "?spec={spec}", path)
+    return re.sub(r"/[0-9a-f]{8}-[0-9a-f-]{27}(?=/|$)", "/{id}", path)
 
 
 def _tail(log: Path, size: int = 3000) -> str:

@@ -20,8 +20,11 @@ from shared.edge.endpoint import Context, endpoint
 from shared.edge.logs import log_error
 from shared.edge.rate_limit import rate_limit
 from shared.exports.export import CONTENT_TYPE, export_object_url, plan_export, write_export
+from shared.gcs import warm_storage_client
 from shared.store.events import EventStore
 from shared.timefmt import utcnow
+
+warm_storage_client()  # built with the instance, not by its first request
 
 
 @functions_framework.http

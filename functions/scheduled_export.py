@@ -17,10 +17,13 @@ from shared.edge.endpoint import Context, endpoint
 from shared.edge.scheduler_auth import authenticate_scheduler
 from shared.exports.export import export_object_url, plan_export, write_export
 from shared.exports.scheduled import parse_job
+from shared.gcs import warm_storage_client
 from shared.model.scope import Scope
 from shared.store.budget import per_call
 from shared.store.events import EventStore
 from shared.timefmt import format_rfc3339, utcnow
+
+warm_storage_client()  # built with the instance, not by its first request
 
 
 @functions_framework.http

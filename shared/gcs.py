@@ -1,9 +1,11 @@
 """The process's Cloud Storage client, built on first use (``google.cloud.storage`` is imported only
-then, so functions that never touch Storage don't pay for it at cold start). With
+then, so functions that never touch Storage don't pay for it at cold start), or when a function that
+uploads is imported (:func:`warm_storage_client`), so its first request does not build it. With
 ``STORAGE_EMULATOR_HOST`` set the client talks to the emulator with anonymous credentials."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -22,3 +24,11 @@ def storage_client() -> Any:
 
             _clients[project] = storage.Client(project=project)
         return _clients[project]
+
+
+def warm_storage_client() -> None:
+    """Build the shared client now (at the import of a function that uploads, before its first
+    request). Where it cannot be built yet (no credentials), the first upload builds it and reports
+    the error."""
+    with contextlib.suppress(Exception):
+        storage_client()
