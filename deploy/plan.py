@@ -23,6 +23,9 @@ SCHEDULED = "scheduled_export"
 ALL_FUNCTIONS = FUNCTIONS
 SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_CURSOR_KEY": "cursor-key",
+    # Keys the API keys' checksums (a forged key is refused without a store read); changing it
+    # invalidates every key.
+    "EVENTS_API_KEY_SECRET": "api-key-secret",
     "EVENTS_JWT_ISSUER": "jwt-issuer",
     "EVENTS_JWT_AUDIENCE": "jwt-audience",
     "EVENTS_JWT_JWKS_URL": "jwt-jwks-url",
