@@ -216,6 +216,19 @@ def steps(tenant: Tenant) -> list[str]:
             )
         )
 
+    key_secret = tenant.secret(SECRETS["EVENTS_API_KEY_SECRET"])
+    lines.append(
+        "# The API keys' checksum secret: made once, 32 random bytes (a new version would invalidate"
+        " every API key)"
+    )
+    lines.append(
+        _ensure(
+            _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={key_secret}", p),
+            "head -c 32 /dev/urandom | base64 | tr -d '\\n' | "
+            + _q("gcloud", "secrets", "versions", "add", key_secret, "--data-file=-", p),
+        )
+    )
+
     lines.append(
         "# Rendered files: bundles, API Gateway config, Firestore indexes and rules, bucket policies"
     )
