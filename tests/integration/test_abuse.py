@@ -189,6 +189,7 @@ def test_every_answer_says_nosniff_and_vary_origin_when_cors_is_configured(
     origin = {"Origin": "https://elsewhere.example"}
     answers = {
         "ok": (200, api.get(EVENTS, operator)),
+        "document": (200, api.get("/openapi.json")),
         "allowed origin": (200, api.get(EVENTS, operator, headers={"Origin": "https://console.example"})),
         "query credential": (400, api.get(EVENTS, operator, params={"token": "x"})),
         "unrouted": (404, api.get("/api/v1/nowhere", operator, headers=origin)),
