@@ -1,0 +1,13 @@
+/** `novavms.keys`: create, list and revoke API keys (an admin user's JWT only). */
+import type { NovaVMS } from "../client.js";
+import type { ApiKeyCreated, ApiKeyList, KeyCreateParams, RequestOptions } from "../types.js";
+export declare class Keys {
+    #private;
+    constructor(client: NovaVMS);
+    /** Creates a key; its `secret` is in this answer only (null when the answer is a replay). */
+    create(params: KeyCreateParams, options?: RequestOptions): Promise<ApiKeyCreated>;
+    /** The org's keys, newest first, revoked ones included; never a secret. */
+    list(options?: RequestOptions): Promise<ApiKeyList>;
+    /** Revokes a key. */
+    revoke(id: string, options?: RequestOptions): Promise<void>;
+}
