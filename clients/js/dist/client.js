@@ -11,19 +11,26 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 export const CLIENT_NAME = `novavms-js/${VERSION}`;
 /**
- * The NovaVMS Events API client.
+ * The NovaVMS Events API client. Its resources:
+ *
+ * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`.
+ * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
  * import NovaVMS from 'novavms';
  * const novavms = new NovaVMS({ apiKey: 'sk_live_...', baseUrl: 'https://events.example.com' });
- * const page = await novavms.events.list({ triggerType: 'ai_tag', dateFrom: '2026-04-20' });
+ * const page = await novavms.events.list({ triggerType: 'ai_tag', dateFrom: '2026-04-20' }); // page.data: one page
+ * for await (const event of novavms.events.list({ triggerType: 'ai_tag' })) console.log(event.id); // every page
  * ```
  */
 export class NovaVMS {
     baseUrl;
     timeout;
     maxRetries;
+    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history. */
     events;
+    /** The org's API keys: create, list, revoke (an admin user's JWT). */
     keys;
     #apiKey;
     #defaultHeaders;

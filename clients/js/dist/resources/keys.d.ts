@@ -1,6 +1,6 @@
-/** `novavms.keys`: create, list and revoke API keys (an admin user's JWT only). */
 import type { NovaVMS } from "../client.js";
 import type { ApiKeyCreated, ApiKeyList, KeyCreateParams, RequestOptions } from "../types.js";
+/** `novavms.keys`: `create`, `list` and `revoke` the org's API keys (an admin user's JWT only). */
 export declare class Keys {
     #private;
     constructor(client: NovaVMS);

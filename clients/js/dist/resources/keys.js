@@ -1,5 +1,5 @@
-/** `novavms.keys`: create, list and revoke API keys (an admin user's JWT only). */
 import { toCamel } from "../case.js";
+/** `novavms.keys`: `create`, `list` and `revoke` the org's API keys (an admin user's JWT only). */
 export class Keys {
     #client;
     constructor(client) {
