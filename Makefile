@@ -40,6 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP) client-python-check
 	$(BIN)/mypy
 	npm run --prefix clients/js --silent typecheck
+	cd clients/js && npm publish --dry-run --ignore-scripts --silent  # packs the committed dist/ (no network)
 
 # The Python client (clients/python) supports Python 3.9: its code and example program are
 # type-checked strictly for 3.9 by a pinned mypy in its own venv (ruff's py39 target is in its
