@@ -40,6 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP) client-python-check
 	$(BIN)/mypy
 	npm run --prefix clients/js --silent typecheck
+	cd clients/js && npm publish --dry-run --ignore-scripts --silent  # packs the committed dist/ (no network)
 
 # The Python client (clients/python) supports Python 3.9: its code and example program are
 # type-checked strictly for 3.9 by a pinned mypy in its own venv (ruff's py39 target is in its
@@ -76,7 +77,8 @@ test-integration: $(STAMP) browser
 # The suite (bench/results.json, bench/latency.png, README's table) is the main one; it also measures
 # export memory (bench.export_memory's method) and cold start. bench.totals adds the list's billed reads
 # at 1k and 200k events to bench/results.json; bench.bulk measures batch throughput. bench.cold_start stays for its check that
-# delete_event never loads google.cloud.storage.
+# delete_event never loads google.cloud.storage. bench.abuse adds the attacker's numbers (store reads per
+# 100 forged keys; the console's share served while two keys flood) to bench/results.json.
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench.totals
@@ -85,6 +87,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.limits
 	$(BIN)/python -m bench.contention
+	$(BIN)/python -m bench.abuse
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules \

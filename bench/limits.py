@@ -4,9 +4,9 @@ local gateway in process). ``python -m bench.limits [--requests 1200]``. Loopbac
 
 Not a timed test: it counts the store calls the limiter and the key cache make (by wrapping them) and
 reports them per request. At the default budget (600 a minute: the org's slices grow from 6 to 60
-requests, a key's from 3 to 30) a lease is expected about once per 60 requests once an instance is
-busy (JWT) and per 20 (key: its own and the org's), plus a few while the slices grow, and a warm key
-cache reads a key once per ``EVENTS_KEY_CACHE_SECONDS``.
+requests, a key's and all keys' together from 3 to 30) a lease is expected about once per 60 requests
+once an instance is busy (JWT) and per 12 (key: its own, all keys' together and the org's), plus a
+few while the slices grow, and a warm key cache reads a key once per ``EVENTS_KEY_CACHE_SECONDS``.
 """
 
 from __future__ import annotations

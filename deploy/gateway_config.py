@@ -6,8 +6,14 @@ Each operation of ``shared/routes.py`` gets ``x-google-backend`` pointing at its
 as behind the local gateway) and a deadline long enough for its work (export streams for minutes).
 The functions authenticate every caller themselves, from ``X-Forwarded-Authorization``: API keys
 (``sk_live_...``) are no JWTs the gateway could validate, so no operation requires the gateway's JWT
-scheme (it stays declared, with the identity provider's issuer, JWKS and audiences). CORS preflights
-(``OPTIONS``) pass to a function of the path, which answers them.
+scheme (it stays declared, with the identity provider's issuer, JWKS and audiences). Nor does the
+gateway set quotas (API Gateway meters only Google API keys): the functions limit abuse themselves
+before any store read, as cheaply as the gateway could: a forged API key fails its keyed checksum
+(``EVENTS_API_KEY_SECRET``), a client address over ``EVENTS_AUTH_FAILURES_PER_MINUTE`` failed
+authentications is 429, and the org's budgets bound authenticated callers. The functions read the
+client's address from the ``X-Forwarded-For`` that the gateway's and the functions' Google front ends
+append to (``EVENTS_FORWARDED_FOR_POSITION``). CORS preflights (``OPTIONS``) pass to a function of
+the path, which answers them.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ SCHEDULED = "scheduled_export"
 ALL_FUNCTIONS = FUNCTIONS
 SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_CURSOR_KEY": "cursor-key",
+    # Keys the API keys' checksums (a forged key is refused without a store read); changing it
+    # invalidates every key.
+    "EVENTS_API_KEY_SECRET": "api-key-secret",
     "EVENTS_JWT_ISSUER": "jwt-issuer",
     "EVENTS_JWT_AUDIENCE": "jwt-audience",
     "EVENTS_JWT_JWKS_URL": "jwt-jwks-url",
@@ -212,6 +215,19 @@ def steps(tenant: Tenant) -> list[str]:
                 p,
             )
         )
+
+    key_secret = tenant.secret(SECRETS["EVENTS_API_KEY_SECRET"])
+    lines.append(
+        "# The API keys' checksum secret: made once, 32 random bytes (a new version would invalidate"
+        " every API key)"
+    )
+    lines.append(
+        _ensure(
+            _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={key_secret}", p),
+            "head -c 32 /dev/urandom | base64 | tr -d '\\n' | "
+            + _q("gcloud", "secrets", "versions", "add", key_secret, "--data-file=-", p),
+        )
+    )
 
     lines.append(
         "# Rendered files: bundles, API Gateway config, Firestore indexes and rules, bucket policies"

@@ -3,7 +3,8 @@
 It plays API Gateway's part locally: the request reaches the function unchanged (full path, headers),
 as with ``path_translation: APPEND_PATH_TO_ADDRESS``; the docs page and ``/openapi.json`` are routes of
 the ``api_docs`` function like any other. An unknown path is 404 and a wrong method 405, in the API's
-error envelope.
+error envelope, with the headers every answer carries. Its request log lines are redacted like the
+functions' (no credential of a URL reaches them).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request
 
 from shared.api.responses import REQUEST_ID_HEADER, error_response
-from shared.edge.endpoint import request_id_of
+from shared.config import settings
+from shared.edge.endpoint import finish_answer, request_id_of
+from shared.edge.logs import redact
 from shared.edge.routes import PUBLIC_ROUTES, resolve
 from shared.errors import InternalError, MethodNotAllowed, NotFound, ValidationError
 
@@ -50,7 +53,9 @@ class Gateway:
         error = (
             MethodNotAllowed(request.method, allowed) if allowed else NotFound(f"no route for {request.path}")
         )
-        answer: Iterable[bytes] = error_response(error, request_id_of(request))(environ, start_response)
+        response = error_response(error, request_id_of(request))
+        finish_answer(request, response)
+        answer: Iterable[bytes] = response(environ, start_response)
         return answer
 
 
@@ -72,6 +77,9 @@ class GatewayRequestHandler(WSGIRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header(REQUEST_ID_HEADER, request_id)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if settings().cors_origins:
+            self.send_header("Vary", "Origin")
         self.send_header("Connection", "close")
         self.end_headers()
         if (
@@ -80,6 +88,10 @@ class GatewayRequestHandler(WSGIRequestHandler):
             and code not in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED)
         ):
             self.wfile.write(body)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """Werkzeug's request log line, with any credential of its URL redacted."""
+        super().log(type, "%s", redact(message % args if args else message))
 
 
 def gateway_server(port: int, host: str = "127.0.0.1") -> BaseWSGIServer:

@@ -28,11 +28,15 @@ def service_settings(label: str) -> dict[str, str]:
         "EVENTS_JWT_DEV_SECRET": f"{label}-secret-0123456789abcdef0123456789",
         "EVENTS_CURSOR_KEY": f"{label}-cursor-key-0123456789abcdef",
         "EVENTS_API_KEY_PREFIX": "sk_test_",
+        "EVENTS_API_KEY_SECRET": f"{label}-api-key-secret-0123456789abcdef",
         "EVENTS_MEDIA_BUCKET": f"{label}-media",
         "EVENTS_EXPORT_BUCKET": f"{label}-exports",
         "EVENTS_STORE_COST_HEADER": "true",
         "EVENTS_SIGNING_HMAC_ACCESS_ID": f"GOOG1E{label.upper()}SIGNER",
         "EVENTS_SIGNING_HMAC_SECRET": f"{label}-hmac-secret-0123456789abcdef",
+        # one client address (loopback) makes every request of a run: the limit of failed
+        # authentications is set per test where it is what the test checks
+        "EVENTS_AUTH_FAILURES_PER_MINUTE": "1000000",
         # benchmarks measure the service, not its rate limit
         **({"EVENTS_RATE_LIMIT_PER_MINUTE": "1000000"} if label == "bench" else {}),
     }

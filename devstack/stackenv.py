@@ -21,6 +21,7 @@ DEV_DEFAULTS = {
     "EVENTS_JWT_DEV_SECRET": "novavms-dev-secret-not-for-production",
     "EVENTS_CURSOR_KEY": "novavms-dev-cursor-key-not-for-production",
     "EVENTS_API_KEY_PREFIX": "sk_test_",
+    "EVENTS_API_KEY_SECRET": "novavms-dev-api-key-secret-not-for-production",
     "EVENTS_MEDIA_BUCKET": "novavms-dev-media",
     "EVENTS_EXPORT_BUCKET": "novavms-dev-exports",
     "EVENTS_STORE_COST_HEADER": "true",

@@ -1,7 +1,8 @@
 """GET /docs, /docs/{asset} and /openapi.json: the interactive docs page and the contract it renders.
 
 Open (no token): the page is Swagger UI over ``/openapi.json``; "Try it out" calls the same host with
-a token pasted under "Authorize". Served with a Content Security Policy of ``default-src 'self'``.
+a token pasted under "Authorize". Served with a Content Security Policy of ``default-src 'self'`` (and,
+like every answer, ``X-Content-Type-Options: nosniff`` from the edge).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ def _served(body: bytes, content_type: str, request: flask.Request, cache: str) 
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.make_conditional(request)  # 304 when the client's copy is current
     return response

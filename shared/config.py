@@ -50,6 +50,9 @@ class Settings:
     cors_origins: frozenset[str]
     store_deadline_seconds: float
     api_key_prefix: str
+    api_key_secret: bytes | None
+    auth_failures_per_minute: int
+    forwarded_for_position: int
     rate_limit_per_minute: int
     rate_limit_key_share_percent: int
     key_cache_seconds: int
@@ -127,6 +130,9 @@ def settings() -> Settings:
     cursor_key = _str("EVENTS_CURSOR_KEY")
     if cursor_key is not None and len(cursor_key) < 16:
         raise ConfigurationError("EVENTS_CURSOR_KEY must be a secret of at least 16 characters")
+    api_key_secret = _str("EVENTS_API_KEY_SECRET")
+    if api_key_secret is not None and len(api_key_secret) < 16:
+        raise ConfigurationError("EVENTS_API_KEY_SECRET must be a secret of at least 16 characters")
     return Settings(
         project=_str("GOOGLE_CLOUD_PROJECT"),
         database=_str("EVENTS_FIRESTORE_DATABASE") or "(default)",
@@ -153,6 +159,9 @@ def settings() -> Settings:
         scheduler_verify_signature=_bool("EVENTS_SCHEDULER_VERIFY_SIGNATURE", True),
         store_deadline_seconds=float(_int("EVENTS_STORE_DEADLINE_SECONDS", 10, 1, 60)),
         api_key_prefix=_key_prefix(),
+        api_key_secret=api_key_secret.encode() if api_key_secret else None,
+        auth_failures_per_minute=_int("EVENTS_AUTH_FAILURES_PER_MINUTE", 60, 1, 1_000_000),
+        forwarded_for_position=_int("EVENTS_FORWARDED_FOR_POSITION", 2, 1, 10),
         rate_limit_per_minute=_int("EVENTS_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
         rate_limit_key_share_percent=_int("EVENTS_RATE_LIMIT_KEY_SHARE", 50, 1, 100),
         key_cache_seconds=_int("EVENTS_KEY_CACHE_SECONDS", 30, 0, 60),

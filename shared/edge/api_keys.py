@@ -2,15 +2,19 @@
 
 A key is ``<prefix><32 base62 characters><6 base62 characters of checksum>``: the prefix is the
 deployment's (``EVENTS_API_KEY_PREFIX``: ``sk_live_``, or ``sk_test_`` for dev and test stacks; the
-other prefix is refused), the random part carries about 190 bits, and the checksum (CRC32 of what
-precedes it, as GitHub's tokens carry) lets a made-up or mistyped key be refused (401) without any
-store read. A key's id is the first 16 hex digits of its SHA-256, which is all the store is asked for.
+other prefix is refused), the random part carries about 190 bits, and the checksum is an HMAC-SHA256
+of what precedes it keyed by the deployment's secret (``EVENTS_API_KEY_SECRET``), truncated to six
+base62 characters. Only the deployment can make a key that passes it, so a made-up, mistyped or
+forged key is refused (401) without any store read and takes no slot of the key cache. A key made
+before the checksum was keyed (a CRC32 checksum) is refused with a 401 saying so, also without a
+store read: its owner creates a new key. Changing ``EVENTS_API_KEY_SECRET`` invalidates every key.
+A key's id is the first 16 hex digits of its SHA-256, which is all the store is asked for.
 
 Verified keys are cached per instance for ``EVENTS_KEY_CACHE_SECONDS`` (default 30) in a bounded LRU
-keyed by hash, unknown ones too, so a warm instance reads no store on most requests and a flood of
-well-formed made-up keys reads the store once per key and window. Revocation therefore takes effect
-at once on the instance that revoked and within ``EVENTS_KEY_CACHE_SECONDS`` everywhere else. A
-lookup that cannot reach the store is 503 (the request's store budget), never 401, never cached.
+keyed by hash (a key the deployment signed but the store does not know, too), so a warm instance
+reads no store on most requests. Revocation therefore takes effect at once on the instance that
+revoked and within ``EVENTS_KEY_CACHE_SECONDS`` everywhere else. A lookup that cannot reach the store
+is 503 (the request's store budget), never 401, never cached.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import zlib
 from datetime import datetime
 
 from shared.caches import ExpiringCache
-from shared.config import settings
+from shared.config import require, settings
 from shared.edge.logs import log_error
 from shared.errors import AuthRequired
 from shared.model.actor import Actor, ActorKind
@@ -46,8 +50,7 @@ TOUCHED_ENTRIES = 10_000  # the last-use table's bound (a forgotten key is at wo
 _BODY = re.compile(rf"[{re.escape(ALPHABET)}]{{{RANDOM_CHARS + CHECK_CHARS}}}")
 
 
-def _checksum(text: str) -> str:
-    value = zlib.crc32(text.encode())
+def _base62(value: int) -> str:
     digits = []
     for _ in range(CHECK_CHARS):
         value, digit = divmod(value, len(ALPHABET))
@@ -55,18 +58,45 @@ def _checksum(text: str) -> str:
     return "".join(reversed(digits))
 
 
-def new_key(prefix: str) -> str:
-    """A fresh key with the deployment's prefix."""
+def _checksum(text: str, secret: bytes) -> str:
+    """The keyed checksum: HMAC-SHA256 of ``text`` under ``secret``, as six base62 characters."""
+    mac = hmac.new(secret, text.encode(), hashlib.sha256).digest()
+    return _base62(int.from_bytes(mac[:8], "big") % len(ALPHABET) ** CHECK_CHARS)
+
+
+def _crc_checksum(text: str) -> str:
+    """The unkeyed CRC32 checksum keys carried before (recognised only to refuse them clearly)."""
+    return _base62(zlib.crc32(text.encode()))
+
+
+def new_key(prefix: str, secret: bytes) -> str:
+    """A fresh key with the deployment's prefix, its checksum keyed by the deployment's ``secret``."""
     body = prefix + "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARS))
-    return body + _checksum(body)
+    return body + _checksum(body, secret)
 
 
-def well_formed(token: str, prefix: str) -> bool:
-    """Whether ``token`` is a key of this deployment's kind with a correct checksum."""
+def _shaped(token: str, prefix: str) -> bool:
     body = token.removeprefix(prefix)
-    if body == token or not _BODY.fullmatch(body):
+    return body != token and _BODY.fullmatch(body) is not None
+
+
+def well_formed(token: str, prefix: str, secret: bytes) -> bool:
+    """Whether ``token`` is a key of this deployment's kind whose checksum ``secret`` made."""
+    if not _shaped(token, prefix):
         return False
-    return hmac.compare_digest(_checksum(token[:-CHECK_CHARS]), token[-CHECK_CHARS:])
+    return hmac.compare_digest(_checksum(token[:-CHECK_CHARS], secret), token[-CHECK_CHARS:])
+
+
+def unkeyed_key(token: str, prefix: str) -> bool:
+    """Whether ``token`` is shaped like a key made before checksums were keyed (a CRC32 checksum)."""
+    return _shaped(token, prefix) and hmac.compare_digest(
+        _crc_checksum(token[:-CHECK_CHARS]), token[-CHECK_CHARS:]
+    )
+
+
+def key_secret() -> bytes:
+    """The deployment's key secret (``EVENTS_API_KEY_SECRET``); a ConfigurationError when unset."""
+    return require(settings().api_key_secret, "EVENTS_API_KEY_SECRET")
 
 
 def key_hash(token: str) -> str:
@@ -117,7 +147,11 @@ def _touch(record: ApiKeyRecord) -> None:
 def key_record(token: str) -> ApiKeyRecord:
     """The live record of a key; raises AuthRequired for a malformed, unknown, revoked or expired one."""
     config = settings()
-    if not well_formed(token, config.api_key_prefix):
+    if not well_formed(token, config.api_key_prefix, key_secret()):
+        if unkeyed_key(token, config.api_key_prefix):
+            raise AuthRequired(
+                "this API key predates this deployment's key format; an admin creates a new one"
+            )
         raise AuthRequired("invalid API key")
     digest = key_hash(token)
     cached, record = _CACHE.get(digest)
@@ -145,7 +179,7 @@ def issue_key(
     by: Actor,
 ) -> tuple[ApiKeyRecord, str]:
     """A new key of ``org_id`` (not stored yet): its record and its secret."""
-    secret = new_key(settings().api_key_prefix)
+    secret = new_key(settings().api_key_prefix, key_secret())
     digest = key_hash(secret)
     record = ApiKeyRecord(
         key_id=id_of_hash(digest),

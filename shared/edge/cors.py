@@ -24,13 +24,17 @@ ALLOWED_REQUEST_HEADERS = ("Authorization", "Content-Type", REQUEST_ID_HEADER, "
 
 
 def allow_origin(request: Request, response: flask.Response) -> None:
-    """Let a configured browser origin read the answer."""
-    origin = request.headers.get("Origin")
+    """Let a configured browser origin read the answer. When CORS is configured every answer says
+    ``Vary: Origin`` (whatever the request's origin, errors included), so no cache hands one origin's
+    answer to another."""
     allowed = settings().cors_origins
+    if not allowed:
+        return
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
     if origin and (origin in allowed or "*" in allowed):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSED_HEADERS)
-        response.headers.add("Vary", "Origin")
 
 
 def preflight(request: Request) -> flask.Response:

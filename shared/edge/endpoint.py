@@ -3,19 +3,23 @@
 ``@endpoint("update_event", steps=[idempotent(replay_event)])`` makes a handler the Cloud Function
 entry point of that route-table function. For each request it: takes or makes a request id
 (``X-Request-Id``, echoed on every response); checks path and method against the route table (404,
-405; ``OPTIONS`` is a CORS preflight); authenticates the caller with the route's ``auth`` (401: a
+405; ``OPTIONS`` is a CORS preflight); refuses a credential in the query string (400 naming the
+parameter); refuses a client address over its failed authentications (429, see
+:mod:`shared.edge.auth_failures`); authenticates the caller with the route's ``auth`` (401: a
 user's bearer token or API key by default, the scheduler's OIDC token for the scheduled export);
 runs the steps marked ``before_role`` (the rate limit: every authenticated request counts); checks
 the route's role (403) and a body's size and type (413, 400); runs the other ``steps`` in order, each
 wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`
-into the contract's JSON envelope and anything else into a 500 without internals; writes one
-structured log line with the request's store usage (a streamed answer's once its body has been sent,
-or has stopped, so the counts include the body's reads).
+into the contract's JSON envelope and anything else into a 500 without internals; sets
+``X-Content-Type-Options: nosniff`` and the CORS headers on every answer; writes one structured log
+line (its URL redacted) with the request's store usage (a streamed answer's once its body has been
+sent, or has stopped, so the counts include the body's reads).
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import re
 import time
 import uuid
@@ -31,11 +35,19 @@ from werkzeug.wrappers import Request
 from shared.api.responses import REQUEST_ID_HEADER, error_response
 from shared.config import settings
 from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
+from shared.edge.auth_failures import record_failure, refuse_if_over
 from shared.edge.cors import allow_origin, preflight
-from shared.edge.logs import log_exception, log_request
+from shared.edge.logs import (
+    client_address,
+    credential_parameter,
+    holds_credential,
+    log_exception,
+    log_request,
+)
 from shared.edge.routes import Route, routes_of
 from shared.errors import (
     ApiError,
+    AuthRequired,
     InternalError,
     MethodNotAllowed,
     NotFound,
@@ -109,15 +121,49 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY_BYTES = 64 * 1024
 
 
+def _read_unsized_body(request: flask.Request) -> None:
+    """Read a body sent without a length (chunked) whole, up to one byte past the limit: over it is
+    413; within it, the request reads on as if the body had come with its length."""
+    environ = request.environ
+    if "wsgi.input_terminated" not in environ:  # the server did not decode it: nothing is read
+        return
+    stream, data = environ["wsgi.input"], b""
+    while len(data) <= MAX_BODY_BYTES and (chunk := stream.read(MAX_BODY_BYTES + 1 - len(data))):
+        data += chunk
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(data), str(len(data))
+
+
 def check_json_body(request: flask.Request) -> None:
-    """A request body is at most :data:`MAX_BODY_BYTES` (413) and, when present, JSON (400 naming
-    ``Content-Type``). A body sent without a length is cut off at the same size when read."""
+    """A request body is at most :data:`MAX_BODY_BYTES` (413, whether it came with a length or
+    chunked) and, when present, JSON (400 naming ``Content-Type``)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.content_length is None and chunked:
+        _read_unsized_body(request)
     request.max_content_length = MAX_BODY_BYTES
-    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    has_body = bool(request.content_length) or chunked
     if has_body and request.mimetype != "application/json":
         raise ValidationError.field("Content-Type", "must be application/json")
+
+
+def refuse_query_credentials(request: Request) -> None:
+    """Credentials travel in headers only: a query parameter named like one (``api_key``, ``token``,
+    ...) or holding something shaped like a key, a JWT or a bearer token is 400 naming it."""
+    for name, value in request.args.items(multi=True):
+        if credential_parameter(name) or holds_credential(value):
+            raise ValidationError.field(
+                name, "credentials are not accepted in the query string; send Authorization: Bearer <token>"
+            )
+
+
+def finish_answer(request: Request, response: flask.Response) -> None:
+    """What every answer carries, errors included: ``X-Content-Type-Options: nosniff`` and the CORS
+    headers (``Vary: Origin`` whenever CORS is configured)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    allow_origin(request, response)
 
 
 def api_error_of(exc: HTTPException) -> ApiError:
@@ -143,7 +189,7 @@ def _framework_error(exc: HTTPException) -> flask.Response:
     it does not route): the API's envelope with a request id, never an HTML page."""
     request_id = request_id_of(flask.request)
     response = error_response(api_error_of(exc), request_id)
-    allow_origin(flask.request, response)
+    finish_answer(flask.request, response)
     return response
 
 
@@ -225,9 +271,16 @@ def endpoint(
             if request.method == "OPTIONS" and any(r.public and r.match(path) is not None for r in routes):
                 return preflight(request)
             context.route, context.path_params = _route_for(routes, request.method, request.path)
+            refuse_query_credentials(request)
             if auth is None:
                 return inner(context)
-            context.caller = auth(request.headers)
+            address = client_address(request)
+            refuse_if_over(address)
+            try:
+                context.caller = auth(request.headers)
+            except AuthRequired:
+                record_failure(address)
+                raise
             context.log["actor"] = context.actor.stored()
             if isinstance(context.caller, Principal):
                 context.log["org_id"] = context.caller.org_id
@@ -248,7 +301,7 @@ def endpoint(
             if settings().store_cost_header:  # a streamed body's reads come after: see the log line
                 response.headers[STORE_COST_HEADER] = meter.header()
             response.headers[REQUEST_ID_HEADER] = context.request_id
-            allow_origin(request, response)
+            finish_answer(request, response)
 
             def log(sent: bool | None = None) -> None:
                 fields = {"request_id": context.request_id, **context.log, "store": meter.summary()}

@@ -1,10 +1,17 @@
 """Structured logs: one JSON object per line on stdout, with the fields Cloud Logging reads
-(``severity``, ``message``, ``httpRequest``, ``logging.googleapis.com/trace``)."""
+(``severity``, ``message``, ``httpRequest``, ``logging.googleapis.com/trace``).
+
+No credential reaches a log through a URL: every URL or path a log line records goes through
+:func:`redact`, which replaces anything shaped like an API key (``sk_live_...``, ``sk_test_...``), a
+JWT, a bearer token, and the value of any query parameter named like a credential
+(:data:`CREDENTIAL_PARAMETERS`: ``api_key``, ``token``, ``ticket``, ...) with ``[redacted]``.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
@@ -12,6 +19,42 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from shared.config import settings
+
+REDACTED = "[redacted]"
+# Query parameter names that carry credentials (compared lower-cased, with "-" read as "_").
+CREDENTIAL_PARAMETERS = frozenset(
+    {
+        "api_key", "apikey", "key", "access_token", "id_token", "refresh_token", "token", "auth",
+        "authorization", "bearer", "ticket", "secret", "client_secret", "password", "signature",
+        "sig", "x_goog_signature", "x_goog_credential", "jwt", "session",
+    }
+)  # fmt: skip
+_API_KEY = re.compile(r"sk_(?:live|test)_[A-Za-z0-9]*")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)(bearer(?:\s|%20|\+)+)[^\s&#;,\"']+")
+_PARAMETER = re.compile(r"([?&;]([^=&#;?]+)=)([^&#;]*)")
+
+
+def credential_parameter(name: str) -> bool:
+    """Whether a query parameter of this name carries a credential."""
+    return name.strip().lower().replace("-", "_") in CREDENTIAL_PARAMETERS
+
+
+def holds_credential(value: str) -> bool:
+    """Whether ``value`` holds something shaped like an API key, a JWT or a bearer token."""
+    return any(pattern.search(value) for pattern in (_API_KEY, _JWT, _BEARER))
+
+
+def redact(text: str) -> str:
+    """``text`` (a URL, a path, a request line) with every credential in it replaced by
+    :data:`REDACTED`."""
+
+    def parameter(match: re.Match[str]) -> str:
+        return match.group(1) + REDACTED if credential_parameter(match.group(2)) else match.group(0)
+
+    text = _PARAMETER.sub(parameter, text)
+    text = _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
+    return _JWT.sub(REDACTED, _API_KEY.sub(REDACTED, text))
 
 
 class _JsonFormatter(logging.Formatter):
@@ -43,15 +86,32 @@ def logger() -> logging.Logger:
     return log
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the socket's peer locally; behind API Gateway (``EVENTS_FORWARDED_AUTH``)
+    the ``X-Forwarded-For`` entry at ``EVENTS_FORWARDED_FOR_POSITION`` from the right (default 2).
+
+    Google's front ends append the address each received the request from: the function's front end
+    appends the gateway proxy's address (the rightmost entry), the gateway's front end appended the
+    caller's (the one before it). Entries further left are whatever the caller sent, never trusted; a
+    header with fewer entries than the position gives its leftmost one."""
+    config = settings()
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if not config.forwarded_auth or not entries:
+        return request.remote_addr or ""
+    return entries[-min(config.forwarded_for_position, len(entries))]
+
+
 def log_request(request: Request, status: int, started: float, fields: dict[str, Any]) -> None:
-    """The one log line of a request: Cloud Logging's ``httpRequest`` plus ``fields``."""
+    """The one log line of a request: Cloud Logging's ``httpRequest`` (its URL redacted) plus
+    ``fields``."""
     structured: dict[str, Any] = {
         "httpRequest": {
             "requestMethod": request.method,
-            "requestUrl": request.url,
+            "requestUrl": redact(request.url),
             "status": status,
             "userAgent": request.headers.get("User-Agent", ""),
-            "remoteIp": request.headers.get("X-Forwarded-For", request.remote_addr or ""),
+            "remoteIp": client_address(request),
             "latency": f"{time.perf_counter() - started:.6f}s",
         },
         **fields,
@@ -61,7 +121,8 @@ def log_request(request: Request, status: int, started: float, fields: dict[str,
     if trace and project:
         structured["logging.googleapis.com/trace"] = f"projects/{project}/traces/{trace}"
     severity = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
-    logger().log(severity, f"{request.method} {request.path} {status}", extra={"structured": structured})
+    message = f"{request.method} {redact(request.path)} {status}"
+    logger().log(severity, message, extra={"structured": structured})
 
 
 def log_error(message: str, **fields: Any) -> None:

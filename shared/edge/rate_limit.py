@@ -1,6 +1,8 @@
 """The rate-limit step: a per-org budget of requests per minute (``EVENTS_RATE_LIMIT_PER_MINUTE``,
-default 600) shared by every instance of every function, and a per-key budget below it (half of it by
-default, ``EVENTS_RATE_LIMIT_KEY_SHARE``) so one script cannot starve the console.
+default 600) shared by every instance of every function. API keys may spend at most
+``EVENTS_RATE_LIMIT_KEY_SHARE`` percent of it (default 50): each key at most that share, and all the
+org's keys together at most that share too, so the org's users (the console) always keep the rest
+however many keys a script uses.
 
 Budgets are fixed one-minute windows. Each instance leases slices of a window's budget in one
 Firestore transaction each and spends them locally, so an org's accepted requests in a window never
@@ -10,9 +12,11 @@ not with requests. An instance's first slice in a window is a hundredth of the b
 one doubles, up to a tenth: a busy instance soon leases in tenths, and the many instances that serve a
 request or two (cold starts of a dozen functions) reserve a hundredth each, not a tenth. Over budget:
 429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window).
-Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers-09:
-``RateLimit-Policy: "org";q=600;w=60`` and ``RateLimit: "org";r=<remaining>;t=<seconds to reset>``
-(``r`` is what this instance knows: its unspent slice plus what no instance has leased yet).
+Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers, one list
+item per policy that applies to the caller: a user's ``RateLimit-Policy: "org";q=600;w=60``, an API
+key's ``"key";q=300;w=60, "keys";q=300;w=60, "org";q=600;w=60``, and ``RateLimit`` with each one's
+``r=<remaining>;t=<seconds to reset>`` (``r`` is what this instance knows: its unspent slice plus
+what no instance has leased yet). A 429 names the policy that refused with ``r=0``.
 Unauthenticated requests never reach this step; it runs right after authentication, before the role
 check, so every authenticated request counts and every authenticated answer, a 403 included, carries
 the headers. When the limiter's store cannot be reached within the
@@ -29,16 +33,18 @@ from dataclasses import dataclass
 
 import flask
 
-from shared.config import settings
+from shared.config import Settings, settings
+from shared.edge.auth import Principal
 from shared.edge.endpoint import Context, Handler
 from shared.edge.logs import log_error
+from shared.edge.windows import minute_window, policy_headers
 from shared.errors import ApiError, RateLimited
 from shared.model.actor import ActorKind
 from shared.store.budget import outage
 from shared.store.rate_windows import RateWindows
 
-WINDOW_SECONDS = 60
 SLICES_PER_WINDOW = 10
+KEYS_BUCKET = "keys"  # all the org's API keys together (a key's own bucket is "key-<key id>")
 
 
 @dataclass
@@ -89,26 +95,23 @@ def _take(org_id: str, bucket: str, budget: int, window: int) -> tuple[bool, int
         return True, lease.unspent + max(0, budget - lease.leased_total)
 
 
-def _headers(name: str, budget: int, remaining: int, reset: int) -> dict[str, str]:
-    return {
-        "RateLimit-Policy": f'"{name}";q={budget};w={WINDOW_SECONDS}',
-        "RateLimit": f'"{name}";r={remaining};t={reset}',
-    }
+def policies(config: Settings, principal: Principal) -> list[tuple[str, str, int]]:
+    """The ``(policy, bucket, budget)`` a caller's request spends, most specific first (what a
+    narrower one refuses is not taken from the wider ones): a user's the org's; an API key's its
+    own share, the keys' shared share, then the org's."""
+    org = ("org", "org", config.rate_limit_per_minute)
+    if principal.actor.kind is not ActorKind.API_KEY:
+        return [org]
+    share = max(1, config.rate_limit_per_minute * config.rate_limit_key_share_percent // 100)
+    return [("key", f"key-{principal.actor.id}", share), ("keys", KEYS_BUCKET, share), org]
 
 
 def rate_limit(context: Context, proceed: Handler) -> flask.Response:
-    """The step: spend one of the org's (and the key's) budget, or answer 429."""
-    config = settings()
+    """The step: spend one of each budget that applies to the caller, or answer 429."""
     principal = context.principal
-    now = time.time()
-    window = int(now) // WINDOW_SECONDS * WINDOW_SECONDS
-    reset = max(1, window + WINDOW_SECONDS - int(now))
-    budgets = [("org", config.rate_limit_per_minute)]
-    if principal.actor.kind is ActorKind.API_KEY:  # the key's own share first: what it is refused is
-        share = max(1, config.rate_limit_per_minute * config.rate_limit_key_share_percent // 100)
-        budgets.insert(0, (f"key-{principal.actor.id}", share))  # not taken from the org's budget
-    headers: dict[str, str] = {}
-    for bucket, budget in budgets:
+    window, reset = minute_window(time.time())
+    announced: list[tuple[str, int, int]] = []
+    for name, bucket, budget in policies(settings(), principal):
         try:
             allowed, remaining = _take(principal.org_id, bucket, budget, window)
         except Exception as exc:
@@ -116,15 +119,15 @@ def rate_limit(context: Context, proceed: Handler) -> flask.Response:
                 raise
             log_error("rate limiter unreachable: failing open", org_id=principal.org_id, error=repr(exc))
             continue
-        name = "org" if bucket == "org" else "key"
-        if not headers or bucket == "org":
-            headers = _headers(name, budget, remaining, reset)
+        announced.append((name, budget, remaining))
         if not allowed:
+            whose = {"org": "the org's", "keys": "the org's API keys'", "key": "this API key's"}[name]
             refused = RateLimited(
-                f"the {name}'s budget of {budget} requests a minute is spent; retry after {reset} s"
+                f"{whose} budget of {budget} requests a minute is spent; retry after {reset} s"
             )
-            refused.headers.update(_headers(name, budget, 0, reset), **{"Retry-After": str(reset)})
+            refused.headers.update(policy_headers(announced, reset), **{"Retry-After": str(reset)})
             raise refused
+    headers = policy_headers(announced, reset) if announced else {}
     try:
         response = proceed(context)
     except ApiError as error:

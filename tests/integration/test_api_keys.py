@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from shared.edge.api_keys import new_key
+from shared.edge.api_keys import key_secret, new_key
 from shared.store.client import firestore_client
 from tests.integration.conftest import SITE_A, SITE_B, Api, Token, event_line, reset_caches
 
@@ -126,10 +126,10 @@ def test_revoked_expired_unknown_and_made_up_keys_are_401(
     )
     assert api.get(EVENTS, expiring["secret"]).status_code == 401
 
-    unknown = new_key("sk_test_")  # well formed, never stored
+    unknown = new_key("sk_test_", key_secret())  # well formed, never stored
     assert api.get(EVENTS, unknown).status_code == 401
     made_up = "sk_test_" + "a" * 38  # the checksum is wrong
-    live = new_key("sk_live_")  # the other prefix: refused by a test stack
+    live = new_key("sk_live_", key_secret())  # the other prefix: refused by a test stack
     for bad in (made_up, live, unknown[:-1] + ("A" if unknown[-1] != "A" else "B"), "sk_test_"):
         assert api.get(EVENTS, bad).status_code == 401, bad
 

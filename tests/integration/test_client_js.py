@@ -2,6 +2,10 @@
 stack: each compiled ``clients/js/test/*.test.ts`` runs under ``node --test`` as one pytest test, and a
 headless Chromium loads the built module from a local page and lists events over CORS.
 
+Beside them: the committed ``dist/`` is the build of ``src/`` (``npm install <path to clients/js>``
+links the folder as it is, so a clean clone must hold the build), that install works in an empty
+project with no other step, and ``npm publish --dry-run`` packs the built package with its exports.
+
 The JS tests get their stack from a small fixture server started here (``NOVAVMS_TEST_FIXTURES``):
 ``POST /org`` seeds a fresh org and answers its tokens, ``POST /env`` changes the gateway's settings
 (this process's environment) and answers the previous values so the test can put them back. The client
@@ -35,6 +39,7 @@ JS_TESTS = sorted(path.name.removesuffix(".ts") for path in (CLIENT / "test").gl
 COPIED = (
     "src",
     "test",
+    "scripts",
     "package.json",
     "package-lock.json",
     "tsconfig.json",
@@ -42,6 +47,7 @@ COPIED = (
     "README.md",
 )
 NODE_TIMEOUT_SECONDS = 300
+TSC = CLIENT / "node_modules" / "typescript" / "bin" / "tsc"
 
 
 def _run(
@@ -52,13 +58,12 @@ def _run(
     )
 
 
-@pytest.fixture(scope="session")
-def js_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A built copy of ``clients/js``: ``dist/`` (the package) and ``build-test/`` (the tests)."""
+def _source_copy(parent: Path) -> Path:
+    """``parent/js``: the client's sources (no ``dist/``), its ``node_modules`` linked."""
     modules = CLIENT / "node_modules"
     if not (modules / "typescript").is_dir():
         pytest.fail(f"{modules} is missing: run `npm ci --prefix clients/js` (make install does)")
-    copy = tmp_path_factory.mktemp("client-js") / "js"
+    copy = parent / "js"
     copy.mkdir()
     for name in COPIED:
         source = CLIENT / name
@@ -67,11 +72,116 @@ def js_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(source, copy / name)
     (copy / "node_modules").symlink_to(modules, target_is_directory=True)
-    tsc = str(modules / "typescript" / "bin" / "tsc")
+    return copy
+
+
+@pytest.fixture(scope="session")
+def js_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built copy of ``clients/js``: ``dist/`` (the package, built afresh) and ``build-test/``."""
+    copy = _source_copy(tmp_path_factory.mktemp("client-js"))
     for config in ("tsconfig.json", "tsconfig.test.json"):
-        built = _run(["node", tsc, "-p", config], copy)
+        built = _run(["node", str(TSC), "-p", config], copy)
         assert built.returncode == 0, f"tsc -p {config} failed:\n{built.stdout}\n{built.stderr}"
     return copy
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()
+    }
+
+
+def test_the_committed_dist_is_a_fresh_build_of_src(js_client: Path) -> None:
+    """``clients/js/dist`` is committed for installs from the repository: it must be exactly what
+    ``src/`` builds to, file for file (else run ``npm run build --prefix clients/js`` and commit)."""
+    committed, fresh = _files(CLIENT / "dist"), _files(js_client / "dist")
+    assert sorted(committed) == sorted(fresh), "dist/ has other files than a build of src/"
+    stale = [name for name in fresh if committed[name] != fresh[name]]
+    assert stale == [], (
+        f"dist/ differs from a build of src/: {stale}; run `npm run build --prefix clients/js`"
+    )
+
+
+def test_npm_install_of_the_folder_works_in_an_empty_project(
+    tmp_path: Path, gateway_url: str, org: str
+) -> None:
+    """What a clean clone holds of ``clients/js`` (the files git tracks or would add, so never an
+    ignored ``dist/``), installed with ``npm install <folder>`` and nothing else: ``import NovaVMS
+    from 'novavms'`` lists and walks events, and the types check under ``tsc --strict``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+        cwd=CLIENT, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    clone = tmp_path / "clone" / "js"
+    for name in filter(None, listed.split("\0")):
+        if (CLIENT / name).is_file():  # a tracked file deleted in the tree is not in the clone
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(CLIENT / name, clone / name)
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text(json.dumps({"name": "app", "private": True, "type": "module"}))
+    installed = _run(["npm", "install", "--offline", "--no-audit", "--no-fund", str(clone)], project)
+    assert installed.returncode == 0, installed.stderr
+    assert (project / "node_modules" / "novavms").resolve() == clone.resolve()
+
+    seed(org, 0)
+    program = """
+        import NovaVMS from 'novavms';
+        const novavms = new NovaVMS({ apiKey: process.env.TOKEN, baseUrl: process.env.BASE_URL });
+        const page = await novavms.events.list({ limit: 2 });
+        let walked = 0;
+        for await (const _ of novavms.events.list({ limit: 10 })) walked++;
+        const answer = { first: page.data[0].id, onPage: page.data.length, total: page.total, walked };
+        console.log(JSON.stringify(answer));
+    """
+    (project / "main.mjs").write_text(program)
+    token = stack_token(org, "viewer", env=TEST_ENV, sub="clone-user", site_ids=SITES, ttl=600)
+    ran = _run(["node", "main.mjs"], project, {**os.environ, "TOKEN": token, "BASE_URL": gateway_url})
+    assert ran.returncode == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer["first"] == EXAMPLE_EVENT_ID and answer["onPage"] == 2
+    assert answer["walked"] == answer["total"] > 10, answer  # every item, across pages
+
+    typed = """
+        import NovaVMS, { type EventListItem, type Page } from 'novavms';
+        const novavms = new NovaVMS({ apiKey: 'sk_live_abc123', baseUrl: 'http://localhost:8080' });
+        export async function main(): Promise<number> {
+          const page: Page<EventListItem> = await novavms.events.list({ triggerType: 'ai_tag' });
+          for await (const event of novavms.events.list()) { const e: EventListItem = event; void e; }
+          return page.data.length + (await novavms.keys.list()).data.length;
+        }
+    """
+    (project / "main.ts").write_text(typed)
+    options = {"strict": True, "noEmit": True, "module": "nodenext", "moduleResolution": "nodenext",
+               "target": "es2022", "lib": ["es2022", "dom", "dom.iterable"], "types": []}  # fmt: skip
+    (project / "tsconfig.json").write_text(json.dumps({"compilerOptions": options, "files": ["main.ts"]}))
+    checked = _run(["node", str(TSC), "-p", "tsconfig.json"], project)
+    assert checked.returncode == 0, f"tsc --strict:\n{checked.stdout}"
+
+
+def test_npm_publish_dry_run_packs_the_built_package(tmp_path: Path) -> None:
+    """``npm publish --dry-run`` (its ``prepack`` build included) passes and packs ``dist/`` with the
+    types; every target of the ``exports`` map, ``main`` and ``types`` is in the package."""
+    copy = _source_copy(tmp_path)
+    env = {**os.environ, "NOVAVMS_OPENAPI": str(ROOT / "shared" / "openapi.json")}
+    command = ["npm", "publish", "--dry-run", "--json", "--registry", "http://127.0.0.1:9/"]  # never reached
+    published = _run(command, copy, env)
+    assert published.returncode == 0, f"npm publish --dry-run failed:\n{published.stdout}\n{published.stderr}"
+    report = json.loads(published.stdout)
+    files = {entry["path"] for entry in report.get("novavms", report)["files"]}
+    assert {"package.json", "README.md", "dist/index.js", "dist/index.d.ts"} <= files, sorted(files)
+    assert all(name.startswith("dist/") or name in {"package.json", "README.md"} for name in files), sorted(
+        files
+    )
+    assert not any(name.endswith(".map") for name in files)
+
+    manifest = json.loads((copy / "package.json").read_text())
+    targets = [manifest["main"], manifest["types"]]
+    for condition in manifest["exports"].values():
+        targets += condition.values() if isinstance(condition, dict) else [condition]
+    assert targets and all(target.removeprefix("./") in files for target in targets), (targets, sorted(files))
+    resolved = _run(["node", "-e", "import('novavms').then((m) => console.log(typeof m.default))"], copy)
+    assert resolved.stdout.strip() == "function", resolved.stderr  # the package resolves its own exports
 
 
 class _Fixtures(BaseHTTPRequestHandler):

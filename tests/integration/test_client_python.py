@@ -215,24 +215,25 @@ def test_auto_paging_walks_every_page_once_keeping_the_filters(
     sent: list[httpx.Request] = []
     client = make_client("viewer", http_client=requests_counted(sent))
     page = client.events.list(trigger_type="ai_tag", limit=7)
-    assert len(sent) == 1 and page.total == len(expected) == 30 and len(page) == 7
-    assert [event.id for event in page] == expected[:7]
+    assert len(sent) == 1 and page.total == len(expected) == 30
+    assert [event.id for event in page.data] == expected[:7]  # .data: this page only
 
-    walked = page.auto_paging_iter()
+    walked = iter(page)  # iterating the list result: every item, across pages
     assert len(sent) == 1, "lazy: nothing is fetched before the iterator is read"
-    ids = [event.id for event in walked]
-    assert ids == expected
+    assert [event.id for event in walked] == expected
     assert len(sent) == 5  # ceil(30 / 7) pages, one request each
     for request in sent:
         assert request.url.params["trigger_type"] == "ai_tag" and request.url.params["limit"] == "7"
     assert [r.url.params.get("cursor") is None for r in sent] == [True, False, False, False, False]
+    assert [event.id for event in page.auto_paging_iter()] == expected and len(sent) == 9
+    assert [event.id for event in client.events.list(trigger_type="ai_tag", limit=7)] == expected
 
     last = page
     while last.has_next_page():
         following = last.next_page()
         assert following is not None
         last = following
-    assert last.next_page() is None and len(last) == 2
+    assert last.next_page() is None and len(last.data) == 2
 
 
 def test_async_client_pages_and_calls(gateway_url: str, token: Token, add_events: AddEvents) -> None:
@@ -249,10 +250,18 @@ def test_async_client_pages_and_calls(gateway_url: str, token: Token, add_events
         async with novavms.AsyncClient(
             api_key=token("operator", sub="user-async"), base_url=gateway_url, http_client=http
         ) as client:
-            page = await client.events.list(starred=True, limit=4)
-            ids = [event.id async for event in page.auto_paging_iter()]
-            pages = len(sent)
+            listing = client.events.list(starred=True, limit=4)
+            assert isinstance(listing, novavms.AsyncPaginator) and sent == [], "nothing asked yet"
+            page = await listing  # awaited: the first page
+            assert isinstance(page, novavms.AsyncPage) and page.total == 13 and len(sent) == 1
+            assert [event.id for event in page.data] == starred[:4]
+            ids = [event.id async for event in client.events.list(starred=True, limit=4)]
+            pages = len(sent) - 1
+            assert [event.id async for event in page] == ids  # a page walks on from itself
+            assert [event.id async for event in page.auto_paging_iter()] == ids
             updated = await client.events.update(lines[0]["id"], starred=False, notes="async")
+            history = [entry.action async for entry in client.events.history(lines[0]["id"], limit=1)]
+            assert history == ["update"]
             csv_bytes = await client.events.export(starred=True)
         await http.aclose()
         return ids, pages, updated, csv_bytes
@@ -545,8 +554,8 @@ def test_the_operator_workflow_methods(make_client: MakeClient, add_events: AddE
     dismissed = admin.events.batch_delete([line["id"] for line in lines[:3]])
     assert dismissed.changed == 3
     trash = admin.events.list_deleted(limit=2)
-    assert trash.total == 3 and len(trash) == 2
-    walked = list(trash.auto_paging_iter())
+    assert trash.total == 3 and len(trash.data) == 2
+    walked = list(trash)
     assert {event.id for event in walked} == {line["id"] for line in lines[:3]}
     assert all(
         isinstance(event, novavms.TrashedEvent) and event.deleted_by == "user-admin" for event in walked
@@ -555,7 +564,7 @@ def test_the_operator_workflow_methods(make_client: MakeClient, add_events: AddE
 
     restored = admin.events.restore(lines[0]["id"])
     assert restored.id == lines[0]["id"] and operator.events.list().total == 6
-    entries = list(admin.events.history(lines[0]["id"], limit=1).auto_paging_iter())
+    entries = list(admin.events.history(lines[0]["id"], limit=1))
     assert [entry.action for entry in entries] == ["update", "delete", "restore"]
     assert entries[0].by == novavms.Actor(kind="user", id="user-operator")
     assert entries[0].changes["acknowledged"] == {"old": False, "new": True}

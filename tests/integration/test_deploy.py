@@ -291,3 +291,20 @@ def test_bundle_serves_from_its_own_requirements(
         assert answer.headers["X-Request-Id"]
     finally:
         stop_group(process)
+
+
+def test_plan_makes_the_api_key_secret_once_and_gives_it_to_every_function() -> None:
+    for tenant in TENANTS.values():
+        plan = steps(tenant)
+        secret = tenant.secret("api-key-secret")
+        (made,) = [line for line in plan if f"versions add {secret}" in line]
+        # Made once: a new version would invalidate every API key of the tenant.
+        assert (
+            made.startswith(f"gcloud secrets versions describe latest --secret={secret}") and " || " in made
+        )
+        assert "/dev/urandom" in made
+        deploys = [shlex.split(line) for line in plan if line.startswith("gcloud functions deploy ")]
+        assert deploys
+        for argv in deploys:
+            secrets = next(arg for arg in argv if arg.startswith("--set-secrets="))
+            assert f"EVENTS_API_KEY_SECRET={secret}:latest" in secrets

@@ -8,6 +8,7 @@ import inspect
 import io
 import json
 import typing
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,10 @@ def template_of(path: str) -> str:
     return "/".join("{id}" if part == "e1" else part for part in path.split("/"))
 
 
+async def awaited(result: Awaitable[Any]) -> Any:
+    return await result
+
+
 def operations_called(client_class: type[Any]) -> dict[str, str]:
     """Each public method of the client's resources, called once through a transport that records the
     request and answers 418: which operation (method and path of the document) it sends."""
@@ -89,8 +94,8 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
             before = len(seen)
             with pytest.raises(novavms.APIError):
                 result = method(*args, **kwargs)
-                if is_async:
-                    asyncio.run(result)
+                if is_async:  # a coroutine, or a list call's paginator (awaitable)
+                    asyncio.run(awaited(result))
             assert len(seen) == before + 1, f"{resource_name}.{name} sent {len(seen) - before} requests"
             request = seen[-1]
             route = (request.method, template_of(request.url.path))
@@ -338,3 +343,26 @@ def test_settings_come_from_arguments_or_the_environment(monkeypatch: pytest.Mon
         faster = client.with_options(timeout=5, max_retries=0)
         assert faster.timeout == 5 and faster.max_retries == 0 and faster.events._client is faster
         assert client.user_agent.startswith(f"novavms-python/{novavms.__version__} ")
+
+
+@pytest.mark.parametrize(
+    ("client_class", "iterate"),
+    [
+        (novavms.Client, "for event in client.events.list("),
+        (novavms.AsyncClient, "async for event in client.events.list("),
+    ],
+)
+def test_help_of_a_client_names_its_resources_and_their_methods(
+    client_class: type[Any], iterate: str
+) -> None:
+    text = " ".join((inspect.getdoc(client_class) or "").split())  # what help() shows first
+    for resource_name in ("events", "keys"):
+        assert f"client.{resource_name}" in text, (
+            f"help({client_class.__name__}) does not name {resource_name}"
+        )
+        resource = typing.get_type_hints(client_class)[resource_name]
+        methods = [
+            name for name, _ in inspect.getmembers(resource, inspect.isfunction) if not name.startswith("_")
+        ]
+        assert methods and [name for name in methods if f"``{name}``" not in text] == []
+    assert iterate in text

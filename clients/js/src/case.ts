@@ -4,12 +4,17 @@
  * Every result, query parameter and request body goes through these two functions.
  *
  * Only keys are renamed, never values (`'ai_tag'` stays `'ai_tag'`). In answers, the values of the
- * {@link DATA_KEYS} are data (keys chosen by the server, such as a validation
- * error's `fields` or a history entry's `changes`) and are passed through as sent.
+ * {@link DATA_KEYS} are data (keys chosen by the server, such as a validation error's `fields` or a
+ * history entry's `changes`) and are passed through as sent.
  */
 
-/** Keys whose values are data: their own keys are never renamed. */
-export const DATA_KEYS: ReadonlySet<string> = new Set(["fields", "changes"]);
+import { FREE_FORM_MAPS } from "./free-form-maps.js";
+
+/**
+ * Keys whose values are data: their own keys are never renamed. These are the answers' free-form
+ * maps of the OpenAPI document, generated into ./free-form-maps.ts by scripts/free-form-maps.mjs.
+ */
+export const DATA_KEYS: ReadonlySet<string> = new Set(FREE_FORM_MAPS);
 
 /** `triggered_at` -> `triggeredAt`. */
 export function snakeToCamel(key: string): string {

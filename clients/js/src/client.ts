@@ -57,19 +57,26 @@ export interface Answer {
 }
 
 /**
- * The NovaVMS Events API client.
+ * The NovaVMS Events API client. Its resources:
+ *
+ * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`.
+ * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
  * import NovaVMS from 'novavms';
  * const novavms = new NovaVMS({ apiKey: 'sk_live_...', baseUrl: 'https://events.example.com' });
- * const page = await novavms.events.list({ triggerType: 'ai_tag', dateFrom: '2026-04-20' });
+ * const page = await novavms.events.list({ triggerType: 'ai_tag', dateFrom: '2026-04-20' }); // page.data: one page
+ * for await (const event of novavms.events.list({ triggerType: 'ai_tag' })) console.log(event.id); // every page
  * ```
  */
 export class NovaVMS {
   readonly baseUrl: string;
   readonly timeout: number;
   readonly maxRetries: number;
+  /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history. */
   readonly events: Events;
+  /** The org's API keys: create, list, revoke (an admin user's JWT). */
   readonly keys: Keys;
   readonly #apiKey: string;
   readonly #defaultHeaders: Record<string, string>;

@@ -2,15 +2,17 @@
  * The client against shared/openapi.json: every operation has an entry in the client's operation
  * table with the document's method and path and is bound to a client method, and the types the
  * package ships (dist/index.d.ts, read with the TypeScript compiler) have the schemas' fields, after
- * the one snake<->camel rule, with the same enums, nullability and required-ness.
+ * the one snake<->camel rule, with the same enums, nullability and required-ness; the answers' free-form
+ * maps, whose keys the client passes through as sent, are the document's (src/free-form-maps.ts is
+ * generated from it by scripts/free-form-maps.mjs).
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import NovaVMS, { OPERATIONS, OPERATION_METHODS, camelToSnake, snakeToCamel } from "novavms";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import NovaVMS, { OPERATIONS, OPERATION_METHODS, camelToSnake, snakeToCamel, toCamel } from "novavms";
 import ts from "typescript";
 
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -252,4 +254,63 @@ test("the package version is the one the client sends", async () => {
   const require = createRequire(import.meta.url);
   const { VERSION } = await import("novavms");
   assert.equal(VERSION, (require(join(PACKAGE, "package.json")) as { version: string }).version);
+});
+
+/** The generator of src/free-form-maps.ts (scripts/free-form-maps.mjs). */
+const generator = (await import(pathToFileURL(join(PACKAGE, "scripts", "free-form-maps.mjs")).href)) as {
+  freeFormMaps(document: unknown): string[];
+  render(names: string[]): string;
+};
+
+test("src/free-form-maps.ts is what the generator makes of the document (run `npm run build` after changing it)", () => {
+  const committed = readFileSync(join(PACKAGE, "src", "free-form-maps.ts"), "utf8");
+  assert.equal(committed, generator.render(generator.freeFormMaps(document)));
+});
+
+test("the keys of every free-form map of the document's answers stay as sent; other objects' keys are renamed", () => {
+  const maps = generator.freeFormMaps(document);
+  assert.ok(maps.includes("fields") && maps.includes("changes"), `a validation error's fields and a history entry's changes: ${maps.join(", ")}`);
+  for (const name of maps) {
+    const answer = { [name]: { camera_id: { old_value: 1 } }, next_cursor: null };
+    assert.deepEqual(toCamel(answer), { [snakeToCamel(name)]: { camera_id: { old_value: 1 } }, nextCursor: null }, name);
+  }
+  const entry = toCamel({ by: { kind: "api_key", key_id: "k1" }, changes: { ai_status: { old: "queued", new: "done" } } });
+  assert.deepEqual(entry, { by: { kind: "api_key", keyId: "k1" }, changes: { ai_status: { old: "queued", new: "done" } } });
+});
+
+test("the generator's rule: additionalProperties and no fixed properties, in answers only, one rule per name", () => {
+  const ok = (schema: object) => ({ description: "", content: { "application/json": { schema } } });
+  const mini = (responses: Record<string, object>, schemas: Record<string, object> = {}) => ({
+    paths: { "/x": { get: { responses }, post: { requestBody: ok({ type: "object", properties: { in_request: { type: "object", additionalProperties: true } } }), responses: {} } } },
+    components: { schemas, responses: { Failed: ok({ $ref: "#/components/schemas/Failure" }) } },
+  });
+  const schemas = {
+    Failure: { type: "object", properties: { bad_fields: { $ref: "#/components/schemas/Reasons" } } },
+    Reasons: { type: "object", additionalProperties: { type: "string" } },
+    Item: { type: "object", additionalProperties: false, properties: { labels: { type: "object", additionalProperties: true }, closed: { type: "object", additionalProperties: false } } },
+  };
+  const responses = {
+    "200": ok({ type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/Item" } }, counts: { type: "object", properties: { n: { type: "integer" } }, additionalProperties: true } } }),
+    "400": { $ref: "#/components/responses/Failed" },
+  };
+  assert.deepEqual(generator.freeFormMaps(mini(responses, schemas)), ["bad_fields", "labels"]);
+  const clash = { ...responses, "201": ok({ type: "object", properties: { labels: { type: "object", properties: { a: { type: "string" } } } } }) };
+  assert.throws(() => generator.freeFormMaps(mini(clash, schemas)), /labels/);
+});
+
+test("the shipped types name the client's resources, events and keys, with their methods and docs", () => {
+  const { checker: c, exports } = checker;
+  const exported = exports.find((s) => s.name === "NovaVMS");
+  assert.ok(exported, "NovaVMS is exported");
+  const client = exported.flags & ts.SymbolFlags.Alias ? c.getAliasedSymbol(exported) : exported;
+  const instance = c.getDeclaredTypeOfSymbol(client);
+  const classDoc = ts.displayPartsToString(client.getDocumentationComment(c));
+  for (const [resource, typeName] of [["events", "Events"], ["keys", "Keys"]] as const) {
+    const property = instance.getProperty(resource);
+    assert.ok(property, `NovaVMS.${resource}`);
+    assert.equal(c.typeToString(c.getTypeOfSymbol(property)), typeName);
+    assert.ok(ts.displayPartsToString(property.getDocumentationComment(c)).length > 0, `NovaVMS.${resource} has TSDoc`);
+    const methods = c.getPropertiesOfType(c.getTypeOfSymbol(property)).map((m) => m.name).filter((m) => !m.startsWith("#"));
+    assert.ok(methods.length > 0 && methods.every((m) => classDoc.includes(`\`${m}\``)), `NovaVMS's TSDoc names ${resource}'s methods ${methods.join(", ")}`);
+  }
 });

@@ -31,14 +31,14 @@ def main() -> None:
         except novavms.PermissionDeniedError as error:
             print("this key cannot export:", error.message)
         since = datetime(2026, 4, 1, tzinfo=timezone.utc)
-        count = sum(1 for _ in client.events.list(date_from=since, limit=100).auto_paging_iter())
+        count = sum(1 for _ in client.events.list(date_from=since, limit=100))  # every page
         print(f"{count} events since {since:%Y-%m-%d}")
 
 
 async def main_async() -> None:
     async with novavms.AsyncClient() as client:
-        page = await client.events.list(trigger_type="ai_tag", limit=50)
-        starred = [event.id async for event in page.auto_paging_iter() if event.starred]
+        events = client.events.list(trigger_type="ai_tag", limit=50)
+        starred = [event.id async for event in events if event.starred]  # every page
         print(f"{len(starred)} starred AI-tagged events")
 
 

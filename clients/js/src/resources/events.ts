@@ -1,8 +1,3 @@
-/**
- * `novavms.events`: list, get, update, delete and export events; batch updates and dismissals, the
- * trash and restore, and each event's history.
- */
-
 import { toCamel } from "../case.js";
 import type { NovaVMS } from "../client.js";
 import { APIConnectionError } from "../errors.js";
@@ -27,6 +22,14 @@ import type {
   TrashListParams,
 } from "../types.js";
 
+/**
+ * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
+ * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
+ * `batchDelete`, `listDeleted` (the trash), `restore` and each event's `history`.
+ *
+ * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
+ * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
+ */
 export class Events {
   readonly #client: NovaVMS;
 

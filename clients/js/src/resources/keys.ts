@@ -1,9 +1,8 @@
-/** `novavms.keys`: create, list and revoke API keys (an admin user's JWT only). */
-
 import { toCamel } from "../case.js";
 import type { NovaVMS } from "../client.js";
 import type { ApiKeyCreated, ApiKeyList, KeyCreateParams, RequestOptions } from "../types.js";
 
+/** `novavms.keys`: `create`, `list` and `revoke` the org's API keys (an admin user's JWT only). */
 export class Keys {
   readonly #client: NovaVMS;
 

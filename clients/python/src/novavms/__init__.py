@@ -3,9 +3,11 @@
 import novavms
 
 client = novavms.Client(api_key="sk_live_...", base_url="https://events.example.com")
-page = client.events.list(trigger_type="ai_tag", date_from="2026-04-20")
-for event in page.auto_paging_iter():
+for event in client.events.list(trigger_type="ai_tag", date_from="2026-04-20"):  # every page
     print(event.id, event.triggered_at, event.summary)
+
+``novavms.AsyncClient`` has the same resources (``events``, ``keys``), awaited; its list calls are
+also async-iterable: ``async for event in client.events.list(...)``.
 """
 
 from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
@@ -44,7 +46,7 @@ from ._models import (
     TrashedEvent,
     TriggerType,
 )
-from ._pagination import AsyncEventPage, AsyncPage, EventPage, HistoryPage, Page, TrashPage
+from ._pagination import AsyncEventPage, AsyncPage, AsyncPaginator, EventPage, HistoryPage, Page, TrashPage
 from ._params import NOT_GIVEN, EventFilters, NotGiven
 from ._version import __version__
 from .resources.keys import ApiKeyList
@@ -65,6 +67,7 @@ __all__ = [
     "AsyncClient",
     "AsyncEventPage",
     "AsyncPage",
+    "AsyncPaginator",
     "AuthenticationError",
     "BatchItem",
     "BatchResult",

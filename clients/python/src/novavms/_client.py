@@ -34,7 +34,26 @@ def _broken(sink: Sink, exc: Exception) -> APIConnectionError:
 
 
 class Client(BaseClient[httpx.Client]):
-    """The synchronous client: ``with novavms.Client(api_key=..., base_url=...) as client: ...``."""
+    """The synchronous client: ``with novavms.Client(api_key=..., base_url=...) as client: ...``.
+
+    ``api_key`` (default ``NOVAVMS_API_KEY``) is an API key or a user's bearer JWT; ``base_url``
+    (default ``NOVAVMS_BASE_URL``) the tenant's gateway; also ``timeout`` (seconds, default 60),
+    ``max_retries`` (default 2), ``default_headers`` and ``http_client`` (an ``httpx.Client``).
+
+    Resources:
+
+    - ``client.events`` (:class:`~novavms.resources.Events`): ``list``, ``get``, ``update``,
+      ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
+      ``restore``, ``history``. A list's result is its first page: ``for event in
+      client.events.list(...)`` walks every item across pages, ``.data`` is the page's own items.
+    - ``client.keys`` (:class:`~novavms.resources.Keys`): ``create``, ``list``, ``revoke`` (an
+      admin's user token).
+    """
+
+    events: Events
+    """The org's events: list, read, change, dismiss, restore, export, and their history."""
+    keys: Keys
+    """The org's API keys: create, list, revoke."""
 
     def _default_http(self, timeout: Timeout) -> httpx.Client:
         return httpx.Client(timeout=timeout, follow_redirects=False)
@@ -112,7 +131,23 @@ class Client(BaseClient[httpx.Client]):
 
 
 class AsyncClient(BaseClient[httpx.AsyncClient]):
-    """The asyncio client: ``async with novavms.AsyncClient(...) as client: await client.events.list()``."""
+    """The asyncio client: ``async with novavms.AsyncClient(...) as client: ...``, with the settings
+    of :class:`Client` (``http_client`` an ``httpx.AsyncClient``).
+
+    Resources, with the methods of :class:`Client`'s, awaited:
+
+    - ``client.events`` (:class:`~novavms.resources.AsyncEvents`): ``list``, ``get``, ``update``,
+      ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
+      ``restore``, ``history``. A list call is both awaitable and async-iterable: ``await
+      client.events.list(...)`` is the first page (``.data``), and ``async for event in
+      client.events.list(...)`` walks every item across pages.
+    - ``client.keys`` (:class:`~novavms.resources.AsyncKeys`): ``create``, ``list``, ``revoke``.
+    """
+
+    events: AsyncEvents
+    """The org's events: list, read, change, dismiss, restore, export, and their history."""
+    keys: AsyncKeys
+    """The org's API keys: create, list, revoke."""
 
     def _default_http(self, timeout: Timeout) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=timeout, follow_redirects=False)

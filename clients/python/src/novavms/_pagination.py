@@ -1,25 +1,42 @@
-"""Pages: ``data``, ``next_cursor`` (and ``total`` where the API counts), and every page after them
-on demand.
+"""Pages: ``data`` (this page's items), ``next_cursor`` (and ``total`` where the API counts), and every
+page after them on demand.
 
-Iterating a page gives its own items; ``auto_paging_iter()`` gives every item across pages, lazily,
-one request per page, with the first page's filters and limit. Events, the trash and an event's
-history page alike.
+Iterating a list result gives every item across pages, lazily, one request per page, with the first
+page's filters and limit (as openai-python's pages do); ``.data`` is the current page only:
+
+- sync: ``client.events.list(...)`` is a :class:`Page`; ``for event in page`` (or
+  ``page.auto_paging_iter()``) walks every page.
+- async: ``client.events.list(...)`` is an :class:`AsyncPaginator`: ``await`` it for the first
+  :class:`AsyncPage`, or ``async for event in client.events.list(...)`` for every item; ``async for``
+  over an ``AsyncPage`` (or its ``auto_paging_iter()``) also walks every page from it.
+
+Events, the trash and an event's history page alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
 from ._models import Event, HistoryEntry, Model, TrashedEvent
 
-__all__ = ["AsyncEventPage", "AsyncPage", "EventPage", "HistoryPage", "Page", "TrashPage", "page_fields"]
+__all__ = [
+    "AsyncEventPage",
+    "AsyncPage",
+    "AsyncPaginator",
+    "EventPage",
+    "HistoryPage",
+    "Page",
+    "TrashPage",
+    "async_pages",
+    "sync_pages",
+]
 
 T = TypeVar("T", bound=Model)
 
 
-def page_fields(body: Any, item: type[T]) -> dict[str, Any]:
+def _page_fields(body: Any, item: type[T]) -> dict[str, Any]:
     """A page's fields from the API's JSON, its items as ``item`` objects."""
     return {
         "data": [item.from_dict(entry) for entry in body.get("data", [])],
@@ -32,6 +49,7 @@ def page_fields(body: Any, item: type[T]) -> dict[str, Any]:
 @dataclass
 class _Page(Generic[T]):
     data: list[T]
+    """This page's items only."""
     next_cursor: str | None
     total: int | None  # None where the API gives no count (an event's history)
     # False when more match than the server counts (``total`` is then that cap); None without a count.
@@ -40,16 +58,11 @@ class _Page(Generic[T]):
     def has_next_page(self) -> bool:
         return bool(self.next_cursor)
 
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
 
 @dataclass
 class Page(_Page[T]):
-    """One page of a sync listing (``client.events.list(...)``, ``list_deleted``, ``history``)."""
+    """One page of a sync listing (``client.events.list(...)``, ``list_deleted``, ``history``).
+    Iterating it gives every item from this page on, across pages; ``data`` is this page's."""
 
     _fetch: Callable[[str], Page[T]] = field(repr=False, compare=False)
 
@@ -64,10 +77,14 @@ class Page(_Page[T]):
             yield from page.data
             page = page.next_page()
 
+    def __iter__(self) -> Iterator[T]:
+        return self.auto_paging_iter()
+
 
 @dataclass
 class AsyncPage(_Page[T]):
-    """One page of an async listing (``await client.events.list(...)``)."""
+    """One page of an async listing (``await client.events.list(...)``). ``async for`` over it gives
+    every item from this page on, across pages; ``data`` is this page's."""
 
     _fetch: Callable[[str], Awaitable[AsyncPage[T]]] = field(repr=False, compare=False)
 
@@ -82,6 +99,45 @@ class AsyncPage(_Page[T]):
             for item in page.data:
                 yield item
             page = await page.next_page()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self.auto_paging_iter()
+
+
+class AsyncPaginator(Generic[T]):
+    """What the async client's list calls return: ``await`` it for the first :class:`AsyncPage`, or
+    ``async for item in ...`` over it for every item across pages. Each use asks for the first page."""
+
+    def __init__(self, first_page: Callable[[], Awaitable[AsyncPage[T]]]) -> None:
+        self._first_page = first_page
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
+        return self._first_page().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        page = await self._first_page()
+        async for item in page:
+            yield item
+
+
+def sync_pages(request: Callable[[str | None], Any], item: type[T], cursor: str | None) -> Page[T]:
+    """The page at ``cursor`` of a listing whose page at a cursor is ``request(cursor)`` (JSON)."""
+
+    def load(at: str | None) -> Page[T]:
+        return Page(**_page_fields(request(at), item), _fetch=load)
+
+    return load(cursor)
+
+
+def async_pages(
+    request: Callable[[str | None], Awaitable[Any]], item: type[T], cursor: str | None
+) -> AsyncPaginator[T]:
+    """:func:`sync_pages` for the async client: nothing is asked before it is awaited or iterated."""
+
+    async def load(at: str | None) -> AsyncPage[T]:
+        return AsyncPage(**_page_fields(await request(at), item), _fetch=load)
+
+    return AsyncPaginator(lambda: load(cursor))
 
 
 EventPage = Page[Event]

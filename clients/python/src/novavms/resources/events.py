@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .._export import Destination, ExportResult, Sink
 from .._models import BatchResult, Event, EventDetail, HistoryEntry, TrashedEvent
 from .._operations import Call, call
-from .._pagination import AsyncPage, Page, page_fields
+from .._pagination import AsyncPaginator, Page, async_pages, sync_pages
 from .._params import NOT_GIVEN, EventFilters, NotGiven, json_body, query
 
 if TYPE_CHECKING:
@@ -96,13 +96,10 @@ class Events:
     def list(
         self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
     ) -> Page[Event]:
-        """One page of the events matching ``filters``, newest first (``limit`` 1-100, default 20);
-        ``auto_paging_iter()`` walks every page."""
-        body = self._client._json(_list_call(filters, cursor, limit))
-        return Page(
-            **page_fields(body, Event),
-            _fetch=lambda next_cursor: self.list(cursor=next_cursor, limit=limit, **filters),
-        )
+        """The first page of the events matching ``filters``, newest first (``limit`` 1-100 per page,
+        default 20). ``for event in client.events.list(...)`` walks every matching event across pages
+        (one request per page); ``.data`` is this page's events."""
+        return sync_pages(lambda at: self._client._json(_list_call(filters, at, limit)), Event, cursor)
 
     def get(self, event_id: str) -> EventDetail:
         """One event in full detail, with its neighbours in list order."""
@@ -174,12 +171,10 @@ class Events:
     def list_deleted(
         self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
     ) -> Page[TrashedEvent]:
-        """One page of the trash (dismissed events, newest dismissal first), with the list's filters.
-        Admin role."""
-        body = self._client._json(_deleted_call(filters, cursor, limit))
-        return Page(
-            **page_fields(body, TrashedEvent),
-            _fetch=lambda next_cursor: self.list_deleted(cursor=next_cursor, limit=limit, **filters),
+        """The first page of the trash (dismissed events, newest dismissal first), with the list's
+        filters; iterating it walks the whole trash. Admin role."""
+        return sync_pages(
+            lambda at: self._client._json(_deleted_call(filters, at, limit)), TrashedEvent, cursor
         )
 
     def restore(self, event_id: str, *, idempotency_key: str | None = None) -> EventDetail:
@@ -190,12 +185,10 @@ class Events:
     def history(
         self, event_id: str, *, cursor: str | None = None, limit: int | None = None
     ) -> Page[HistoryEntry]:
-        """One page of the event's history, oldest first (``limit`` 1-100, default 50). A dismissed
-        event's history is for admins only."""
-        body = self._client._json(_history_call(event_id, cursor, limit))
-        return Page(
-            **page_fields(body, HistoryEntry),
-            _fetch=lambda next_cursor: self.history(event_id, cursor=next_cursor, limit=limit),
+        """The first page of the event's history, oldest first (``limit`` 1-100 per page, default 50);
+        iterating it walks the whole history. A dismissed event's history is for admins only."""
+        return sync_pages(
+            lambda at: self._client._json(_history_call(event_id, at, limit)), HistoryEntry, cursor
         )
 
 
@@ -205,15 +198,12 @@ class AsyncEvents:
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
-    async def list(
+    def list(
         self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
-    ) -> AsyncPage[Event]:
-        """One page; ``async for event in page.auto_paging_iter()`` walks every page."""
-        body = await self._client._json(_list_call(filters, cursor, limit))
-        return AsyncPage(
-            **page_fields(body, Event),
-            _fetch=lambda next_cursor: self.list(cursor=next_cursor, limit=limit, **filters),
-        )
+    ) -> AsyncPaginator[Event]:
+        """``await`` it for the first page; ``async for event in client.events.list(...)`` walks every
+        matching event across pages."""
+        return async_pages(lambda at: self._client._json(_list_call(filters, at, limit)), Event, cursor)
 
     async def get(self, event_id: str) -> EventDetail:
         return EventDetail.from_dict(await self._client._json(_id_call("get_event", event_id)))
@@ -272,24 +262,20 @@ class AsyncEvents:
             await self._client._json(_batch_delete_call(ids, filter, idempotency_key))
         )
 
-    async def list_deleted(
+    def list_deleted(
         self, *, cursor: str | None = None, limit: int | None = None, **filters: Unpack[EventFilters]
-    ) -> AsyncPage[TrashedEvent]:
-        body = await self._client._json(_deleted_call(filters, cursor, limit))
-        return AsyncPage(
-            **page_fields(body, TrashedEvent),
-            _fetch=lambda next_cursor: self.list_deleted(cursor=next_cursor, limit=limit, **filters),
+    ) -> AsyncPaginator[TrashedEvent]:
+        return async_pages(
+            lambda at: self._client._json(_deleted_call(filters, at, limit)), TrashedEvent, cursor
         )
 
     async def restore(self, event_id: str, *, idempotency_key: str | None = None) -> EventDetail:
         restore = call("restore_event", path_params={"id": event_id}, idempotency_key=idempotency_key)
         return EventDetail.from_dict(await self._client._json(restore))
 
-    async def history(
+    def history(
         self, event_id: str, *, cursor: str | None = None, limit: int | None = None
-    ) -> AsyncPage[HistoryEntry]:
-        body = await self._client._json(_history_call(event_id, cursor, limit))
-        return AsyncPage(
-            **page_fields(body, HistoryEntry),
-            _fetch=lambda next_cursor: self.history(event_id, cursor=next_cursor, limit=limit),
+    ) -> AsyncPaginator[HistoryEntry]:
+        return async_pages(
+            lambda at: self._client._json(_history_call(event_id, at, limit)), HistoryEntry, cursor
         )

@@ -1,0 +1,209 @@
+/** The client: options, authentication and the one request path every method goes through. */
+import { toSnake } from "./case.js";
+import { APIConnectionError, APITimeoutError, APIUserAbortError, NovaVMSError, errorFromAnswer, } from "./errors.js";
+import { OPERATIONS, operationPath } from "./operations.js";
+import { isRetryableStatus, retryDelayMs } from "./retry.js";
+import { Events } from "./resources/events.js";
+import { Keys } from "./resources/keys.js";
+import { isBrowser, nodeDescription, pageOrigin, readEnv, sleep, uuid4 } from "./runtime.js";
+import { VERSION } from "./version.js";
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 2;
+export const CLIENT_NAME = `novavms-js/${VERSION}`;
+/**
+ * The NovaVMS Events API client. Its resources:
+ *
+ * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`.
+ * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
+ *
+ * ```ts
+ * import NovaVMS from 'novavms';
+ * const novavms = new NovaVMS({ apiKey: 'sk_live_...', baseUrl: 'https://events.example.com' });
+ * const page = await novavms.events.list({ triggerType: 'ai_tag', dateFrom: '2026-04-20' }); // page.data: one page
+ * for await (const event of novavms.events.list({ triggerType: 'ai_tag' })) console.log(event.id); // every page
+ * ```
+ */
+export class NovaVMS {
+    baseUrl;
+    timeout;
+    maxRetries;
+    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history. */
+    events;
+    /** The org's API keys: create, list, revoke (an admin user's JWT). */
+    keys;
+    #apiKey;
+    #defaultHeaders;
+    #fetch;
+    constructor(options = {}) {
+        const apiKey = options.apiKey ?? readEnv("NOVAVMS_API_KEY");
+        if (!apiKey) {
+            throw new NovaVMSError("Missing credentials: pass apiKey (an API key or a JWT) or set NOVAVMS_API_KEY.");
+        }
+        if (isBrowser() && apiKey.startsWith("sk_") && !options.dangerouslyAllowBrowser) {
+            throw new NovaVMSError("Refusing an sk_ API key in a browser: anyone who loads the page can read it. Use a user's JWT, " +
+                "or pass dangerouslyAllowBrowser: true if you understand the risk.");
+        }
+        const baseUrl = options.baseUrl ?? readEnv("NOVAVMS_BASE_URL") ?? pageOrigin();
+        if (!baseUrl) {
+            throw new NovaVMSError("Missing baseUrl: pass baseUrl (the gateway's URL) or set NOVAVMS_BASE_URL.");
+        }
+        const fetchImpl = options.fetch ?? globalThis.fetch;
+        if (typeof fetchImpl !== "function") {
+            throw new NovaVMSError("No fetch: this platform has none (Node 18+ and browsers do); pass options.fetch.");
+        }
+        this.#apiKey = apiKey;
+        this.baseUrl = baseUrl.replace(/\/+$/, "");
+        this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+        this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+        this.#defaultHeaders = { ...options.defaultHeaders };
+        // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
+        this.#fetch = (input, init) => fetchImpl(input, init);
+        this.events = new Events(this);
+        this.keys = new Keys(this);
+    }
+    /** Calls an operation and returns its JSON body (undefined for 204), throwing a typed error otherwise. */
+    async requestJson(operation, request, options = {}) {
+        const answer = await this.request(operation, request, options);
+        try {
+            const text = await answer.response.text();
+            return text === "" ? undefined : JSON.parse(text);
+        }
+        catch (error) {
+            throw error instanceof SyntaxError ? new NovaVMSError(`invalid JSON from the API: ${error.message}`) : answer.bodyError(error);
+        }
+        finally {
+            answer.done();
+        }
+    }
+    /**
+     * Sends an operation with retries and returns the successful answer (its body unread), or throws
+     * the typed error of the last attempt. Every POST/PATCH/DELETE carries one Idempotency-Key
+     * (the caller's, else a new uuid) reused by all its retries.
+     */
+    async request(operation, request, options = {}) {
+        const { method } = OPERATIONS[operation];
+        const url = this.#url(operationPath(operation, request.pathParams), request.query);
+        const headers = this.#headers(request, options);
+        if (method !== "GET")
+            headers["Idempotency-Key"] = options.idempotencyKey ?? uuid4();
+        const init = { method, headers };
+        if (request.body !== undefined)
+            init.body = JSON.stringify(toSnake(request.body));
+        const maxRetries = options.maxRetries ?? this.maxRetries;
+        const timeout = options.timeout ?? this.timeout;
+        for (let retry = 0;; retry++) {
+            let answer;
+            try {
+                answer = await this.#attempt(url, init, timeout, options.signal);
+            }
+            catch (error) {
+                if (error instanceof APIConnectionError && retry < maxRetries) {
+                    await this.#wait(retryDelayMs(retry), options.signal);
+                    continue;
+                }
+                throw error;
+            }
+            const { response } = answer;
+            if (response.ok)
+                return answer;
+            if (retry < maxRetries && isRetryableStatus(response.status, response.headers)) {
+                answer.done();
+                await response.body?.cancel().catch(() => undefined);
+                await this.#wait(retryDelayMs(retry, response.headers), options.signal);
+                continue;
+            }
+            let body;
+            try {
+                body = await readErrorBody(response);
+            }
+            catch (error) {
+                throw answer.bodyError(error);
+            }
+            finally {
+                answer.done();
+            }
+            throw errorFromAnswer({ status: response.status, headers: response.headers, body });
+        }
+    }
+    /** One fetch with its own timeout, linked to the caller's signal. */
+    async #attempt(url, init, timeout, signal) {
+        if (signal?.aborted)
+            throw new APIUserAbortError(signal.reason);
+        const controller = new AbortController();
+        let timedOut = false;
+        const onAbort = () => controller.abort(signal?.reason);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        const timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+        }, timeout);
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", onAbort);
+        };
+        const failure = (cause, what) => {
+            if (signal?.aborted)
+                return new APIUserAbortError(cause);
+            if (timedOut)
+                return new APITimeoutError(`${what} timed out after ${timeout} ms.`, cause);
+            const detail = cause instanceof Error ? `${cause.message}${causeText(cause)}` : String(cause);
+            return new APIConnectionError(`${what} failed: ${detail}`, cause);
+        };
+        try {
+            const response = await this.#fetch(url, { ...init, signal: controller.signal });
+            return { response, done, bodyError: (cause) => failure(cause, "Reading the answer") };
+        }
+        catch (error) {
+            done();
+            throw failure(error, `${init.method} ${url}`);
+        }
+    }
+    async #wait(ms, signal) {
+        try {
+            await sleep(ms, signal);
+        }
+        catch (reason) {
+            throw new APIUserAbortError(reason);
+        }
+    }
+    #url(path, query) {
+        const url = new URL(this.baseUrl + path);
+        for (const [name, value] of Object.entries(toSnake(query ?? {}))) {
+            for (const item of Array.isArray(value) ? value : [value]) {
+                if (item === undefined || item === null)
+                    continue;
+                url.searchParams.append(name, item instanceof Date ? item.toISOString() : String(item));
+            }
+        }
+        return url.toString();
+    }
+    #headers(request, options) {
+        const headers = {
+            Accept: request.accept ?? "application/json",
+            Authorization: `Bearer ${this.#apiKey}`,
+        };
+        if (request.body !== undefined)
+            headers["Content-Type"] = "application/json";
+        const node = nodeDescription();
+        if (node) {
+            // Browsers forbid setting User-Agent, and the gateway's CORS preflight allows no custom header.
+            headers["User-Agent"] = `${CLIENT_NAME} (${node})`;
+            headers["X-NovaVMS-Client"] = CLIENT_NAME;
+        }
+        return { ...headers, ...this.#defaultHeaders, ...options.headers };
+    }
+}
+async function readErrorBody(response) {
+    const text = await response.text();
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return text;
+    }
+}
+function causeText(error) {
+    const cause = error.cause;
+    return cause instanceof Error ? ` (${cause.message})` : "";
+}

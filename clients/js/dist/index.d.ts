@@ -1,0 +1,21 @@
+/**
+ * `novavms`: the NovaVMS Events API client for Node 18+ and browsers.
+ *
+ * ```ts
+ * import NovaVMS from 'novavms';
+ * const novavms = new NovaVMS({ apiKey: 'sk_live_...', baseUrl: 'https://events.example.com' });
+ * ```
+ */
+import { NovaVMS } from "./client.js";
+export { NovaVMS, CLIENT_NAME, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./client.js";
+export type { ClientOptions } from "./client.js";
+export { NovaVMSError, APIError, ValidationError, AuthenticationError, PermissionDeniedError, NotFoundError, MethodNotAllowedError, ConflictError, PayloadTooLargeError, RateLimitError, InternalServerError, ServiceUnavailableError, APIConnectionError, APITimeoutError, APIUserAbortError, } from "./errors.js";
+export { CursorPage, Page, PagePromise } from "./pagination.js";
+export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
+export type { OperationId } from "./operations.js";
+export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
+export type * from "./types.js";
+export { Events } from "./resources/events.js";
+export { Keys } from "./resources/keys.js";
+export { VERSION } from "./version.js";
+export default NovaVMS;

@@ -1,0 +1,64 @@
+/**
+ * Every operation of the API by its OpenAPI `operationId`: the table the client builds its
+ * requests from, compared with `shared/openapi.json` by the drift test.
+ */
+export declare const OPERATIONS: {
+    readonly list_events: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events";
+    };
+    readonly export_events: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events/export";
+    };
+    readonly list_deleted_events: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events/deleted";
+    };
+    readonly batch_update_events: {
+        readonly method: "POST";
+        readonly path: "/api/v1/events/batch-update";
+    };
+    readonly batch_delete_events: {
+        readonly method: "POST";
+        readonly path: "/api/v1/events/batch-delete";
+    };
+    readonly get_event: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events/{id}";
+    };
+    readonly update_event: {
+        readonly method: "PATCH";
+        readonly path: "/api/v1/events/{id}";
+    };
+    readonly delete_event: {
+        readonly method: "DELETE";
+        readonly path: "/api/v1/events/{id}";
+    };
+    readonly restore_event: {
+        readonly method: "POST";
+        readonly path: "/api/v1/events/{id}/restore";
+    };
+    readonly get_event_history: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events/{id}/history";
+    };
+    readonly create_key: {
+        readonly method: "POST";
+        readonly path: "/api/v1/keys";
+    };
+    readonly list_keys: {
+        readonly method: "GET";
+        readonly path: "/api/v1/keys";
+    };
+    readonly revoke_key: {
+        readonly method: "DELETE";
+        readonly path: "/api/v1/keys/{id}";
+    };
+};
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type OperationId = keyof typeof OPERATIONS;
+/** Which client method calls each operation (`"events.list"` is `client.events.list`). */
+export declare const OPERATION_METHODS: Readonly<Record<OperationId, string>>;
+/** The operation's path with its `{name}` parameters filled in (URL-encoded). */
+export declare function operationPath(operation: OperationId, params?: Record<string, string>): string;

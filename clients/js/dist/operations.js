@@ -1,0 +1,44 @@
+/**
+ * Every operation of the API by its OpenAPI `operationId`: the table the client builds its
+ * requests from, compared with `shared/openapi.json` by the drift test.
+ */
+export const OPERATIONS = {
+    list_events: { method: "GET", path: "/api/v1/events" },
+    export_events: { method: "GET", path: "/api/v1/events/export" },
+    list_deleted_events: { method: "GET", path: "/api/v1/events/deleted" },
+    batch_update_events: { method: "POST", path: "/api/v1/events/batch-update" },
+    batch_delete_events: { method: "POST", path: "/api/v1/events/batch-delete" },
+    get_event: { method: "GET", path: "/api/v1/events/{id}" },
+    update_event: { method: "PATCH", path: "/api/v1/events/{id}" },
+    delete_event: { method: "DELETE", path: "/api/v1/events/{id}" },
+    restore_event: { method: "POST", path: "/api/v1/events/{id}/restore" },
+    get_event_history: { method: "GET", path: "/api/v1/events/{id}/history" },
+    create_key: { method: "POST", path: "/api/v1/keys" },
+    list_keys: { method: "GET", path: "/api/v1/keys" },
+    revoke_key: { method: "DELETE", path: "/api/v1/keys/{id}" },
+};
+/** Which client method calls each operation (`"events.list"` is `client.events.list`). */
+export const OPERATION_METHODS = {
+    list_events: "events.list",
+    export_events: "events.export",
+    get_event: "events.get",
+    update_event: "events.update",
+    delete_event: "events.delete",
+    list_deleted_events: "events.listDeleted",
+    batch_update_events: "events.batchUpdate",
+    batch_delete_events: "events.batchDelete",
+    restore_event: "events.restore",
+    get_event_history: "events.history",
+    create_key: "keys.create",
+    list_keys: "keys.list",
+    revoke_key: "keys.revoke",
+};
+/** The operation's path with its `{name}` parameters filled in (URL-encoded). */
+export function operationPath(operation, params = {}) {
+    return OPERATIONS[operation].path.replace(/\{(\w+)\}/g, (_, name) => {
+        const value = params[name];
+        if (value === undefined)
+            throw new TypeError(`${operation}: missing path parameter ${name}`);
+        return encodeURIComponent(value);
+    });
+}

@@ -1,0 +1,47 @@
+/**
+ * Cursor paging: a {@link Page} is one answer of a list operation (a {@link CursorPage} when the
+ * operation counts no total, as `events.history`); a {@link PagePromise} is what `events.list()`,
+ * `events.listDeleted()` and `events.history()` return, awaitable (the first page) and async-iterable
+ * (every item of every page, one request per page, with the same parameters).
+ */
+/** One page of a cursor-paged operation: its items and the cursor of the next one. */
+export declare class CursorPage<Item> implements AsyncIterable<Item> {
+    #private;
+    readonly data: Item[];
+    /** The next page's cursor; null on the last page. */
+    readonly nextCursor: string | null;
+    constructor(body: {
+        data: Item[];
+        nextCursor: string | null;
+    }, fetchPage: (cursor: string) => Promise<CursorPage<Item>>);
+    hasNextPage(): boolean;
+    /** The next page (same parameters); throws on the last page. */
+    getNextPage(): Promise<CursorPage<Item>>;
+    /** Every item of this page and the pages after it. */
+    [Symbol.asyncIterator](): AsyncIterator<Item>;
+}
+/** One page of a list with a total (`events.list`, `events.listDeleted`). */
+export declare class Page<Item> extends CursorPage<Item> {
+    /** How many items match, all pages together, as counted on the traversal's first page. */
+    readonly total: number;
+    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    readonly totalExact: boolean;
+    constructor(body: {
+        data: Item[];
+        nextCursor: string | null;
+        total: number;
+        totalExact: boolean;
+    }, fetchPage: (cursor: string) => Promise<Page<Item>>);
+    /** The next page (same filters); throws on the last page. */
+    getNextPage(): Promise<Page<Item>>;
+}
+/** `await` it for the first page; `for await` over it for every item across pages. */
+export declare class PagePromise<Item, P extends CursorPage<Item> = Page<Item>> implements PromiseLike<P>, AsyncIterable<Item> {
+    #private;
+    constructor(load: () => Promise<P>);
+    then<A = P, B = never>(onFulfilled?: ((page: P) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B>;
+    catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<P | B>;
+    finally(onFinally?: (() => void) | null): Promise<P>;
+    [Symbol.asyncIterator](): AsyncIterator<Item>;
+    get [Symbol.toStringTag](): string;
+}

@@ -1,0 +1,81 @@
+/**
+ * Cursor paging: a {@link Page} is one answer of a list operation (a {@link CursorPage} when the
+ * operation counts no total, as `events.history`); a {@link PagePromise} is what `events.list()`,
+ * `events.listDeleted()` and `events.history()` return, awaitable (the first page) and async-iterable
+ * (every item of every page, one request per page, with the same parameters).
+ */
+/** One page of a cursor-paged operation: its items and the cursor of the next one. */
+export class CursorPage {
+    data;
+    /** The next page's cursor; null on the last page. */
+    nextCursor;
+    #fetchPage;
+    constructor(body, fetchPage) {
+        this.data = body.data;
+        this.nextCursor = body.nextCursor;
+        this.#fetchPage = fetchPage;
+    }
+    hasNextPage() {
+        return this.nextCursor !== null;
+    }
+    /** The next page (same parameters); throws on the last page. */
+    getNextPage() {
+        if (this.nextCursor === null)
+            return Promise.reject(new Error("this is the last page"));
+        return this.#fetchPage(this.nextCursor);
+    }
+    /** Every item of this page and the pages after it. */
+    async *[Symbol.asyncIterator]() {
+        let page = this;
+        for (;;) {
+            yield* page.data;
+            if (!page.hasNextPage())
+                return;
+            page = await page.getNextPage();
+        }
+    }
+}
+/** One page of a list with a total (`events.list`, `events.listDeleted`). */
+export class Page extends CursorPage {
+    /** How many items match, all pages together, as counted on the traversal's first page. */
+    total;
+    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    totalExact;
+    constructor(body, fetchPage) {
+        super(body, fetchPage);
+        this.total = body.total;
+        this.totalExact = body.totalExact;
+    }
+    /** The next page (same filters); throws on the last page. */
+    getNextPage() {
+        return super.getNextPage();
+    }
+}
+/** `await` it for the first page; `for await` over it for every item across pages. */
+export class PagePromise {
+    #first;
+    #load;
+    constructor(load) {
+        this.#load = load;
+    }
+    /** The first page, requested once, on first use. */
+    #firstPage() {
+        this.#first ??= this.#load();
+        return this.#first;
+    }
+    then(onFulfilled, onRejected) {
+        return this.#firstPage().then(onFulfilled, onRejected);
+    }
+    catch(onRejected) {
+        return this.#firstPage().catch(onRejected);
+    }
+    finally(onFinally) {
+        return this.#firstPage().finally(onFinally);
+    }
+    async *[Symbol.asyncIterator]() {
+        yield* await this.#firstPage();
+    }
+    get [Symbol.toStringTag]() {
+        return "PagePromise";
+    }
+}

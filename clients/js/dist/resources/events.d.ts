@@ -1,0 +1,58 @@
+import type { NovaVMS } from "../client.js";
+import { CursorPage, PagePromise } from "../pagination.js";
+import type { BatchDeleteParams, BatchResult, BatchUpdateParams, Event, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, HistoryEntry, RequestOptions, TrashItem, TrashListParams } from "../types.js";
+/**
+ * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
+ * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
+ * `batchDelete`, `listDeleted` (the trash), `restore` and each event's `history`.
+ *
+ * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
+ * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
+ */
+export declare class Events {
+    #private;
+    constructor(client: NovaVMS);
+    /**
+     * The caller's events, newest first. `await` it for one page (`data`, `nextCursor`, `total`);
+     * `for await (const event of novavms.events.list({...}))` walks every matching event, one
+     * request per page, with the same filters.
+     */
+    list(params?: EventListParams, options?: RequestOptions): PagePromise<EventListItem>;
+    /** One event in full detail (signed clip and snapshot URLs, prev/next ids). */
+    get(id: string, options?: RequestOptions): Promise<Event>;
+    /** Acknowledges, stars or annotates an event; the updated event. */
+    update(id: string, params: EventUpdateParams, options?: RequestOptions): Promise<Event>;
+    /** Soft-deletes an event (admin). */
+    delete(id: string, options?: RequestOptions): Promise<void>;
+    /**
+     * Applies the same changes (the `update` fields) to many events: `{ ids: [...1-100], changes }` or
+     * `{ filter, changes }` (every live event the list's filters match, up to the server's cap; more
+     * is 413 before anything is written). Each id's outcome is in `results`: `changed`, `unchanged`
+     * or `not_found`. Operator or admin.
+     */
+    batchUpdate(params: BatchUpdateParams, options?: RequestOptions): Promise<BatchResult>;
+    /** Dismisses (soft-deletes) many events: `{ ids }` or `{ filter }`, as {@link batchUpdate}. Admin. */
+    batchDelete(params: BatchDeleteParams, options?: RequestOptions): Promise<BatchResult>;
+    /**
+     * The trash: dismissed events, newest dismissal first, with the list's filters (admin). Awaitable
+     * (one page, with `total`) and async-iterable (every dismissed event, one request per page), as `list`.
+     */
+    listDeleted(params?: TrashListParams, options?: RequestOptions): PagePromise<TrashItem>;
+    /** Undoes a dismissal (admin); the event as `get` answers it. Restoring a live event changes nothing. */
+    restore(id: string, options?: RequestOptions): Promise<Event>;
+    /**
+     * An event's history, oldest first: who changed what and when. Awaitable (one page, no total) and
+     * async-iterable (every entry, one request per page). Each entry's `changes` is keyed by the API's
+     * field names, as sent (`acknowledged_by`). A dismissed event's history is 404 except for admins.
+     */
+    history(id: string, params?: EventHistoryParams, options?: RequestOptions): PagePromise<HistoryEntry, CursorPage<HistoryEntry>>;
+    /** The CSV of the matching events (a header row, then one row per event), as text. */
+    export(params?: EventExportParams, options?: RequestOptions): Promise<string>;
+    /**
+     * The CSV as a web `ReadableStream` of bytes, for large exports (on Node:
+     * `Readable.fromWeb(stream).pipe(createWriteStream(path))`). Errors of the answer are thrown
+     * here; a transfer that breaks midway errors the stream with {@link APIConnectionError}, it never
+     * ends quietly (nor with fewer rows than X-Export-Rows announced). The timeout covers the wait for the answer's headers; pass `signal` to cancel later.
+     */
+    exportStream(params?: EventExportParams, options?: RequestOptions): Promise<ReadableStream<Uint8Array>>;
+}

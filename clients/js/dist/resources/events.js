@@ -1,0 +1,141 @@
+import { toCamel } from "../case.js";
+import { APIConnectionError } from "../errors.js";
+import { ExportRowCounter } from "../export-rows.js";
+import { CursorPage, Page, PagePromise } from "../pagination.js";
+/**
+ * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
+ * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
+ * `batchDelete`, `listDeleted` (the trash), `restore` and each event's `history`.
+ *
+ * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
+ * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
+ */
+export class Events {
+    #client;
+    constructor(client) {
+        this.#client = client;
+    }
+    /**
+     * The caller's events, newest first. `await` it for one page (`data`, `nextCursor`, `total`);
+     * `for await (const event of novavms.events.list({...}))` walks every matching event, one
+     * request per page, with the same filters.
+     */
+    list(params = {}, options) {
+        const fetchPage = async (query) => {
+            const body = toCamel(await this.#client.requestJson("list_events", { query }, options));
+            return new Page(body, (cursor) => fetchPage({ ...params, cursor }));
+        };
+        return new PagePromise(() => fetchPage(params));
+    }
+    /** One event in full detail (signed clip and snapshot URLs, prev/next ids). */
+    async get(id, options) {
+        return toCamel(await this.#client.requestJson("get_event", { pathParams: { id } }, options));
+    }
+    /** Acknowledges, stars or annotates an event; the updated event. */
+    async update(id, params, options) {
+        const answer = await this.#client.requestJson("update_event", { pathParams: { id }, body: params }, options);
+        return toCamel(answer);
+    }
+    /** Soft-deletes an event (admin). */
+    async delete(id, options) {
+        await this.#client.requestJson("delete_event", { pathParams: { id } }, options);
+    }
+    /**
+     * Applies the same changes (the `update` fields) to many events: `{ ids: [...1-100], changes }` or
+     * `{ filter, changes }` (every live event the list's filters match, up to the server's cap; more
+     * is 413 before anything is written). Each id's outcome is in `results`: `changed`, `unchanged`
+     * or `not_found`. Operator or admin.
+     */
+    async batchUpdate(params, options) {
+        return toCamel(await this.#client.requestJson("batch_update_events", { body: params }, options));
+    }
+    /** Dismisses (soft-deletes) many events: `{ ids }` or `{ filter }`, as {@link batchUpdate}. Admin. */
+    async batchDelete(params, options) {
+        return toCamel(await this.#client.requestJson("batch_delete_events", { body: params }, options));
+    }
+    /**
+     * The trash: dismissed events, newest dismissal first, with the list's filters (admin). Awaitable
+     * (one page, with `total`) and async-iterable (every dismissed event, one request per page), as `list`.
+     */
+    listDeleted(params = {}, options) {
+        const fetchPage = async (query) => {
+            const body = toCamel(await this.#client.requestJson("list_deleted_events", { query }, options));
+            return new Page(body, (cursor) => fetchPage({ ...params, cursor }));
+        };
+        return new PagePromise(() => fetchPage(params));
+    }
+    /** Undoes a dismissal (admin); the event as `get` answers it. Restoring a live event changes nothing. */
+    async restore(id, options) {
+        return toCamel(await this.#client.requestJson("restore_event", { pathParams: { id } }, options));
+    }
+    /**
+     * An event's history, oldest first: who changed what and when. Awaitable (one page, no total) and
+     * async-iterable (every entry, one request per page). Each entry's `changes` is keyed by the API's
+     * field names, as sent (`acknowledged_by`). A dismissed event's history is 404 except for admins.
+     */
+    history(id, params = {}, options) {
+        const fetchPage = async (query) => {
+            const answer = await this.#client.requestJson("get_event_history", { pathParams: { id }, query }, options);
+            return new CursorPage(toCamel(answer), (cursor) => fetchPage({ ...params, cursor }));
+        };
+        return new PagePromise(() => fetchPage(params));
+    }
+    /** The CSV of the matching events (a header row, then one row per event), as text. */
+    async export(params = {}, options) {
+        const answer = await this.#client.request("export_events", { query: params, accept: "text/csv" }, options);
+        let bytes;
+        try {
+            bytes = new Uint8Array(await answer.response.arrayBuffer());
+        }
+        catch (error) {
+            const failure = answer.bodyError(error);
+            throw failure instanceof APIConnectionError ? new APIConnectionError(`The export broke off: ${failure.message}`, error) : failure;
+        }
+        finally {
+            answer.done();
+        }
+        const rows = new ExportRowCounter(answer.response.headers.get("x-export-rows"));
+        rows.add(bytes);
+        rows.check();
+        return new TextDecoder().decode(bytes);
+    }
+    /**
+     * The CSV as a web `ReadableStream` of bytes, for large exports (on Node:
+     * `Readable.fromWeb(stream).pipe(createWriteStream(path))`). Errors of the answer are thrown
+     * here; a transfer that breaks midway errors the stream with {@link APIConnectionError}, it never
+     * ends quietly (nor with fewer rows than X-Export-Rows announced). The timeout covers the wait for the answer's headers; pass `signal` to cancel later.
+     */
+    async exportStream(params = {}, options) {
+        const answer = await this.#client.request("export_events", { query: params, accept: "text/csv" }, options);
+        answer.done();
+        const body = answer.response.body;
+        if (body === null)
+            return new ReadableStream({ start: (controller) => controller.close() });
+        const reader = body.getReader();
+        const rows = new ExportRowCounter(answer.response.headers.get("x-export-rows"));
+        return new ReadableStream({
+            async pull(controller) {
+                try {
+                    const { done, value } = await reader.read();
+                    if (done) {
+                        rows.check();
+                        controller.close();
+                    }
+                    else {
+                        rows.add(value);
+                        controller.enqueue(value);
+                    }
+                }
+                catch (error) {
+                    const failure = error instanceof APIConnectionError ? error : answer.bodyError(error);
+                    controller.error(failure instanceof APIConnectionError && !failure.message.startsWith("The export broke off")
+                        ? new APIConnectionError(`The export broke off: ${failure.message}`, error)
+                        : failure);
+                }
+            },
+            cancel(reason) {
+                return reader.cancel(reason);
+            },
+        });
+    }
+}

@@ -1,0 +1,244 @@
+/**
+ * The API's types with camelCase keys (see `case.ts`): values, enums included, are as the API
+ * sends them. Kept equal to `shared/openapi.json` by the drift test.
+ */
+/** What triggered an event. */
+export type TriggerType = "motion" | "ai_tag" | "manual";
+/** State of an event's AI analysis. */
+export type AiStatus = "pending" | "completed" | "skipped" | "failed";
+/** A user's or key's role. */
+export type Role = "viewer" | "operator" | "admin";
+/** An event as listed (schema `EventListItem`). */
+export interface EventListItem {
+    id: string;
+    cameraId: string;
+    cameraName: string;
+    cameraDeleted: boolean;
+    triggerType: TriggerType;
+    /** RFC3339 in UTC (`2026-04-21T13:45:22Z`). */
+    triggeredAt: string;
+    summary: string | null;
+    tags: string[];
+    aiStatus: AiStatus;
+    acknowledged: boolean;
+    starred: boolean;
+    /** Short-lived signed URL of the snapshot; null when there is none. */
+    snapshotUrl: string | null;
+}
+/** An event in full detail, the answer of `get` and `update` (schema `EventDetail`). */
+export interface Event extends EventListItem {
+    clipStartAt: string | null;
+    clipEndAt: string | null;
+    durationSec: number | null;
+    narrative: string | null;
+    /** The first acknowledger's user id (set by the server). */
+    acknowledgedBy: string | null;
+    acknowledgedAt: string | null;
+    notes: string | null;
+    clipCodec: string | null;
+    clipUrl: string | null;
+    recordingSource: string | null;
+    /** The next newer event visible to the caller, or null. */
+    prevEventId: string | null;
+    /** The next older event visible to the caller, or null. */
+    nextEventId: string | null;
+}
+/** The same as {@link Event}, by its schema name. */
+export type EventDetail = Event;
+/** One page of events (schema `EventList`). */
+export interface EventList {
+    data: EventListItem[];
+    /** Pass as `cursor` (same filters) for the next page; null on the last page. */
+    nextCursor: string | null;
+    /**
+     * How many events match the filters, all pages together, counted on the first page of this
+     * traversal (later pages carry that count): the matches at the time of the first page.
+     */
+    total: number;
+    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    totalExact: boolean;
+}
+/** A date filter: `YYYY-MM-DD` (that UTC day), RFC3339 text, or a `Date`. */
+export type DateInput = string | Date;
+/** The filters of `events.list` and `events.export` (query parameters). */
+export interface EventFilters {
+    cameraId?: string;
+    siteId?: string;
+    /** Inclusive lower bound. */
+    dateFrom?: DateInput;
+    /** Inclusive upper bound (a plain date covers that whole UTC day). */
+    dateTo?: DateInput;
+    triggerType?: TriggerType;
+    aiStatus?: AiStatus;
+    /** false keeps only unacknowledged events (the queue); true only acknowledged ones. */
+    acknowledged?: boolean;
+    /** true keeps only starred events; false does not filter. */
+    starred?: boolean;
+    /** A `nextCursor` issued for these filters. */
+    cursor?: string;
+}
+/** `events.list` parameters. */
+export interface EventListParams extends EventFilters {
+    /** Page size, 1-100 (server default 20). */
+    limit?: number;
+}
+/** `events.export` parameters. */
+export interface EventExportParams extends EventFilters {
+    /** Caps the rows exported; absent: every matching row (up to the server's cap, else 413). */
+    limit?: number;
+}
+/** `events.update` body (schema `EventPatch`): at least one field. */
+export interface EventUpdateParams {
+    /** true acknowledges (the server records who and when); false clears. */
+    acknowledged?: boolean;
+    starred?: boolean;
+    /** Up to 2000 characters; null clears them. */
+    notes?: string | null;
+}
+/** `events.listDeleted` parameters: the list's filters, a trash cursor and a page size. */
+export interface TrashListParams extends EventFilters {
+    /** A `nextCursor` of the trash issued for these filters (a list cursor is refused). */
+    cursor?: string;
+    /** Page size, 1-100 (server default 20). */
+    limit?: number;
+}
+/** A dismissed event in the trash: the list item plus when and by whom (schema `TrashItem`). */
+export interface TrashItem extends EventListItem {
+    /** When it was dismissed, RFC3339 in UTC. */
+    deletedAt: string;
+    /** Who dismissed it: the user's id, or `key:<id>` for an API key. */
+    deletedBy: string;
+}
+/** One page of the trash, newest dismissal first (schema `TrashList`). */
+export interface TrashList {
+    data: TrashItem[];
+    /** Pass as `cursor` (same filters) for the next page; null on the last page. */
+    nextCursor: string | null;
+    /** How many dismissed events match the filters, counted on the first page of this traversal. */
+    total: number;
+    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    totalExact: boolean;
+}
+/** What kind of actor made a change. */
+export type ActorKind = "user" | "api_key" | "pipeline" | "scheduler";
+/** Who acted (schema `Actor`). */
+export interface Actor {
+    kind: ActorKind;
+    /** The user's id (the token's sub), or the API key's id. */
+    id: string;
+}
+/** What a history entry records. */
+export type HistoryAction = "update" | "delete" | "restore";
+/** One field's value before and after a change (times as RFC3339 text). */
+export interface FieldChange {
+    old: unknown;
+    new: unknown;
+}
+/** One change of an event (schema `HistoryEntry`). */
+export interface HistoryEntry {
+    /** When (server time), RFC3339 in UTC. */
+    at: string;
+    by: Actor;
+    action: HistoryAction;
+    /**
+     * Each changed field by its API name, as sent (data: `acknowledged_by` stays snake_case),
+     * with its old and new value.
+     */
+    changes: Record<string, FieldChange>;
+}
+/** One page of an event's history, oldest first (schema `HistoryPage`): no total. */
+export interface HistoryPage {
+    data: HistoryEntry[];
+    /** Pass as `cursor` for the next page; null on the last page. */
+    nextCursor: string | null;
+}
+/** `events.history` parameters. */
+export interface EventHistoryParams {
+    /** A `nextCursor` of this event's history. */
+    cursor?: string;
+    /** Page size, 1-100 (server default 50). */
+    limit?: number;
+}
+/**
+ * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit): every
+ * live event they match, up to the server's cap (more is 413 before anything is written).
+ */
+export type BatchFilter = Omit<EventFilters, "cursor">;
+/** A batch's events: exactly one of 1-100 `ids` and a `filter`. */
+export type BatchSelection = {
+    ids: string[];
+    filter?: never;
+} | {
+    filter: BatchFilter;
+    ids?: never;
+};
+/** `events.batchUpdate` body (schema `BatchUpdateRequest`): the events and the PATCH fields to apply. */
+export type BatchUpdateParams = BatchSelection & {
+    changes: EventUpdateParams;
+};
+/** `events.batchDelete` body (schema `BatchDeleteRequest`). */
+export type BatchDeleteParams = BatchSelection;
+/** What a batch did to one selected event. */
+export type BatchStatus = "changed" | "unchanged" | "not_found";
+/** One selected id and what happened to it. */
+export interface BatchResultItem {
+    id: string;
+    /** `not_found`: absent, another org's, malformed, or (for an update) dismissed. */
+    status: BatchStatus;
+}
+/** What a batch did (schema `BatchResult`). */
+export interface BatchResult {
+    /** Events found (changed or unchanged). */
+    matched: number;
+    /** Events changed. */
+    changed: number;
+    /** Each selected event (ids in the order given, duplicates collapsed). */
+    results: BatchResultItem[];
+}
+/** An API key as listed: never its secret (schema `ApiKey`). */
+export interface ApiKey {
+    id: string;
+    name: string;
+    role: Role;
+    /** A viewer key's sites; null for other roles. */
+    siteIds: string[] | null;
+    last4: string;
+    createdAt: string;
+    createdBy: string;
+    expiresAt: string | null;
+    revokedAt: string | null;
+    lastUsedAt: string | null;
+}
+/** A key just created, with its secret shown this once (schema `ApiKeyCreated`). */
+export interface ApiKeyCreated extends ApiKey {
+    /** The key itself (`sk_live_...`); null when this answer replays the creation. */
+    secret: string | null;
+}
+/** The org's keys (schema `ApiKeyList`). */
+export interface ApiKeyList {
+    data: ApiKey[];
+}
+/** `keys.create` body (schema `ApiKeyRequest`): a viewer key names its sites. */
+export type KeyCreateParams = {
+    name: string;
+    role: "viewer";
+    siteIds: string[];
+    expiresAt?: DateInput | null;
+} | {
+    name: string;
+    role: "operator" | "admin";
+    expiresAt?: DateInput | null;
+};
+/** Per-call options, the last argument of every method. */
+export interface RequestOptions {
+    /** Aborts the call (and its retries). */
+    signal?: AbortSignal;
+    /** Milliseconds per attempt (default: the client's). */
+    timeout?: number;
+    /** Retries after a retryable failure (default: the client's). */
+    maxRetries?: number;
+    /** For POST/PATCH/DELETE: the Idempotency-Key (default: a new uuid, kept across retries). */
+    idempotencyKey?: string;
+    /** Extra headers for this call. */
+    headers?: Record<string, string>;
+}

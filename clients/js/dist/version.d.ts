@@ -1,0 +1,2 @@
+/** The package version, sent as `novavms-js/<version>` (kept equal to package.json by a test). */
+export declare const VERSION = "0.1.0";
