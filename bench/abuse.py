@@ -27,7 +27,7 @@ from typing import Any
 
 import requests
 
-from bench.common import bench_stack, dev_token, exit_code, merge_json, print_table
+from bench.common import bench_stack, dev_token, exit_code, merge_json, print_table, require_clean_tree
 from shared.store.meter import STORE_COST_HEADER, parse_header
 
 EVENTS, KEYS = "/api/v1/events", "/api/v1/keys"
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=60, help="the org's budget a minute for the contest")
     parser.add_argument("--out", default="bench/results.json", help="JSON file to merge the figures into")
     args = parser.parse_args(argv)
+    require_clean_tree(args.out)
     extra = {
         "EVENTS_RATE_LIMIT_PER_MINUTE": str(args.budget),
         "EVENTS_RATE_LIMIT_KEY_SHARE": str(KEY_SHARE_PERCENT),
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         failures.append(f"the console got {served} of its {sent} requests while the keys flooded")
     if keys_served > contest["keys_share"]:
         failures.append(f"the keys got {keys_served}, over their share of {contest['keys_share']}")
-    merge_json(args.out, result)
+    merge_json(args.out, result, "abuse")
     return exit_code(failures)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table
+from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table, require_clean_tree
 
 BATCH = "/api/v1/events/batch-update"
 
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of API and floor, alternated")
     parser.add_argument("--out", default="bench/results.json", help="JSON file to merge the figures into")
     args = parser.parse_args(argv)
+    require_clean_tree(args.out)
     events = max(10, min(args.events, 1000))
     api: list[float] = []
     floor: list[float] = []
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"a batch of {EVENTS_CAP} events at the API's median takes "
           f"{EVENTS_CAP / result['api_median_events_per_s']:.1f} s (functions have 60 s)")  # fmt: skip
-    merge_json(args.out, {"bulk": result})
+    merge_json(args.out, {"bulk": result}, "bulk")
     return 0
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,10 @@ from devstack.harness import Stack, isolated_stack, service_settings
 from devstack.tokens import stack_token
 
 BENCH_ENV = service_settings("bench")  # the same kind of settings the tests use, under bench names
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED_RESULTS = ROOT / "bench" / "results.json"
+# What the benchmarks write (figures, plot, table): changes there leave the measured code clean.
+OUTPUTS = ("bench/results.json", "bench/latency.png", "README.md", "docs/benchmarks.md")
 
 
 @contextmanager
@@ -113,12 +119,42 @@ def write_json(path: str | None, data: object) -> None:
         print(f"wrote {path}")
 
 
-def merge_json(path: str | Path, data: dict[str, Any]) -> None:
+def commit() -> str:
+    """The commit of the working tree, ``+dirty`` when it has changes (other than the benchmarks' own
+    outputs, :data:`OUTPUTS`, which ``make bench`` rewrites as it goes)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--", ".", *(f":(exclude){path}" for path in OUTPUTS))
+    return head + ("+dirty" if changed else "")
+
+
+def require_clean_tree(path: str | Path) -> None:
+    """Refuse (SystemExit) to measure into the committed results from a tree with changes: what
+    ``bench/results.json`` says must hold for the commit it names."""
+    if Path(path).resolve() == COMMITTED_RESULTS and commit().endswith("+dirty"):
+        raise SystemExit(
+            f"{COMMITTED_RESULTS} is measured on a clean, committed tree: commit or stash the changes "
+            "first, or write elsewhere with --out"
+        )
+
+
+def provenance() -> dict[str, str]:
+    """What a set of figures was measured on: the commit and the time."""
+    return {"commit": commit(), "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def merge_json(path: str | Path, data: dict[str, Any], benchmark: str) -> None:
     """Merge ``data``'s keys into the JSON object at ``path`` (created when missing): benchmarks that
-    add their figures to ``bench/results.json`` beside the suite's."""
+    add their figures to ``bench/results.json`` beside the suite's. ``measured_at[benchmark]`` names
+    the commit and time they were measured at, and their keys."""
     target = Path(path)
     merged = json.loads(target.read_text()) if target.exists() else {}
     merged.update(data)
+    merged.setdefault("measured_at", {})[benchmark] = {**provenance(), "keys": sorted(data)}
     target.write_text(json.dumps(merged, indent=2) + "\n")
     print(f"merged into {target}")
 

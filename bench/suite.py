@@ -50,7 +50,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -66,7 +65,15 @@ from unittest import mock
 import requests
 
 from bench.bare_functions import list_spec
-from bench.common import BENCH_ENV, bench_stack, bulk_load, dev_token, seed_with_media
+from bench.common import (
+    BENCH_ENV,
+    bench_stack,
+    bulk_load,
+    dev_token,
+    provenance,
+    require_clean_tree,
+    seed_with_media,
+)
 from bench.load import markdown_table, percentile, service_logs, serving
 from devstack.factories import BASE_TIME, CAMERA_A, mixed_event_line
 
@@ -756,13 +763,21 @@ def measure_signing(repeat: int, rtt_ms: float) -> dict[str, Any]:
 # -- outputs ----------------------------------------------------------------------------------------
 
 
-def commit() -> str:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
-    head = git("rev-parse", "HEAD") or "unknown"
-    return head + ("+dirty" if git("status", "--porcelain") else "")
+def others_of(out: Path, results: dict[str, Any]) -> dict[str, Any]:
+    """What other benchmarks merged into ``out`` (kept beside the suite's figures), and
+    ``measured_at``: the commit and time of each benchmark's figures, the suite's included (figures
+    merged before benchmarks recorded theirs are listed as ``unrecorded``)."""
+    existing: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    if existing.get("benchmark") != "suite":  # a smoke's fresh --out, or another file: nothing to keep
+        existing = {}
+    measured_at: dict[str, Any] = dict(existing.pop("measured_at", {}))
+    kept = {key: value for key, value in existing.items() if key not in results}
+    recorded = {key for entry in measured_at.values() for key in entry.get("keys", [])}
+    unrecorded = sorted(set(kept) - recorded)
+    if unrecorded:
+        measured_at["unrecorded"] = {"commit": "before this record was kept", "keys": unrecorded}
+    measured_at["suite"] = {"commit": results["commit"], "date": results["date"], "keys": sorted(results)}
+    return {**kept, "measured_at": measured_at}
 
 
 def headline(results: dict[str, Any]) -> dict[str, Any]:
@@ -1044,6 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or sizes[0] < 100 or args.repeat < 1:
         parser.error("--sizes: at least 100 events each; --repeat: at least 1")
     out.parent.mkdir(parents=True, exist_ok=True)
+    require_clean_tree(out)
 
     began = time.perf_counter()
     from bench.cold_start import SCHEDULER_ACCOUNT, SCHEDULER_AUDIENCE
@@ -1058,8 +1074,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, Any] = {
         "benchmark": "suite",
-        "commit": commit(),
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **provenance(),
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
         "emulators and gateway on the same cores",
         "settings": {
@@ -1125,6 +1140,7 @@ def main(argv: list[str] | None = None) -> int:
     results["failures"] = api.failures
     top = headline(results)
     results = {key: results[key] for key in ("benchmark", "commit", "date")} | top | results
+    results |= others_of(out, results)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     out.with_name(out.stem + ".partial.json").unlink(missing_ok=True)
     print(f"wrote {out}")

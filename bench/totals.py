@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table
+from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table, require_clean_tree
 from shared.store.meter import STORE_COST_HEADER, parse_header
 
 EVENTS = "/api/v1/events"
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="traversals of pages 1-5 per org")
     parser.add_argument("--out", default="bench/results.json", help="JSON file to merge the figures into")
     args = parser.parse_args(argv)
+    require_clean_tree(args.out)
     figures: dict[str, Any] = {}
     with bench_stack(heap="-Xmx2g", extra_env={"EVENTS_COUNT_CACHE_SECONDS": "0"}):
         from devstack.gateway import gateway_server
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         f"page 1: {result['list_page1_billed_reads_200k_over_1k']}x, "
         f"page 5: {result['list_page5_billed_reads_200k_over_1k']}x (200k over 1k; 1.0 is flat)"
     )
-    merge_json(args.out, result)
+    merge_json(args.out, result, "totals")
     return 0
 
 
