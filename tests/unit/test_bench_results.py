@@ -1,0 +1,45 @@
+"""What ``bench/results.json`` keeps when the suite rewrites it (bench/suite.py): the figures other
+benchmarks merged in stay, each benchmark's commit and time are named, and older figures whose
+commit was never recorded say so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.suite import others_of
+
+
+def test_the_suite_keeps_other_benchmarks_figures_and_names_what_each_was_measured_on(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "suite",
+                "commit": "old",
+                "list_p50_ratio": 9.9,
+                "bulk": {"api_over_floor": 0.3},
+                "totals": {"small": 1},
+                "measured_at": {"bulk": {"commit": "b1", "date": "d1", "keys": ["bulk"]}},
+            }
+        )
+    )
+    results = {"benchmark": "suite", "commit": "new", "date": "d2", "list_p50_ratio": 1.1}
+    kept = others_of(out, results)
+    assert kept["bulk"] == {"api_over_floor": 0.3} and kept["totals"] == {"small": 1}
+    assert "list_p50_ratio" not in kept, "the suite's own figures are the new ones"
+    assert kept["measured_at"]["bulk"] == {"commit": "b1", "date": "d1", "keys": ["bulk"]}
+    assert kept["measured_at"]["unrecorded"]["keys"] == ["totals"]
+    assert kept["measured_at"]["suite"] == {
+        "commit": "new",
+        "date": "d2",
+        "keys": ["benchmark", "commit", "date", "list_p50_ratio"],
+    }
+
+
+def test_a_fresh_output_keeps_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    results = {"benchmark": "suite", "commit": "c", "date": "d"}
+    assert others_of(out, results) == {
+        "measured_at": {"suite": {"commit": "c", "date": "d", "keys": sorted(results)}}
+    }
