@@ -13,7 +13,7 @@ API's store issues:
 - ``floor_get``: the document, then its two neighbour queries together.
 - ``floor_patch``: a transaction (read, update, history entry), then the neighbour queries.
 - ``floor_export``: a ``count()``, then every row at the count's time in pages of 500, streamed as
-  lines and uploaded to ``gs://<spec bucket>/<spec object>`` with ``google.cloud.storage`` (a resumable
+  CSV and uploaded to ``gs://<spec bucket>/<spec object>`` with ``google.cloud.storage`` (a resumable
   upload finalised after the last chunk), as the export does.
 - ``baseline``: answers ``ok`` (imports Firestore, does nothing).
 
@@ -23,6 +23,8 @@ and Firestore; Storage is imported by the export's first request).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 import uuid
@@ -207,8 +209,18 @@ def floor_patch(request: flask.Request) -> flask.Response:
     )
 
 
+def _csv(page: list[Any]) -> bytes:
+    """A page as CSV rows: the id, then every field's value in name order."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for snap in page:
+        document = _plain(snap.to_dict())
+        writer.writerow([snap.id, *(document[name] for name in sorted(document))])
+    return out.getvalue().encode()
+
+
 def _export_lines(spec: dict[str, Any]) -> Iterator[bytes]:
-    """Every row of the spec's query at its count's time, a line each, in pages."""
+    """Every row of the spec's query at its count's time, as CSV, a page at a time."""
     query = _queries(spec)[0]
     results = query.count(alias="total").get()
     total, read_time = int(results[0][0].value), results[0][0].read_time
@@ -219,7 +231,7 @@ def _export_lines(spec: dict[str, Any]) -> Iterator[bytes]:
         if not page:
             return
         rows += len(page)
-        yield "".join(json.dumps(_plain({"id": s.id, **s.to_dict()})) + "\n" for s in page).encode()
+        yield _csv(page)
         after = (page[-1].get("triggered_at"), page[-1].id)
 
 
@@ -232,7 +244,7 @@ def floor_export(request: flask.Request) -> flask.Response:
     with _lock:
         if "storage" not in _state:
             _state["storage"] = storage.Client()
-    blob = _state["storage"].bucket(spec["bucket"]).blob(f"floor/{uuid.uuid4().hex}.jsonl")
+    blob = _state["storage"].bucket(spec["bucket"]).blob(f"floor/{uuid.uuid4().hex}.csv")
     lines = _export_lines(spec)
 
     def body() -> Iterator[bytes]:
@@ -243,7 +255,7 @@ def floor_export(request: flask.Request) -> flask.Response:
                 out.write(chunk)
                 yield chunk
 
-    return flask.Response(body(), content_type="text/plain")
+    return flask.Response(body(), content_type="text/csv")
 
 
 def list_spec(
