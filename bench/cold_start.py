@@ -15,7 +15,8 @@ STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.e
 The baselines are the bare functions of ``bench.bare_functions``, whose first request builds the
 Firestore client and does what the function's first request must (:data:`FIRST_REQUEST`): a list page
 and its count (``bare_list``), a document and its neighbours (``bare_get``), a transaction that writes
-(``bare_write``), a count, a scan and the storage upload (``bare_export``); ``baseline`` only imports
+(``bare_write``), one read and one batched write of many (``bare_batch``), a count, a scan and the
+storage upload (``bare_export``); ``baseline`` only imports
 Firestore. Medians are reported with their ratio to the function's own baseline (the goal: at most
 1.3x, every function) and to ``baseline``. Then checks that ``delete_event``, loaded
 with ``functions_framework.create_app`` and serving one DELETE, never imports ``google.cloud.storage``;
@@ -62,7 +63,7 @@ SCHEDULER_AUDIENCE = "https://scheduled-export.bench.novavms/"
 HEAVY_MODULES = ("google.cloud.firestore", "google.cloud.storage", "jwt", "google.auth")
 
 BARE_SOURCE = ROOT / "bench" / "bare_functions.py"
-BASELINES = ("baseline", "bare_list", "bare_get", "bare_write", "bare_export")
+BASELINES = ("baseline", "bare_list", "bare_get", "bare_write", "bare_batch", "bare_export")
 # The bare function whose first request does the same work as each function's (the closest: a list of
 # keys is one query, as a page of events with its count is two).
 FIRST_REQUEST = {
@@ -74,8 +75,8 @@ FIRST_REQUEST = {
     "update_event": "bare_write",
     "delete_event": "bare_write",
     "restore_event": "bare_write",
-    "batch_update_events": "bare_write",
-    "batch_delete_events": "bare_write",
+    "batch_update_events": "bare_batch",
+    "batch_delete_events": "bare_batch",
     "create_key": "bare_write",
     "revoke_key": "bare_write",
     "export_events": "bare_export",
@@ -175,6 +176,15 @@ def baseline_targets(org: str, ids: list[str]) -> list[Target]:
             "/",
             {"Content-Type": "application/json"},
             json.dumps({"org": org, "id": ids[0], "notes": "cold start"}),
+        ),
+        Target(
+            "bare_batch",
+            source,
+            "floor_batch",
+            "POST",
+            "/",
+            {"Content-Type": "application/json"},
+            json.dumps({"org": org, "ids": ids[:20], "changes": {"starred": True}}),
         ),
         Target(
             "bare_export", source, "floor_export", "GET", get({"org": org, "bucket": config.export_bucket})
