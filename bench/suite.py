@@ -9,8 +9,8 @@ Starts its own emulators (or uses those the environment names) under the bench s
 1,000,000 a minute: no request is limited; ``X-Store-Cost`` on every answer). For each size, smallest
 first, it bulk-loads an org (batched writes of stored documents; every event names a snapshot and a
 clip, spread over 50 sites), then measures each case ``--repeat`` times after one untimed warm-up,
-the API and the floor alternately (which goes first alternates too), so contention from anything else
-on the machine hits both alike:
+the API and the two floors in turn (which goes first rotates), so contention from anything else on
+the machine hits all alike:
 
 - the API: an HTTP request with a dev token to the local gateway (in this process), body read; the
   signed-URL cache is cleared before each request, so every answer signs its URLs (production path,
@@ -29,17 +29,20 @@ one.
 
 List cases: no filter, each filter alone, all filters, pages 1/5/20 (a cursor made for that page),
 a viewer with 10 and with 45 sites (2 chunks of Firestore's ``in``), limit 20 and 100. Then: export
-rows/s (the API's CSV export against a floor count + paged scan, pages of 500, at each size up to
+rows/s (the API's CSV export against the in-process count + paged scan, pages of 500, and against
+the bare export function behind the gateway, which also uploads, at each size up to
 ``--export-max``), the export's peak memory (``bench.export_memory``'s method) at ``--memory-rows``,
 cold start per function against a bare function doing the same first request
 (``bench.cold_start``'s method) and signing 100 URLs on a cold cache with the
 production HMAC signer and with a simulated IAM signBlob of ``--rtt-ms`` per call.
 
-Writes ``--out`` (JSON: commit, date, every raw figure and the headline keys), a PNG plot of list p50
+Writes ``--out`` (JSON: commit, date, every raw figure and the headline keys; the figures other
+benchmarks merged into it are kept, and ``measured_at`` names each one's commit), a PNG plot of list p50
 against org size beside it (``latency.png``), and a Markdown table: into README.md's ``## Benchmarks``
 section between its ``bench:suite`` markers when ``--out`` is the committed ``bench/results.json``,
-else into ``table.md`` beside ``--out``. Exit 1 when a request fails or an answer lacks the store-cost
-header; goals missed are reported, not failed.
+else into ``table.md`` beside ``--out``. The committed results are measured on a clean tree only
+(no ``+dirty`` commit). Exit 1 when a request fails or an answer lacks the store-cost header; goals
+missed are reported, not failed.
 """
 
 from __future__ import annotations
