@@ -23,7 +23,7 @@ import io
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -222,7 +222,9 @@ def _route_for(routes: Sequence[Route], method: str, path: str) -> tuple[Route, 
     raise MethodNotAllowed(method, [route.method for route, _ in matching])
 
 
-def _metered_body(body: Iterable[Any], meter: StoreMeter, finished: Callable[[bool], None]) -> Iterator[Any]:
+def _metered_body(
+    body: Iterable[Any], meter: StoreMeter, finished: Callable[[bool], None]
+) -> Generator[Any, None, None]:
     """A streamed body whose chunks are made counting into the request's ``meter``; then
     ``finished(whether the whole body was sent)``, also when it fails or the client goes away."""
     chunks = iter(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextvars import ContextVar
 
 import pytest
@@ -66,3 +67,36 @@ def test_the_meter_adds_up_by_purpose_and_bills_as_firestore_does() -> None:
     assert summary["events"] == {"rpcs": 2, "documents": 71, "counted": 2500, "billed": billed, "writes": 0}
     assert summary["rate_limit"] == {"rpcs": 2, "documents": 0, "counted": 0, "billed": 0, "writes": 1}
     assert meter.parse_header(metered.header()) == summary
+
+
+def _body(pages: int) -> Iterator[bytes]:
+    """A streamed body that reads the store for each chunk, as the export's does."""
+    for page in range(pages):
+        meter.called("events")
+        meter.documents_read("events", 10)
+        yield f"page {page}\n".encode()
+
+
+def test_a_streamed_body_counts_into_its_request_and_reports_when_it_ends() -> None:
+    from shared.edge.endpoint import _metered_body
+
+    with meter.metering() as metered:
+        meter.called("events")  # the request's own count, before the body
+    ended: list[bool] = []
+    body = _metered_body(_body(3), metered, ended.append)
+    assert metered.summary()["events"]["rpcs"] == 1 and ended == [], "nothing is read before it is sent"
+    assert list(body) == [b"page 0\n", b"page 1\n", b"page 2\n"]  # sent outside any request's context
+    spent = metered.summary()["events"]
+    assert spent == {"rpcs": 4, "documents": 30, "counted": 0, "billed": 30, "writes": 0}
+    assert ended == [True]
+
+
+def test_a_body_the_client_leaves_reports_it_was_not_all_sent() -> None:
+    from shared.edge.endpoint import _metered_body
+
+    metered = meter.StoreMeter()
+    ended: list[bool] = []
+    body = _metered_body(_body(3), metered, ended.append)
+    assert next(body) == b"page 0\n"
+    body.close()  # what the server does when the client goes away
+    assert ended == [False] and metered.summary()["events"]["rpcs"] == 1
