@@ -5,7 +5,8 @@ time, for every function, against a bare Flask + Firestore function doing the sa
 
 Starts its own Firestore emulator and fake-gcs-server (or uses FIRESTORE_EMULATOR_HOST /
 STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.edge.routes.FUNCTIONS``,
-``scheduled_export`` and the baselines, ``--repeat`` times (round robin, after one untimed warm-up each):
+``scheduled_export`` and the baselines, ``--repeat`` times (round robin, each run starting further
+along, after one untimed warm-up each):
 
 - cold start: ``functions-framework --target T --source S --host 127.0.0.1 --port P`` started as a
   subprocess; a real request (valid dev token, real path: a 200-class answer when the function works)
@@ -192,6 +193,13 @@ def baseline_targets(org: str, ids: list[str]) -> list[Target]:
     ]
 
 
+def rotated(chosen: list[Target], run: int) -> list[Target]:
+    """The round robin's order in run ``run``: each run starts one target later, so no function is
+    always measured right after the same one (or always first)."""
+    start = run * max(1, len(chosen) // 5) % len(chosen)
+    return chosen[start:] + chosen[:start]
+
+
 def baseline_of(name: str) -> str:
     """The bare function a function's (or a baseline's own) cold start is compared with."""
     return name if name in BASELINES else FIRST_REQUEST.get(name, "baseline")
@@ -356,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             cold_start(target, deletes - 1, env, log)
             modules[target.name] = import_time(target, env)["modules"]
         for run in range(args.repeat):
-            for target in chosen:
+            for target in rotated(chosen, run):
                 seconds, status = cold_start(target, run, env, log)
                 starts[target.name].append(seconds)
                 statuses[target.name].add(status)

@@ -674,7 +674,7 @@ def measure_cold_start(workdir: Path, repeat: int, only: Sequence[str] = ()) -> 
     """``bench.cold_start``'s measure for every function and the bare functions that do the same
     first request, round robin after one untimed warm-up each; medians and ratios (to the function's
     own baseline, and to the one that only imports Firestore)."""
-    from bench.cold_start import BASELINES, baseline_of, cold_start, targets, worst_ratio
+    from bench.cold_start import BASELINES, baseline_of, cold_start, rotated, targets, worst_ratio
 
     org = f"bench-suite-cold-{uuid.uuid4().hex[:6]}"
     deletes = repeat + 1
@@ -687,7 +687,7 @@ def measure_cold_start(workdir: Path, repeat: int, only: Sequence[str] = ()) -> 
     for target in chosen:
         cold_start(target, deletes - 1, env, log)
     for run in range(repeat):
-        for target in chosen:
+        for target in rotated(chosen, run):
             seconds, status = cold_start(target, run, env, log)
             runs[target.name].append(seconds)
             statuses[target.name].append(status)
