@@ -170,7 +170,10 @@ def steps(tenant: Tenant) -> list[str]:
     ]
     lines.append(_q("gcloud", "services", "enable", *APIS, p))
 
-    lines.append("# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's")
+    lines.append(
+        "# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's,"
+        " the media URL signer's"
+    )
     for role, title in (
         ("fn", "functions"),
         ("gw", "API Gateway"),
