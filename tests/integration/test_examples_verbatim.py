@@ -4,11 +4,11 @@ contract's examples.
 
 Reading order is the README, then the guides in the order of ``mkdocs.yml``'s nav. What runs, as one
 shell script (later blocks use what earlier ones set, as a reader's shell would): every ``sh`` block
-that calls the local stack (its URL, or ``.venv/bin/novavms-events``), every ``sh`` block of the
-README (the quickstart's setup too), all but the ``make`` commands (``make dev`` is the stack), and the README's Python and JavaScript
-quickstart programs, saved where the README says and run as it says. Only the base URL is the test
-stack's; every curl fails on an HTTP error. The contract's calls run through the test client, which
-also holds every answer to the OpenAPI document.
+that calls the local stack (its URL, or ``.venv/bin/novavms-events``); every ``sh`` block of the
+README but its ``make`` commands (``make dev`` is the stack), so the quickstart's setup too; and the
+README's Python and JavaScript quickstart programs, saved where the README says and run as it says.
+Only the base URL is the test stack's; every curl fails on an HTTP error. The contract's calls run
+through the test client, which also holds every answer to the OpenAPI document.
 """
 
 from __future__ import annotations
