@@ -82,7 +82,7 @@ def calls_local_stack(block: str) -> bool:
 def quickstart_program(language: str, block: str) -> str:
     """A README program as the reader runs it: saved to its file, then run."""
     path, command = QUICKSTART[language]
-    return f"mkdir -p quickstart\ncat > {path} <<'NOVAVMS_EXAMPLE'\n{block}NOVAVMS_EXAMPLE\n{command}\n"
+    return f"cat > {path} <<'NOVAVMS_EXAMPLE'\n{block}NOVAVMS_EXAMPLE\n{command}\n"
 
 
 def examples() -> list[tuple[str, str]]:
