@@ -81,7 +81,7 @@ test-unit: $(STAMP)
 test-integration: $(STAMP) browser
 	$(INTEGRATION_TESTS) $(NO_TESTS_OK)
 
-# The suite (bench/results.json, bench/latency.png, README's table) is the main one; it also measures
+# The suite (bench/results.json, bench/latency.png, docs/benchmarks.md's table) is the main one; it also measures
 # export memory (bench.export_memory's method) and cold start. bench.totals adds the list's billed reads
 # at 1k and 200k events to bench/results.json; bench.bulk measures batch throughput. bench.cold_start stays for its check that
 # delete_event never loads google.cloud.storage.

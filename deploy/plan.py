@@ -26,7 +26,7 @@ SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_JWT_ISSUER": "jwt-issuer",
     "EVENTS_JWT_AUDIENCE": "jwt-audience",
     "EVENTS_JWT_JWKS_URL": "jwt-jwks-url",
-    # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in the README).
+    # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in docs/deploying.md).
     "EVENTS_SIGNING_HMAC_ACCESS_ID": "signing-hmac-access-id",
     "EVENTS_SIGNING_HMAC_SECRET": "signing-hmac-secret",
 }
