@@ -28,8 +28,8 @@ cold start per function (``bench.cold_start``'s method) and signing 100 URLs on 
 production HMAC signer and with a simulated IAM signBlob of ``--rtt-ms`` per call.
 
 Writes ``--out`` (JSON: commit, date, every raw figure and the headline keys), a PNG plot of list p50
-against org size beside it (``latency.png``), and a Markdown table: into README.md's ``## Benchmarks``
-section between its ``bench:suite`` markers when ``--out`` is the committed ``bench/results.json``,
+against org size beside it (``latency.png``), and a Markdown table: into docs/benchmarks.md between
+its ``bench:suite`` markers when ``--out`` is the committed ``bench/results.json``,
 else into ``table.md`` beside ``--out``. Exit 1 when a request fails or an answer lacks the store-cost
 header; goals missed are reported, not failed.
 """
@@ -63,7 +63,7 @@ from devstack.factories import BASE_TIME, CAMERA_A, mixed_event_line
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
-README = ROOT / "README.md"
+BENCHMARKS_GUIDE = ROOT / "docs" / "benchmarks.md"
 START_MARKER = "<!-- bench:suite:start -->"
 END_MARKER = "<!-- bench:suite:end -->"
 SITE_COUNT = 50
@@ -716,7 +716,7 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The Markdown the README shows: list/get/PATCH p50 per size, then the headline figures."""
+    """The Markdown the benchmarks guide shows: list/get/PATCH p50 per size, then the headline figures."""
     sizes = list(results["sizes"])
     names = list(results["sizes"][sizes[0]]["cases"])
     headers = ["case"]
@@ -785,7 +785,8 @@ def table(results: dict[str, Any]) -> str:
 
 
 def write_table(path: Path, text: str) -> None:
-    """Between the markers of ``path`` (README.md); a file without them must be new (``table.md``)."""
+    """Between the markers of ``path`` (docs/benchmarks.md); a file without them must be new
+    (``table.md``)."""
     block = f"{START_MARKER}\n{text}\n{END_MARKER}"
     current = path.read_text() if path.exists() else None
     if current is None:
@@ -847,11 +848,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 
 def render(results: dict[str, Any], out: Path) -> None:
-    """The plot beside ``out`` and the table: into README.md for the committed results, else
+    """The plot beside ``out`` and the table: into docs/benchmarks.md for the committed results, else
     ``table.md`` beside ``out``."""
     plot(results, out.parent / "latency.png")
     markdown = table(results)
-    write_table(README if out == DEFAULT_OUT else out.parent / "table.md", markdown)
+    write_table(BENCHMARKS_GUIDE if out == DEFAULT_OUT else out.parent / "table.md", markdown)
     print()
     print(markdown)
 
