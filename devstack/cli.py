@@ -61,8 +61,8 @@ def _keys(args: argparse.Namespace) -> int:
     """API keys of an org: create (prints the key, once), list, revoke."""
     from shared.api.shapes import key_view
     from shared.edge.api_keys import issue_key
-    from shared.errors import NotFound
     from shared.model.actor import Actor
+    from shared.model.errors import NotFoundError
     from shared.store.api_keys import ApiKeys
 
     store, by = ApiKeys(), Actor.user("cli")
@@ -87,7 +87,7 @@ def _keys(args: argparse.Namespace) -> int:
     else:
         try:
             store.revoke(args.org, args.key_id, by, None)
-        except NotFound:
+        except NotFoundError:
             print(f"{args.key_id} is not a key of org {args.org}", file=sys.stderr)
             return 1
         print(f"revoked {args.key_id}")

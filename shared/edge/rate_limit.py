@@ -32,7 +32,7 @@ import flask
 from shared.config import settings
 from shared.edge.endpoint import Context, Handler
 from shared.edge.logs import log_error
-from shared.errors import ApiError, RateLimited
+from shared.errors import RateLimited
 from shared.model.actor import ActorKind
 from shared.store.budget import outage
 from shared.store.rate_windows import RateWindows
@@ -125,13 +125,8 @@ def rate_limit(context: Context, proceed: Handler) -> flask.Response:
             )
             refused.headers.update(_headers(name, budget, 0, reset), **{"Retry-After": str(reset)})
             raise refused
-    try:
-        response = proceed(context)
-    except ApiError as error:
-        error.headers.update(headers)
-        raise
-    response.headers.update(headers)
-    return response
+    context.headers.update(headers)  # on the answer, whatever it is (an error too)
+    return proceed(context)
 
 
 rate_limit.before_role = True  # type: ignore[attr-defined]  # every authenticated request counts
