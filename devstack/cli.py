@@ -1,9 +1,10 @@
-"""``novavms-events``: the local stack's command line (dev, token, keys, load, seed, export,
+"""novavms-events: the local stack's command line (dev, token, keys, load, seed, export,
 scheduled-export, indexes).
 
-The commands that touch data use the running ``make dev`` stack: the one of ``NOVAVMS_DEVSTACK_DIR``
-when set, else the one of ``.devstack/`` or the only one running elsewhere, or the one serving
-``--stack-port``."""
+The commands use the running local stack (make dev): the one serving --stack-port when given; else
+the one of NOVAVMS_DEVSTACK_DIR when that is set; else the one of .devstack/, or the only one
+running under another NOVAVMS_DEVSTACK_DIR. Variables already set (FIRESTORE_EMULATOR_HOST, ...)
+win over the stack's."""
 
 from __future__ import annotations
 
@@ -394,7 +395,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export events to a CSV file (and the export bucket)")
     export.add_argument("--org", required=True, type=_org)
     _filter_option(export, "a list filter, e.g. trigger_type=ai_tag")
-    export.add_argument("--output", help="file to write (default: events-ORG.csv)")
+    export.add_argument("--output", help="file to write, in a folder that exists (default: events-ORG.csv)")
     export.add_argument(
         "--max-rows",
         type=_positive,
