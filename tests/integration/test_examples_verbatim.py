@@ -136,7 +136,7 @@ def demo(emulators: Emulators, tmp_path_factory: pytest.TempPathFactory) -> Any:
         "NOVAVMS_DEVSTACK_DIR": str(tmp / "devstack"),
     }
     with dev_stack(env, tmp / "dev.log") as dev:
-        printed = dev.wait_ready(timeout=90)
+        printed = dev.wait_ready()
         yield dev, printed, env, tmp
 
 

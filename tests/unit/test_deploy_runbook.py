@@ -98,7 +98,9 @@ def test_the_commands_run_in_the_order_the_plan_needs() -> None:
     read_by_plan = set(re.findall(r"secrets versions access latest --secret=(\S+)", "\n".join(COMMANDS)))
     out_of_band = {TENANT.secret(name) for name in SECRETS.values()} - filled_by_plan
     assert read_by_plan and read_by_plan <= out_of_band
-    stated = re.search(r"reads (\w+) secrets whose values only you have.*?The other (\w+) secrets", RUNBOOK, re.S)
+    stated = re.search(
+        r"reads (\w+) secrets whose values only you have.*?The other (\w+) secrets", RUNBOOK, re.S
+    )
     assert stated, "the runbook says how many secrets are yours and how many the plan fills"
     words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
     assert (words[stated[1]], words[stated[2]]) == (len(out_of_band), len(filled_by_plan))
