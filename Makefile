@@ -15,7 +15,8 @@ INTEGRATION_TESTS = $(BIN)/pytest -n 2 --cov --cov-report=term-missing:skip-cove
 # With PYTEST_ARGS a layer may select no test at all (pytest's exit 5): that layer has nothing to say.
 NO_TESTS_OK = $(if $(PYTEST_ARGS),|| [ $$? -eq 5 ])
 
-.PHONY: install dev test test-unit test-integration lint typecheck client-python-check check-indexes browser bench clean
+.PHONY: install dev test test-unit test-integration lint typecheck client-python-check check-indexes docs docs-check \
+	browser bench clean
 
 install: $(STAMP)
 
@@ -57,9 +58,16 @@ client-python-check: $(CLIENT_CHECK)/.installed
 check-indexes: $(STAMP)
 	$(BIN)/novavms-events indexes --check
 
+# The documentation site (mkdocs.yml: docs/, README.md as its home, the OpenAPI document) into site/.
+# --strict: a broken link, a missing page or a page left out of the nav fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-check: docs
+
 # The unit layer (no emulator, seconds) runs first and stops the build when it fails; then the
 # integration layer against real emulators (one pair per xdist worker), with coverage.
-test: lint typecheck check-indexes browser
+test: lint typecheck check-indexes docs-check browser
 	$(UNIT_TESTS) $(NO_TESTS_OK)
 	$(INTEGRATION_TESTS) $(NO_TESTS_OK)
 
@@ -74,7 +82,7 @@ test-unit: $(STAMP)
 test-integration: $(STAMP) browser
 	$(INTEGRATION_TESTS) $(NO_TESTS_OK)
 
-# The suite (bench/results.json, bench/latency.png, README's table) is the main one; it also measures
+# The suite (bench/results.json, bench/latency.png, docs/benchmarks.md's table) is the main one; it also measures
 # export memory (bench.export_memory's method) and cold start. bench.totals adds the list's billed reads
 # at 1k and 200k events to bench/results.json; bench.bulk measures batch throughput. bench.cold_start stays for its check that
 # delete_event never loads google.cloud.storage. bench.abuse adds the attacker's numbers (store reads per
@@ -91,4 +99,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules \
-		clients/js/node_modules clients/js/dist clients/js/build-test .venv/client-check
+		clients/js/node_modules clients/js/dist clients/js/build-test .venv/client-check site

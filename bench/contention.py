@@ -65,6 +65,7 @@ from bench.common import BENCH_ENV, bench_stack, dev_token, write_json
 from bench.load import markdown_table, percentile
 from devstack.emulators import free_port
 from devstack.factories import mixed_event_line
+from devstack.harness import whole_history
 from devstack.processes import spawn, stop_groups
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,7 +283,7 @@ class Ledger:
         event = store.get(self.event_id)
         if event is None:
             raise RuntimeError(f"the event {self.event_id} is gone")
-        return [notes_of(entry) for entry in store.history(self.event_id)], event.data.get("notes")
+        return [notes_of(entry) for entry in whole_history(store, self.event_id)], event.data.get("notes")
 
     def reset(self) -> None:
         """Account for everything written so far (the seed, the warm-ups)."""

@@ -73,12 +73,13 @@ def export_all(org_id: str) -> dict[str, Any]:
     """The real export path into a byte-counting sink; the object still goes to the bucket."""
     from shared.config import settings
     from shared.exports.export import plan_export, write_export
+    from shared.exports.objects import on_demand_export
     from shared.model.filter import EventFilter
     from shared.model.scope import Scope
     from shared.store.events import EventStore
 
     plan = plan_export(EventStore(Scope(org_id)), EventFilter(), None, None, settings().export_max_rows)
-    object_name = f"exports/{org_id}/bench-{uuid.uuid4().hex[:8]}.csv"
+    target = on_demand_export(org_id, "bench")
     rows = 0
     size = 0
     chunks = 0
@@ -87,10 +88,10 @@ def export_all(org_id: str) -> dict[str, Any]:
         nonlocal rows
         rows += count
 
-    for chunk in write_export(plan, object_name, {"org_id": org_id, "requested_by": "bench"}, progress):
+    for chunk in write_export(plan, target.name, target.metadata, progress):
         size += len(chunk)
         chunks += 1
-    return {"rows": rows, "planned_rows": plan.rows, "bytes": size, "chunks": chunks, "object": object_name}
+    return {"rows": rows, "planned_rows": plan.rows, "bytes": size, "chunks": chunks, "object": target.name}
 
 
 def check_object(object_name: str, size: int, rows: int) -> None:

@@ -66,6 +66,7 @@ from devstack.factories import (
     SITE_A,
     SITE_B,
 )
+from devstack.harness import whole_history
 
 VERBS = ("list", "list_next", "get", "patch", "patch_replay", "export")
 MIX = (("list", 35), ("get", 30), ("patch", 25), ("export", 10))
@@ -413,7 +414,7 @@ def verify(owned: Sequence[Owned]) -> tuple[dict[str, int], list[str]]:
             problems.append(f"{item.org_id}/{item.event_id}: the patched event is gone")
             continue
         stored = event.data.get("notes")
-        history = store.history(item.event_id)
+        history = whole_history(store, item.event_id)
         written = [entry["changes"]["notes"]["new"] for entry in history if "notes" in entry["changes"]]
         counts["events_patched"] += 1
         counts["acknowledged_patches"] += len(item.acked)

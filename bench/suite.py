@@ -37,12 +37,12 @@ cold start per function against a bare function doing the same first request
 production HMAC signer and with a simulated IAM signBlob of ``--rtt-ms`` per call.
 
 Writes ``--out`` (JSON: commit, date, every raw figure and the headline keys; the figures other
-benchmarks merged into it are kept, and ``measured_at`` names each one's commit), a PNG plot of list p50
-against org size beside it (``latency.png``), and a Markdown table: into README.md's ``## Benchmarks``
-section between its ``bench:suite`` markers when ``--out`` is the committed ``bench/results.json``,
-else into ``table.md`` beside ``--out``. The committed results are measured on a clean tree only
-(no ``+dirty`` commit). Exit 1 when a request fails or an answer lacks the store-cost header; goals
-missed are reported, not failed.
+benchmarks merged into it are kept, and ``measured_at`` names each one's commit), a PNG plot of list
+p50 against org size beside it (``latency.png``), and a Markdown table: into docs/benchmarks.md
+between its ``bench:suite`` markers when ``--out`` is the committed ``bench/results.json``, else into
+``table.md`` beside ``--out``. The committed results are measured on a clean tree only (no ``+dirty``
+commit). Exit 1 when a request fails or an answer lacks the store-cost header; goals missed are
+reported, not failed.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ from devstack.factories import BASE_TIME, CAMERA_A, mixed_event_line
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
-README = ROOT / "README.md"
+BENCHMARKS_GUIDE = ROOT / "docs" / "benchmarks.md"
 START_MARKER = "<!-- bench:suite:start -->"
 END_MARKER = "<!-- bench:suite:end -->"
 SITE_COUNT = 50
@@ -869,7 +869,7 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The Markdown the README shows: list/get/PATCH p50 per size, then the headline figures."""
+    """The Markdown the benchmarks guide shows: list/get/PATCH p50 per size, then the headline figures."""
     sizes = list(results["sizes"])
     names = list(results["sizes"][sizes[0]]["cases"])
     headers = ["case"]
@@ -964,7 +964,8 @@ def table(results: dict[str, Any]) -> str:
 
 
 def write_table(path: Path, text: str) -> None:
-    """Between the markers of ``path`` (README.md); a file without them must be new (``table.md``)."""
+    """Between the markers of ``path`` (docs/benchmarks.md); a file without them must be new
+    (``table.md``)."""
     block = f"{START_MARKER}\n{text}\n{END_MARKER}"
     current = path.read_text() if path.exists() else None
     if current is None:
@@ -1029,11 +1030,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 
 def render(results: dict[str, Any], out: Path) -> None:
-    """The plot beside ``out`` and the table: into README.md for the committed results, else
+    """The plot beside ``out`` and the table: into docs/benchmarks.md for the committed results, else
     ``table.md`` beside ``out``."""
     plot(results, out.parent / "latency.png")
     markdown = table(results)
-    write_table(README if out == DEFAULT_OUT else out.parent / "table.md", markdown)
+    write_table(BENCHMARKS_GUIDE if out == DEFAULT_OUT else out.parent / "table.md", markdown)
     print()
     print(markdown)
 

@@ -29,7 +29,7 @@ SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_JWT_ISSUER": "jwt-issuer",
     "EVENTS_JWT_AUDIENCE": "jwt-audience",
     "EVENTS_JWT_JWKS_URL": "jwt-jwks-url",
-    # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in the README).
+    # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in docs/deploying.md).
     "EVENTS_SIGNING_HMAC_ACCESS_ID": "signing-hmac-access-id",
     "EVENTS_SIGNING_HMAC_SECRET": "signing-hmac-secret",
 }
@@ -173,7 +173,10 @@ def steps(tenant: Tenant) -> list[str]:
     ]
     lines.append(_q("gcloud", "services", "enable", *APIS, p))
 
-    lines.append("# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's")
+    lines.append(
+        "# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's,"
+        " the media URL signer's"
+    )
     for role, title in (
         ("fn", "functions"),
         ("gw", "API Gateway"),

@@ -1,5 +1,10 @@
-"""``novavms-events``: the local stack's command line (dev, token, load, seed, export,
-scheduled-export, indexes)."""
+"""novavms-events: the local stack's command line (dev, token, keys, load, seed, export,
+scheduled-export, indexes).
+
+The commands use the running local stack (make dev): the one serving --stack-port when given; else
+the one of NOVAVMS_DEVSTACK_DIR when that is set; else the one of .devstack/, or the only one
+running under another NOVAVMS_DEVSTACK_DIR. Variables already set (FIRESTORE_EMULATOR_HOST, ...)
+win over the stack's."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import shutil
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -22,13 +28,16 @@ from devstack.stackenv import (
     apply_dev_environment,
     clear_state,
     explicit_project_defaulted,
-    running_stack,
+    live_stacks,
+    own_stack,
     write_state,
 )
 
 INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 DEV_TOKEN_TTL = 12 * 3600
 NEEDS_STORE = frozenset({"load", "seed", "export", "scheduled-export", "keys"})
+SHOWN_ERRORS = 10  # a load prints at most this many rejected lines
+KEY_COLUMNS = ("ID", "ROLE", "KEY", "STATE", "SITES", "NAME")
 
 
 class _Refused(Exception):
@@ -61,8 +70,8 @@ def _keys(args: argparse.Namespace) -> int:
     """API keys of an org: create (prints the key, once), list, revoke."""
     from shared.api.shapes import key_view
     from shared.edge.api_keys import issue_key
-    from shared.errors import NotFound
     from shared.model.actor import Actor
+    from shared.model.errors import NotFoundError
     from shared.store.api_keys import ApiKeys
 
     store, by = ApiKeys(), Actor.user("cli")
@@ -79,15 +88,17 @@ def _keys(args: argparse.Namespace) -> int:
         )
         print(secret)
     elif args.keys_command == "list":
+        rows: list[tuple[str, ...]] = []
         for record in store.of_org(args.org):
             view = key_view(record)
             state = f"revoked {view['revoked_at']}" if view["revoked_at"] else "active"
             reach = ",".join(view["site_ids"] or []) or "every site"
-            print(f"{view['id']}  {view['role']:8}  ...{view['last4']}  {state:32}  {reach}  {view['name']}")
+            rows.append((view["id"], view["role"], f"...{view['last4']}", state, reach, str(view["name"])))
+        print(_table(KEY_COLUMNS, rows))
     else:
         try:
             store.revoke(args.org, args.key_id, by, None)
-        except NotFound:
+        except NotFoundError:
             print(f"{args.key_id} is not a key of org {args.org}", file=sys.stderr)
             return 1
         print(f"revoked {args.key_id}")
@@ -107,25 +118,36 @@ def _load(args: argparse.Namespace) -> int:
     with stream:
         bar = _progress(None, " lines")
         report = load_lines(
-            EventStore(Scope(args.org)), stream, bar.update if bar is not None else lambda _: None
+            EventStore(Scope(args.org)),
+            stream,
+            bar.update if bar is not None else lambda _: None,
+            give_up_after=SHOWN_ERRORS,
         )
         if bar is not None:
             bar.close()
-    for number, message in report.errors:
-        print(f"line {number}: {message}", file=sys.stderr)
-    print(f"created {report.created}, updated {report.updated}, rejected {len(report.errors)}")
+    for number, message in report.errors[:SHOWN_ERRORS]:
+        print(f"line {number}: {message[:300]}", file=sys.stderr)
+    summary = f"created {report.created}, updated {report.updated}, rejected {len(report.errors)}"
+    if report.stopped:
+        summary += f"; stopped: {args.file} is not JSON Lines (one JSON event a line)"
+    elif len(report.errors) > SHOWN_ERRORS:
+        summary += f"; the first {SHOWN_ERRORS} are shown"
+    print(summary)
     return 1 if report.errors else 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from shared.api.query import parse_list_query
     from shared.config import settings
-    from shared.errors import ApiError
-    from shared.exports.export import export_object_url, plan_export, write_export
+    from shared.edge.errors import api_error
+    from shared.exports.export import plan_export, write_export
+    from shared.exports.objects import on_demand_export
     from shared.model.scope import Scope
     from shared.store.events import EventStore
-    from shared.timefmt import utcnow
 
+    output = Path(args.output or f"events-{args.org}.csv")
+    if not output.parent.is_dir():
+        raise _Refused(f"cannot write {output}: the folder {output.parent} does not exist")
     params: dict[str, list[str]] = {}
     for name, value in _pairs(args.filter):
         params.setdefault(name, []).append(value)
@@ -133,21 +155,25 @@ def _export(args: argparse.Namespace) -> int:
         query = parse_list_query(params, default_limit=None)
         cap = args.max_rows or settings().export_max_rows
         plan = plan_export(EventStore(Scope(args.org)), query.filter, None, query.limit, cap)
-    except ApiError as error:
+    except Exception as raised:
+        if (error := api_error(raised)) is None:
+            raise
         print(f"{error.code}: {error.message}", file=sys.stderr)
         return 2
-    object_name = f"exports/{args.org}/events-{args.org}-{utcnow():%Y%m%dT%H%M%SZ}-cli.csv"
-    output = Path(args.output or f"events-{args.org}.csv")
+    try:
+        file = output.open("wb")
+    except OSError as exc:
+        raise _Refused(f"cannot write {output}: {exc.strerror}") from exc
+    target = on_demand_export(args.org, "cli")
     bar = _progress(plan.rows, " rows")
-    with output.open("wb") as file:
-        metadata = {"org_id": args.org, "requested_by": "cli"}
+    with file:
         for chunk in write_export(
-            plan, object_name, metadata, bar.update if bar is not None else lambda _: None
+            plan, target.name, target.metadata, bar.update if bar is not None else lambda _: None
         ):
             file.write(chunk)
     if bar is not None:
         bar.close()
-    print(f"wrote {plan.rows} rows to {output} and {export_object_url(object_name)}")
+    print(f"wrote {plan.rows} rows to {output} and {target.url}")
     return 0
 
 
@@ -167,15 +193,28 @@ def _scheduled_export(args: argparse.Namespace) -> int:
 
     body: dict[str, Any] = {"org_id": args.org}
     body.update(_pairs(args.filter))
-    status, answer = run_locally(body)
-    print(json.dumps(answer, indent=2))
-    return 0 if status == 200 else 1
+    status, answer, logs = run_locally(body)
+    if status == 200:
+        print(
+            f"exported {answer['rows']} rows of org {answer['org_id']} ({answer['date_from']} to "
+            f"{answer['date_to']}) to {answer['object']}"
+        )
+        return 0
+    error = answer if isinstance(answer, dict) else {}
+    print(
+        f"scheduled export failed: {status} {error.get('error', 'error')}: {error.get('message', answer)}",
+        file=sys.stderr,
+    )
+    if status >= 500:  # a fault of the function: its log says what (the request id is in both)
+        sys.stderr.write(logs)
+    return 1
 
 
 def _seed(args: argparse.Namespace) -> int:
     from devstack.seed import seed
 
-    print(f"seeded {seed(args.org, args.count)} events into org {args.org}")
+    live = seed(args.org, args.count, operator_demo=True)
+    print(f"seeded {live} events into org {args.org} (and one dismissed, in the trash)")
     return 0
 
 
@@ -203,7 +242,7 @@ def _dev(args: argparse.Namespace) -> int:
     from devstack.seed import DEMO_ORG, SITES, seed
     from devstack.tokens import write_signing_key
 
-    running = running_stack()
+    running = own_stack()
     if running is not None:
         print(
             f"a local stack is already running (pid {running['pid']}, port {running.get('port')}, state in "
@@ -225,7 +264,8 @@ def _dev(args: argparse.Namespace) -> int:
         config = settings()
         if config.signing_key_file:
             write_signing_key(Path(config.signing_key_file), config.project or "novavms-dev")
-        print(f"seeded {seed(DEMO_ORG)} demo events into org {DEMO_ORG!r}")
+        live = seed(DEMO_ORG, operator_demo=True)
+        print(f"seeded {live} demo events into org {DEMO_ORG!r} (and one dismissed, in the trash)")
         server = gateway_server(args.port)
         port = server.server_port  # the one asked for, or a free one for --port 0
         env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
@@ -284,6 +324,15 @@ def _mint(
     return stack_token(org, role, sub=sub, site_ids=sites, ttl=ttl)
 
 
+def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """``rows`` under a header row, each column as wide as its widest cell (the last one free)."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [columns, *rows]
+    )
+
+
 def _filter_option(command: argparse.ArgumentParser, help: str) -> None:
     command.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE", help=help)
 
@@ -294,7 +343,15 @@ def _pairs(given: list[str]) -> list[tuple[str, str]]:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="novavms-events", description=__doc__)
+    root = argparse.ArgumentParser(
+        prog="novavms-events", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    root.add_argument(
+        "--stack-port",
+        type=_port,
+        metavar="PORT",
+        help="use the running local stack serving this port (default: see above)",
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     dev = commands.add_parser("dev", help="run the whole stack locally (emulators, demo data, gateway)")
@@ -338,8 +395,14 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="export events to a CSV file (and the export bucket)")
     export.add_argument("--org", required=True, type=_org)
     _filter_option(export, "a list filter, e.g. trigger_type=ai_tag")
-    export.add_argument("--output", help="file to write (default: events-ORG.csv)")
-    export.add_argument("--max-rows", type=int, help="cap (default: EVENT_EXPORT_MAX_ROWS)")
+    export.add_argument("--output", help="file to write, in a folder that exists (default: events-ORG.csv)")
+    export.add_argument(
+        "--max-rows",
+        type=_positive,
+        metavar="N",
+        help="a cap, not a limit: when more than N events match, nothing is exported (narrow the "
+        "filter, or take the first N with --filter limit=N); default: EVENT_EXPORT_MAX_ROWS",
+    )
     export.set_defaults(run=_export)
 
     scheduled = commands.add_parser(
@@ -357,6 +420,18 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("a whole number of 1 or more")
+    return int(value)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError("a port, 1 to 65535")
+    return int(value)
+
+
 def _key_id(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{6,}", value):
         raise argparse.ArgumentTypeError("a key id is 6 or more letters, digits, '_' or '-'")
@@ -371,6 +446,11 @@ def _org(value: str) -> str:
     return value
 
 
+def _running_ports() -> str:
+    ports = [str(state["port"]) for state in live_stacks()]
+    return f" (running: {', '.join(ports)})" if ports else ""
+
+
 def _store_missing() -> str | None:
     """Why the commands that touch data cannot run here, or None: they need a running local stack
     (its emulators), an emulator named by ``FIRESTORE_EMULATOR_HOST``, or a Google Cloud project the
@@ -379,6 +459,8 @@ def _store_missing() -> str | None:
     if not host:
         if os.environ.get("GOOGLE_CLOUD_PROJECT") and not explicit_project_defaulted():
             return None
+        if not os.environ.get("NOVAVMS_DEVSTACK_DIR") and len(live_stacks()) > 1:
+            return "several local stacks are running: choose one with --stack-port PORT" + _running_ports()
         return (
             "no running local stack found: start one with `make dev` (or set FIRESTORE_EMULATOR_HOST, "
             "or GOOGLE_CLOUD_PROJECT to use that Google Cloud project)"
@@ -393,7 +475,10 @@ def _store_missing() -> str | None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command != "dev":
-        apply_dev_environment()
+        if args.stack_port is not None and not any(s["port"] == args.stack_port for s in live_stacks()):
+            print(f"no running local stack serves port {args.stack_port}{_running_ports()}", file=sys.stderr)
+            return 2
+        apply_dev_environment(args.stack_port)
     if args.command in NEEDS_STORE and (problem := _store_missing()):
         print(f"novavms-events {args.command}: {problem}", file=sys.stderr)
         return 2

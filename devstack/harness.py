@@ -14,9 +14,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devstack.emulators import Emulators
 from devstack.stackenv import clear_service_settings
+
+if TYPE_CHECKING:
+    from shared.model.event import Position
+    from shared.store.events import EventStore
 
 
 def service_settings(label: str) -> dict[str, str]:
@@ -78,3 +83,18 @@ def isolated_stack(
         os.environ.update(saved)
         settings.cache_clear()
         emulators.stop()
+
+
+HISTORY_PAGE = 100
+
+
+def whole_history(store: EventStore, event_id: str) -> list[dict[str, Any]]:
+    """Every history entry of the event, oldest first, read the way the API reads it (the store's
+    ``history_page``; a dismissed event's too); NotFoundError when the event is absent."""
+    entries: list[dict[str, Any]] = []
+    after: Position | None = None
+    while True:
+        page, after = store.history_page(event_id, after, HISTORY_PAGE, include_deleted=True)
+        entries += page
+        if after is None:
+            return entries

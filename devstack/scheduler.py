@@ -8,9 +8,9 @@ prove the function's OIDC rules (a good token, an impostor's key, an unknown kid
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -99,9 +99,9 @@ def scheduled_export_client() -> Any:
     return functions_framework.create_app("scheduled_export", source, "http").test_client()
 
 
-def run_locally(body: dict[str, Any]) -> tuple[int, Any]:
+def run_locally(body: dict[str, Any]) -> tuple[int, Any, str]:
     """Run one scheduled export job as Cloud Scheduler would: a POST with an OIDC token the function
-    verifies (against a local certs endpoint). Returns (status, JSON answer)."""
+    verifies (against a local certs endpoint). Returns (status, JSON answer, the function's log)."""
     from shared.config import settings
 
     key = make_key("local-scheduler")
@@ -113,11 +113,12 @@ def run_locally(body: dict[str, Any]) -> tuple[int, Any]:
         )
         settings.cache_clear()
         token = oidc_token(key, audience=LOCAL_AUDIENCE, account=LOCAL_ACCOUNT)
-        with contextlib.redirect_stdout(sys.stderr):  # the function's log lines, not the answer
+        logs = io.StringIO()
+        with contextlib.redirect_stdout(logs), contextlib.redirect_stderr(logs):  # kept apart
             answer = scheduled_export_client().post(
                 "/",
                 data=json.dumps(body),
                 headers={"Authorization": f"Bearer {token}"},
                 content_type="application/json",
             )
-        return answer.status_code, answer.get_json()
+        return answer.status_code, answer.get_json(), logs.getvalue()

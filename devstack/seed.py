@@ -3,9 +3,16 @@ event, events around the contract's example dates and a week of recent events.
 
 The contract's example event (:data:`EXAMPLE_EVENT_ID`, "Loading Dock East", 2026-04-21T13:45:22Z) is
 written whole at every seed, so it is back, undeleted and unacknowledged, each time ``make dev``
-starts. :data:`APRIL_EVENTS` events fall between 2026-04-01 and 2026-04-21 (with the example, at most
-50), so the README's and the contract's dated examples return data and the export example stays under
-a small cap.
+starts. What ``make dev`` and ``novavms-events seed`` load also shows the operator workflow
+(``operator_demo``): the example has a history (an operator starred it and took the star back), and
+one more event of its camera, :data:`DISMISSED_EVENT_ID` (2026-04-20), is in the trash.
+
+:data:`APRIL_EVENTS` events fall between 2026-04-01 and 2026-04-21 (with the example, at most 50), so
+the README's and the contract's dated examples return data and the export example stays under a
+small cap. The OpenAPI document's examples (the example's camera, 2026-04-20 to 2026-04-21,
+``ai_tag``, unacknowledged, the example's id) match the example event and the dismissed one, so the
+docs page's "Try it out" answers data with its prefilled values: the list, the export, the trash
+and the history.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.config import settings
+from shared.model.actor import Actor
+from shared.model.changes import EventChanges
 from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
 from shared.store.events import EventStore
@@ -27,6 +36,8 @@ _NS = uuid.UUID("6f1c7d52-3a0e-4b8e-9d59-2f4d1c6a9e10")
 SITES = [str(uuid.uuid5(_NS, f"site-{n}")) for n in range(3)]
 EXAMPLE_EVENT_ID = "c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 EXAMPLE_CAMERA_ID = "550e8400-e29b-41d4-a716-446655440000"
+DISMISSED_EVENT_ID = str(uuid.uuid5(_NS, "dismissed-example"))
+DEMO_OPERATOR, DEMO_ADMIN = Actor.user("demo-operator"), Actor.user("demo-admin")
 APRIL_START = datetime(2026, 4, 1, tzinfo=UTC)
 APRIL_END = datetime(2026, 4, 21, 23, 59, 59, tzinfo=UTC)
 APRIL_EVENTS = 40
@@ -55,6 +66,18 @@ EXAMPLE_EVENT: dict[str, Any] = {
     "recording_source": "gateway_ring_buffer",
     "snapshot_object": f"{DEMO_ORG}/{EXAMPLE_EVENT_ID}/snapshot.jpg",
     "clip_object": f"{DEMO_ORG}/{EXAMPLE_EVENT_ID}/clip.mp4",
+}
+DISMISSED_EVENT: dict[str, Any] = {
+    **EXAMPLE_EVENT,
+    "id": DISMISSED_EVENT_ID,
+    "triggered_at": "2026-04-20T09:12:05Z",
+    "clip_start_at": "2026-04-20T09:11:55Z",
+    "clip_end_at": "2026-04-20T09:12:25Z",
+    "summary": "Person waits by the dock door, then leaves",
+    "narrative": "A person in a grey jacket stood by the dock door for a minute and walked away.",
+    "tags": ["person"],
+    "snapshot_object": f"{DEMO_ORG}/{DISMISSED_EVENT_ID}/snapshot.jpg",
+    "clip_object": f"{DEMO_ORG}/{DISMISSED_EVENT_ID}/clip.mp4",
 }
 SCENES = [
     ("ai_tag", "Person carrying package approaches dock door", ["person", "package"]),
@@ -127,25 +150,44 @@ def ensure_buckets() -> None:
             client.create_bucket(name)
 
 
-def seed(org_id: str = DEMO_ORG, count: int = 200) -> int:
-    """Load the demo events (idempotent) and the contract's example event (reset whole: undeleted,
-    unacknowledged, no notes), and upload their snapshots; returns how many events."""
+def _in_org(event: dict[str, Any], org_id: str) -> dict[str, Any]:
+    return {
+        **event,
+        "snapshot_object": f"{org_id}/{event['id']}/snapshot.jpg",
+        "clip_object": f"{org_id}/{event['id']}/clip.mp4",
+    }
+
+
+def _reset(store: EventStore, event: dict[str, Any]) -> None:
+    """Write ``event`` whole (operator fields reset: live, unacknowledged, no notes) with no history."""
+    event_id, pipeline, operator = parse_pipeline_event(event)
+    ref = store.events.document(event_id)
+    for entry in ref.collection("history").list_documents():
+        entry.delete()
+    ref.set({**pipeline, **operator})
+
+
+def seed(org_id: str = DEMO_ORG, count: int = 200, *, operator_demo: bool = False) -> int:
+    """Load the demo events (idempotent) and reset the contract's example event whole (live,
+    unacknowledged, no notes, no history); with ``operator_demo``, give it its demo history and put
+    the dismissed event back in the trash. Upload their snapshots. Returns how many live events there
+    are (a dismissed one apart)."""
     from google.cloud import storage
 
     ensure_buckets()
-    example = {
-        **EXAMPLE_EVENT,
-        "snapshot_object": f"{org_id}/{EXAMPLE_EVENT_ID}/snapshot.jpg",
-        "clip_object": f"{org_id}/{EXAMPLE_EVENT_ID}/clip.mp4",
-    }
+    example, dismissed = _in_org(EXAMPLE_EVENT, org_id), _in_org(DISMISSED_EVENT, org_id)
     events = [*demo_events(count, org_id), example]
     store = EventStore(Scope(org_id))
     store.upsert_pipeline(parse_pipeline_event(event) for event in events[:-1])
-    event_id, pipeline, operator = parse_pipeline_event(example)
-    store.events.document(event_id).set({**pipeline, **operator})  # whole: operator fields reset too
+    _reset(store, example)
+    if operator_demo:
+        store.update(EXAMPLE_EVENT_ID, EventChanges(starred=True), DEMO_OPERATOR)
+        store.update(EXAMPLE_EVENT_ID, EventChanges(starred=False), DEMO_OPERATOR)
+        _reset(store, dismissed)
+        store.dismiss(DISMISSED_EVENT_ID, DEMO_ADMIN)
     config = settings()
     if config.media_bucket:
         bucket = storage.Client(project=config.project).bucket(config.media_bucket)
-        for event in events:
+        for event in [*events, dismissed] if operator_demo else events:
             bucket.blob(event["snapshot_object"]).upload_from_string(TINY_JPEG, content_type="image/jpeg")
     return len(events)

@@ -8,7 +8,6 @@ body streams while the same bytes are written to the export bucket, named in ``X
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import flask
@@ -19,10 +18,10 @@ from shared.config import settings
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.logs import log_error
 from shared.edge.rate_limit import rate_limit
-from shared.exports.export import CONTENT_TYPE, export_object_url, plan_export, write_export
+from shared.exports.export import CONTENT_TYPE, plan_export, write_export
+from shared.exports.objects import on_demand_export
 from shared.gcs import warm_storage_client
 from shared.store.events import EventStore
-from shared.timefmt import utcnow
 
 warm_storage_client()  # built with the instance, not by its first request
 
@@ -37,15 +36,10 @@ def export_events(context: Context) -> flask.Response:
     store = EventStore(context.principal.scope)
     after, _ = start_of(query, store.scope)  # an export counts for itself (its cap needs it)
     plan = plan_export(store, query.filter, after, query.limit, cap)
-    filename = f"events-{org}-{utcnow():%Y%m%dT%H%M%SZ}.csv"
-    object_name = f"exports/{org}/{filename.removesuffix('.csv')}-{uuid.uuid4().hex[:8]}.csv"
-    metadata = {
-        "org_id": org,
-        "requested_by": context.actor.label,
-        "request_id": context.request_id,
-        "query": context.request.query_string.decode(),
-    }
-    chunks = write_export(plan, object_name, metadata)
+    target = on_demand_export(
+        org, context.actor.label, request_id=context.request_id, query=context.request.query_string.decode()
+    )
+    chunks = write_export(plan, target.name, target.metadata)
 
     def body() -> Iterator[bytes]:
         try:
@@ -53,7 +47,7 @@ def export_events(context: Context) -> flask.Response:
         except Exception as exc:  # headers are gone: end the stream unfinished, so the client sees it broke
             log_error(
                 "export failed midway",
-                object=object_name,
+                object=target.name,
                 org_id=org,
                 request_id=context.request_id,
                 error=repr(exc),
@@ -61,8 +55,8 @@ def export_events(context: Context) -> flask.Response:
             raise
 
     response = flask.Response(body(), content_type=CONTENT_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Export-Object"] = export_object_url(object_name)
+    response.headers["Content-Disposition"] = f'attachment; filename="{target.filename}"'
+    response.headers["X-Export-Object"] = target.url
     response.headers["X-Export-Rows"] = str(plan.rows)
     response.headers["Cache-Control"] = "no-store"
     return response

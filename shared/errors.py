@@ -2,8 +2,10 @@
 
 Every error leaves a function as ``{"error": <code>, "message": <text>, "request_id": <id>}``, plus
 ``"fields"`` (field name -> problem) for validation errors; ``request_id`` equals the response's
-``X-Request-Id``. Raise these anywhere below an entry point; ``shared.edge.endpoint``
-turns them into responses.
+``X-Request-Id``. The wire formats (``shared.api``, ``shared.exports``, ``shared.pipeline``), the edge
+and the functions raise these; ``shared.edge.endpoint`` turns them into responses. The model and the
+store never do: they raise :mod:`shared.model.errors`, which ``shared.edge.errors`` maps to these in
+one place (``tests/unit/test_layers.py`` holds them to it).
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@ parameter); refuses a client address over its failed authentications (429, see
 user's bearer token or API key by default, the scheduler's OIDC token for the scheduled export);
 runs the steps marked ``before_role`` (the rate limit: every authenticated request counts); checks
 the route's role (403) and a body's size and type (413, 400); runs the other ``steps`` in order, each
-wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`
-into the contract's JSON envelope and anything else into a 500 without internals; sets
-``X-Content-Type-Options: nosniff`` and the CORS headers on every answer; writes one structured log
-line (its URL redacted) with the request's store usage (a streamed answer's once its body has been
-sent, or has stopped, so the counts include the body's reads).
+wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`,
+and the model's and the store's errors (mapped by :mod:`shared.edge.errors`), into the contract's
+JSON envelope and anything else into a 500 without internals; adds the headers steps put in
+``Context.headers`` to the answer, whatever it is; sets ``X-Content-Type-Options: nosniff`` and
+the CORS headers on every answer; writes one structured log line (its URL redacted) with the
+request's store usage (a streamed answer's once its body has been sent, or has stopped, so the counts
+include the body's reads).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from shared.config import settings
 from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
 from shared.edge.auth_failures import record_failure, refuse_if_over
 from shared.edge.cors import allow_origin, preflight
+from shared.edge.errors import api_error, from_domain
 from shared.edge.logs import (
     client_address,
     credential_parameter,
@@ -66,7 +69,8 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 @dataclass
 class Context:
     """One request to a function: the raw request, its route and path parameters, its request id,
-    the authenticated caller, the fields its log line will carry, and what steps attached."""
+    the authenticated caller, the fields its log line will carry, the headers its answer will carry
+    (error or not), and what steps attached."""
 
     request: flask.Request
     route: Route
@@ -74,6 +78,7 @@ class Context:
     path_params: Mapping[str, str] = field(default_factory=dict)
     caller: Principal | Actor | None = None
     log: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     idempotency: PendingRecord | None = None
 
     @property
@@ -195,14 +200,15 @@ def _framework_error(exc: HTTPException) -> flask.Response:
 
 def _answer_for(raised: Exception, context: Context) -> ApiError:
     """The error a request ends with: the store's outage (its client is then rebuilt, so the next
-    request reconnects at once), the API's own error, the framework's, or a bug (logged, 500)."""
+    request reconnects at once), the API's own error or a domain error's, the framework's, or a bug
+    (logged, 500)."""
     if (unavailable := outage(raised)) is not None:
         reset_clients()
         if unavailable is not raised:
             context.log["cause"] = repr(raised)
-        return unavailable
-    if isinstance(raised, ApiError):
-        return raised
+        return from_domain(unavailable)
+    if (answer := api_error(raised)) is not None:
+        return answer
     if isinstance(raised, HTTPException):
         return api_error_of(raised)
     log_exception("unhandled error", request_id=context.request_id, function=context.route.function)
@@ -300,6 +306,7 @@ def endpoint(
                     error = _answer_for(raised, context)
                     context.log["error"] = error.code
                     response = error_response(error, context.request_id)
+            response.headers.update(context.headers)
             if settings().store_cost_header:  # a streamed body's reads come after: see the log line
                 response.headers[STORE_COST_HEADER] = meter.header()
             response.headers[REQUEST_ID_HEADER] = context.request_id

@@ -38,7 +38,7 @@ from shared.edge.auth import Principal
 from shared.edge.endpoint import Context, Handler
 from shared.edge.logs import log_error
 from shared.edge.windows import minute_window, policy_headers
-from shared.errors import ApiError, RateLimited
+from shared.errors import RateLimited
 from shared.model.actor import ActorKind
 from shared.store.budget import outage
 from shared.store.rate_windows import RateWindows
@@ -128,13 +128,8 @@ def rate_limit(context: Context, proceed: Handler) -> flask.Response:
             refused.headers.update(policy_headers(announced, reset), **{"Retry-After": str(reset)})
             raise refused
     headers = policy_headers(announced, reset) if announced else {}
-    try:
-        response = proceed(context)
-    except ApiError as error:
-        error.headers.update(headers)
-        raise
-    response.headers.update(headers)
-    return response
+    context.headers.update(headers)  # on the answer, whatever it is (an error too)
+    return proceed(context)
 
 
 rate_limit.before_role = True  # type: ignore[attr-defined]  # every authenticated request counts

@@ -3,9 +3,9 @@
 An export is counted first (a ``count()`` aggregation, so a cap is enforced before the first byte) and
 then read at the count's snapshot time, so the file holds exactly the counted rows even while events
 arrive. Rows are read in pages and leave in chunks, so memory stays flat whatever the row count. The
-same bytes go to ``gs://<EVENTS_EXPORT_BUCKET>/exports/<org>/...`` through a resumable upload that is
-finalised only after the last chunk: a failure midway cancels it, so an object is either the complete
-export or absent.
+same bytes go to the export bucket (the object :mod:`shared.exports.objects` names) through a
+resumable upload that is finalised only after the last chunk: a failure midway cancels it, so an
+object is either the complete export or absent.
 """
 
 from __future__ import annotations

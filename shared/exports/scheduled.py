@@ -1,10 +1,10 @@
-"""The body of a scheduled export job and the object it writes.
+"""The body of a scheduled export job.
 
 Body (JSON object, every key optional): ``org_id`` (required unless the deployment is pinned to an
 org, and then it must be that org), ``date_from``/``date_to`` (as in the list; default: the previous
 UTC day), and any list filter (``camera_id``, ``site_id``, ``trigger_type``, ``ai_status``,
-``starred``); give both bounds or neither. The object name is made of org, period and filters,
-so running the same job for the same period again replaces the same object.
+``starred``); give both bounds or neither. Its object is named by
+:func:`shared.exports.objects.scheduled_export`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from shared.errors import ValidationError
 from shared.ids import valid_org_id
 from shared.model.filter import EventFilter
 
-STAMP = "%Y%m%dT%H%M%SZ"
-
 
 @dataclass(frozen=True)
 class ScheduledJob:
@@ -28,15 +26,6 @@ class ScheduledJob:
 
     org_id: str
     event_filter: EventFilter
-
-    @property
-    def object_name(self) -> str:
-        """``exports/<org>/scheduled/events-<org>-<from>_<to>[-<filters>].csv``."""
-        assert self.event_filter.date_from and self.event_filter.date_to
-        period = f"{self.event_filter.date_from:{STAMP}}_{self.event_filter.date_to:{STAMP}}"
-        filters = ",".join(f"{name}={str(value).lower()}" for name, value in self.event_filter.equalities())
-        suffix = f"-{filters}" if filters else ""
-        return f"exports/{self.org_id}/scheduled/events-{self.org_id}-{period}{suffix}.csv"
 
 
 def parse_job(body: bytes, pinned_org: str | None, today: date) -> ScheduledJob:

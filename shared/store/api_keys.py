@@ -16,8 +16,8 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.errors import Conflict, NotFound
 from shared.model.actor import Actor
+from shared.model.errors import ConflictError, NotFoundError
 from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
 from shared.store.events import OutcomeRecord
@@ -108,7 +108,7 @@ class ApiKeys:
 
         def run(transaction: firestore.Transaction) -> None:
             if get_document(ref, "keys", transaction).exists:  # 2^-64: a fresh key collided
-                raise Conflict("a key with this id exists; create another")
+                raise ConflictError("a key with this id exists; create another")
             transaction.create(ref, record.document())
             if log is not None:
                 log.save(transaction, outcome)
@@ -116,7 +116,8 @@ class ApiKeys:
         run_transaction(self.client, run, purpose="keys", lock_key=ref.path)
 
     def revoke(self, org_id: str, key_id: str, actor: Actor, log: OutcomeRecord | None) -> ApiKeyRecord:
-        """Revoke a key of the org (a second revocation keeps the first time); 404 for any other id."""
+        """Revoke a key of the org (a second revocation keeps the first time); NotFoundError for any
+        other id."""
         ref = self.keys.document(key_id)
 
         def run(transaction: firestore.Transaction) -> ApiKeyRecord | None:
@@ -135,7 +136,7 @@ class ApiKeys:
 
         record = run_transaction(self.client, run, purpose="keys", lock_key=ref.path)
         if record is None:
-            raise NotFound("no such key in this org")
+            raise NotFoundError("no such key in this org")
         return record
 
     def touch(self, key_id: str, when: datetime, timeout: float) -> None:

@@ -22,16 +22,12 @@ from google.api_core.retry import Retry, if_transient_error
 from google.cloud import firestore
 
 from shared.config import settings
-from shared.errors import Unavailable
+from shared.model.errors import StoreUnavailable
 from shared.store.meter import called, documents_read
 
 RETRY_AFTER_SECONDS = 2
 _deadline: ContextVar[float | None] = ContextVar("store_deadline", default=None)
 OUTAGES = (google.DeadlineExceeded, google.ServiceUnavailable, google.RetryError, TimeoutError)
-
-
-class StoreUnavailable(Unavailable):
-    """503: the store did not answer within the request's budget (or said it is unavailable)."""
 
 
 def spent() -> StoreUnavailable:
@@ -61,7 +57,7 @@ def per_call() -> Iterator[None]:
 
 
 def remaining() -> float:
-    """Seconds left of the budget (a whole budget outside a request); raises Unavailable when spent."""
+    """Seconds left of the budget (a whole budget outside a request); raises StoreUnavailable when spent."""
     deadline = _deadline.get()
     if deadline is None:
         return settings().store_deadline_seconds
@@ -93,7 +89,7 @@ def get_document(
 
 
 def outage(exc: BaseException) -> StoreUnavailable | None:
-    """The 503 an exception from the store stands for (None: it is not an outage)."""
+    """The outage (503 at the edge) an exception from the store stands for (None: it is not one)."""
     if isinstance(exc, StoreUnavailable):
         return exc
     if isinstance(exc, OUTAGES):

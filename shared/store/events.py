@@ -4,9 +4,10 @@
 List order is ``triggered_at`` desc, then document id desc; every query excludes soft-deleted events.
 The scope is enforced for reads and writes alike: queries are limited to its sites (one query per
 30 sites, Firestore's ``in`` limit, merged in order), and reading or changing an event outside them
-is 403. Counts are ``count()`` aggregations. Operator changes and dismissals are transactions that
-also append a history entry (actor, time, each changed field old -> new) under
-``.../events/{id}/history``, and, when the request carries an idempotency key, its record.
+raises ScopeError. Counts are ``count()`` aggregations. Operator changes and dismissals are
+transactions that also append a history entry (actor, time, each changed field old -> new) under
+``.../events/{id}/history``, and, when the request carries an idempotency key, its record. The
+store raises the model's errors (:mod:`shared.model.errors`), never HTTP ones.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from google.api_core import exceptions as google
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.errors import NotFound, PayloadTooLarge
 from shared.ids import canonical_uuid
 from shared.model.actor import Actor
 from shared.model.changes import EventChanges, dismissal, restoration
+from shared.model.errors import NotFoundError, TooManyEvents
 from shared.model.event import PIPELINE_FIELDS, Event, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
@@ -121,7 +122,7 @@ class EventStore:
         self, event_filter: EventFilter, direction: str = DESC, trash: bool = False
     ) -> list[firestore.Query]:
         """The ordered queries whose union, merged, is the filter's result within the scope (one
-        unless more than 30 sites); raises Forbidden for a site filter outside the scope. ``trash``:
+        unless more than 30 sites); raises ScopeError for a site filter outside the scope. ``trash``:
         the dismissed events instead, newest dismissal first."""
         sites = self.scope.query_sites(event_filter.site_id)
         base = self.events.where(filter=FieldFilter("deleted", "==", trash))
@@ -270,7 +271,7 @@ class EventStore:
         return Count(total + sum(tally for tally, _ in rest), read_time)
 
     def get(self, event_id: str) -> Event | None:
-        """The event, or None when it does not exist in this org or is deleted; Forbidden when it is
+        """The event, or None when it does not exist in this org or is deleted; ScopeError when it is
         outside the scope's sites."""
         key = canonical_uuid(event_id)
         if key is None:
@@ -300,16 +301,16 @@ class EventStore:
     ) -> tuple[list[dict[str, Any]], Position | None]:
         """A page of the event's history, oldest first: entries (``id``, ``at``, ``by`` as an
         :class:`Actor`, ``action``, ``changes``) and the position after the last one when more
-        follow. NotFound when the event is absent, or dismissed unless ``include_deleted``;
-        Forbidden outside the scope's sites."""
+        follow. NotFoundError when the event is absent, or dismissed unless ``include_deleted``;
+        ScopeError outside the scope's sites."""
         key = canonical_uuid(event_id)
         if key is None:
-            raise NotFound()
+            raise NotFoundError()
         ref = self.events.document(key)
         snap = get_document(ref)
         data = snap.to_dict() if snap.exists else None
         if data is None or (data.get("deleted") and not include_deleted):
-            raise NotFound()
+            raise NotFoundError()
         self.scope.check(str(data["site_id"]))
         query = ref.collection("history").order_by("at").order_by("__name__")
         if after is not None:
@@ -319,11 +320,6 @@ class EventStore:
         entries = [_stored_entry(snap) for snap in snaps[:limit]]
         more = len(snaps) > limit
         return entries, Position(entries[-1]["at"], entries[-1]["id"]) if more else None
-
-    def history(self, event_id: str) -> list[dict[str, Any]]:
-        """The event's change history, oldest first, each entry's ``by`` read as an :class:`Actor`."""
-        entries = self.events.document(event_id).collection("history").order_by("at").stream(**rpc())
-        return [_stored_entry(entry) for entry in entries]
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -336,13 +332,13 @@ class EventStore:
         record: OutcomeRecord | None,
         include_deleted: bool = False,
     ) -> Event:
-        """In one transaction: read the live event (404 if absent or deleted, unless
-        ``include_deleted``; 403 outside the scope), let ``decide`` name the changes as of one server
+        """In one transaction: read the live event (NotFoundError if absent or deleted, unless
+        ``include_deleted``; ScopeError outside the scope), let ``decide`` name the changes as of one server
         time, write them, a history entry at that time and the outcome ``record``.
         Returns the event as written."""
         event, _ = self._apply(event_id, action, actor, decide, record, include_deleted)
         if event is None:
-            raise NotFound()
+            raise NotFoundError()
         return event
 
     def _apply(
@@ -379,10 +375,10 @@ class EventStore:
                 transaction.create(
                     ref.collection("history").document(), _entry(action, actor, now, data, changes)
                 )
-            written = {**data, **changes}
+            as_written = {**data, **changes}
             if record is not None:
-                record.save(transaction, {"kind": "event", "event_id": key, "event": written})
-            return Event(key, written)
+                record.save(transaction, {"kind": "event", "event_id": key, "event": as_written})
+            return Event(key, as_written)
 
         event = run_transaction(self.client, run, lock_key=ref.path)
         if changed and changed[0]:
@@ -402,7 +398,7 @@ class EventStore:
         return self._change(event_id, "delete", actor, lambda _, now: dismissal(actor, now), record)
 
     def restore(self, event_id: str, actor: Actor, record: OutcomeRecord | None = None) -> Event:
-        """Undo a soft delete (a live event is left as it is); NotFound when the event is absent."""
+        """Undo a soft delete (a live event is left as it is); NotFoundError when the event is absent."""
         return self._change(
             event_id, "restore", actor, lambda event, _: restoration(event.data), record, include_deleted=True
         )
@@ -487,11 +483,11 @@ class EventStore:
         return statuses
 
     def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:
-        """The ids of every live event the filter matches, in list order; PayloadTooLarge (before
+        """The ids of every live event the filter matches, in list order; TooManyEvents (before
         anything is read but a count) when there are more than ``cap``."""
         counted = self.count(event_filter, up_to=cap + 1)
         if counted.total > cap:
-            raise PayloadTooLarge(f"the filter matches more than {cap} events; narrow it")
+            raise TooManyEvents(f"the filter matches more than {cap} events; narrow it")
         scan = self.scan(event_filter, read_time=counted.read_time, rows=counted.total)
         return [event.id for event in scan]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from google.cloud import firestore
 
-from shared.errors import Conflict, ValidationError
 from shared.model.actor import Actor
+from shared.model.errors import ConflictError, InvalidValue
 from shared.store.budget import get_document
 from shared.store.client import firestore_client
 from shared.store.transactions import run_transaction
@@ -83,7 +83,7 @@ class IdempotencyRecords:
     def begin(self, actor: Actor, key: str, request_fingerprint: str) -> PendingRecord | Completed:
         """Claim ``key`` for this request, or find what an earlier one did with it.
 
-        Raises ValidationError (400) when the key was used for another request and Conflict (409)
+        Raises InvalidValue (400) when the key was used for another request and ConflictError (409)
         while another request with it is still executing.
         """
         ref = self._ref(actor, key)
@@ -94,13 +94,13 @@ class IdempotencyRecords:
             now = utcnow()
             if data is not None and data["expires_at"] > now:
                 if data["fingerprint"] != request_fingerprint:
-                    raise ValidationError.field(
+                    raise InvalidValue(
                         KEY_HEADER, "was already used with another request (method, path or body)"
                     )
                 if data["state"] == "completed":
                     return Completed(data["outcome"])
                 if data["locked_until"] > now:
-                    raise Conflict(
+                    raise ConflictError(
                         "a request with this Idempotency-Key is still being executed; retry shortly",
                         retry_after=1,
                     )

@@ -26,7 +26,7 @@ from typing import TypeVar
 from google.api_core.exceptions import AlreadyExists, Conflict, DeadlineExceeded, ServiceUnavailable
 from google.cloud import firestore
 
-from shared.errors import Unavailable
+from shared.model.errors import StoreUnavailable
 from shared.store.budget import remaining, spent
 from shared.store.meter import called, written
 
@@ -50,9 +50,11 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and cause is not None and _retryable(cause)
 
 
-def _contended() -> Unavailable:
+def _contended() -> StoreUnavailable:
     """The answer when contention outlasts the retries."""
-    return Unavailable("the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS)
+    return StoreUnavailable(
+        "the event is being changed by others right now; retry shortly", RETRY_AFTER_SECONDS
+    )
 
 
 def _metered(
@@ -101,7 +103,7 @@ def run_transaction(
     lock_key: str | None = None,
     total_seconds: float = TOTAL_SECONDS,
 ) -> T:
-    """Run ``work(transaction)`` in a transaction until it commits; raises Unavailable (503) when
+    """Run ``work(transaction)`` in a transaction until it commits; raises StoreUnavailable (503) when
     contention outlasts ``total_seconds``. ``work`` may run several times and must only read through
     the transaction. ``lock_key`` (a document path) serialises this instance's writers of it; the
     transaction's RPCs and writes are metered under ``purpose``."""

@@ -39,6 +39,8 @@ def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulators]:
     :func:`devstack.harness.isolated_stack`)."""
     logs = tmp_path_factory.mktemp("emulator-logs")
     with isolated_stack("test", logs, heap="-Xmx768m") as stack:
+        # The CLI run by tests uses this session's settings, never a local stack it might find.
+        os.environ["NOVAVMS_DEVSTACK_DIR"] = str(logs / "no-devstack")
         PROJECTS_USED.add((stack.project, "(default)"))
         yield stack.emulators
         missing = _indexes_missing(stack.emulators)

@@ -1,6 +1,6 @@
 """A short smoke of ``make bench``'s suite (``python -m bench.suite --smoke``): it runs end to end
 on its own emulators and writes its JSON, plot and table into a temporary directory, never the
-committed ``bench/results.json``, ``bench/latency.png`` or README."""
+committed ``bench/results.json``, ``bench/latency.png`` or the benchmarks guide (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = (ROOT / "bench" / "results.json", ROOT / "bench" / "latency.png", ROOT / "README.md")
+COMMITTED = (
+    ROOT / "bench" / "results.json",
+    ROOT / "bench" / "latency.png",
+    ROOT / "docs" / "benchmarks.md",
+    ROOT / "README.md",
+)
 TOP_LEVEL_KEYS = (
     "commit",
     "date",
@@ -56,7 +61,7 @@ def test_bench_suite_smoke(tmp_path: Path) -> None:
     assert results["reads_per_page_extra"] == 0
     assert results["list_p50_ratio"] > 0
     assert results["export_rows_per_s_ratio"] > 0 and results["export_rows_per_s_ratio_http"] > 0
-    assert 0 < results["signing_ms_per_100_urls_at_50ms_rtt"] < 100
+    assert results["signing_ms_per_100_urls_at_50ms_rtt"] > 0  # a figure, measured: never a bound here
     assert results["signing_iam_ms_per_100_urls_at_50ms_rtt"] > 300  # 13 rounds of 8 at 50 ms
     assert results["failures"] == []
     cases = results["sizes"]["500"]["cases"]

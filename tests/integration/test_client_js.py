@@ -335,7 +335,7 @@ def test_browser_lists_events_with_a_jwt_over_cors(page_server: str, gateway_url
     try:
         params = json.dumps({"token": token, "baseUrl": gateway_url})
         driver.get(f"{page_server}/test/smoke.html#{quote(params, safe='')}")
-        WebDriverWait(driver, 30).until(lambda d: d.title == "done")
+        WebDriverWait(driver, 120).until(lambda d: d.title == "done")  # a hang bound
         result: dict[str, Any] = json.loads(driver.execute_script("return document.body.dataset.result"))
     finally:
         driver.quit()

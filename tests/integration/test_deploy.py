@@ -204,7 +204,7 @@ def serve(
 
 
 def first_answer(process: subprocess.Popen[bytes], method: str, url: str, **kwargs: Any) -> requests.Response:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # only ends a hang: a loaded machine starts slowly
     while True:
         try:
             answer = requests.request(method, url, timeout=10, **kwargs)

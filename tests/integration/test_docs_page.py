@@ -11,11 +11,14 @@ import pytest
 import requests
 
 from devstack.browser import ensure_chromium
+from devstack.seed import DISMISSED_EVENT_ID, EXAMPLE_CAMERA_ID, EXAMPLE_EVENT_ID, SITES, seed
 from shared.edge.routes import API_ROUTES
 from tests.integration.conftest import Api, Token, event_line
 
 AddEvents = Callable[..., list[dict[str, Any]]]
-WAIT_SECONDS = 30
+WAIT_SECONDS = 60  # only ends a hang: a loaded machine renders slowly
+# The document's examples of the list's filters, as "Try it out" fills them in.
+ONE_EXAMPLE_PER_FILTER = {"camera_id": EXAMPLE_CAMERA_ID, "trigger_type": "ai_tag", "acknowledged": False}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,36 @@ def _listed_operations(driver: Any) -> set[tuple[str, str]]:
     return operations
 
 
+def _authorize(driver: Any, bearer: str) -> None:
+    """Paste ``bearer`` under "Authorize"."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, "button.authorize").click()
+    _wait(driver, ".auth-container input")[0].send_keys(bearer)
+    driver.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper button.authorize").click()
+    driver.find_element(By.CSS_SELECTOR, "button.btn-done").click()
+
+
+def _try_it_out(driver: Any, operation_id: str) -> None:
+    """Open the operation and press "Try it out" (its fields then hold the document's examples)."""
+    from selenium.webdriver.common.by import By
+
+    operation = driver.find_element(By.ID, f"operations-events-{operation_id}")
+    operation.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
+    _wait(driver, f"#operations-events-{operation_id} .try-out__btn")[0].click()
+
+
+def _execute(driver: Any, operation_id: str) -> tuple[str, str]:
+    """Press "Execute"; the answer's status and body as the page shows them."""
+    from selenium.webdriver.common.by import By
+
+    block = f"#operations-events-{operation_id}"
+    _wait(driver, f"{block} .execute")[0].click()
+    status = _wait(driver, f"{block} .live-responses-table tr.response .response-col_status")[0].text.strip()
+    body = driver.find_element(By.CSS_SELECTOR, f"{block} .live-responses-table pre").text
+    return status, body
+
+
 def test_headers_of_the_page_and_the_document(api: Api) -> None:
     page = api.get("/docs")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
@@ -80,30 +113,19 @@ def test_headers_of_the_page_and_the_document(api: Api) -> None:
 def test_every_operation_is_listed_and_a_pasted_token_makes_a_call(
     browser: Any, gateway_url: str, token: Token, add_events: AddEvents
 ) -> None:
-    from selenium.webdriver.common.by import By
 
     event = add_events([event_line(0)])[0]
     browser.get(f"{gateway_url}/docs")
     assert _listed_operations(browser) == {(route.method, route.path) for route in API_ROUTES}
 
-    browser.find_element(By.CSS_SELECTOR, "button.authorize").click()
-    _wait(browser, ".auth-container input")[0].send_keys(token("viewer", sites=[event["site_id"]]))
-    browser.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper button.authorize").click()
-    browser.find_element(By.CSS_SELECTOR, "button.btn-done").click()
-
-    operation = browser.find_element(By.ID, "operations-events-get_event")
-    operation.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
-    _wait(browser, "#operations-events-get_event .try-out__btn")[0].click()
+    _authorize(browser, token("viewer", sites=[event["site_id"]]))
+    _try_it_out(browser, "get_event")
     field = _wait(browser, "#operations-events-get_event input[placeholder='id']")[0]
     field.clear()  # it holds the document's example id
     field.send_keys(event["id"])
-    _wait(browser, "#operations-events-get_event .execute")[0].click()
-    status = _wait(
-        browser, "#operations-events-get_event .live-responses-table tr.response .response-col_status"
-    )[0]
-    assert status.text.strip() == "200"
-    body = browser.find_element(By.CSS_SELECTOR, "#operations-events-get_event .live-responses-table pre")
-    assert event["id"] in body.text
+    status, body = _execute(browser, "get_event")
+    assert status == "200"
+    assert event["id"] in body
 
     stored = browser.execute_script("return [window.localStorage.length, window.sessionStorage.length]")
     assert stored == [0, 0], "no credential is persisted"
@@ -118,3 +140,46 @@ def test_the_page_takes_no_configuration_from_the_url(browser: Any, gateway_url:
     browser.get(f"{gateway_url}/docs?url={elsewhere}&configUrl={elsewhere}")
     assert _listed_operations(browser) == {(route.method, route.path) for route in API_ROUTES}
     assert requests.get(f"{gateway_url}/openapi.json", timeout=10).status_code == 200
+
+
+def test_try_it_out_with_the_prefilled_values_answers_the_demo_data(
+    browser: Any, gateway_url: str, org: str, token: Token
+) -> None:
+    """What a newcomer meets on a fresh ``make dev``: the demo data (here in the test's org), the
+    viewer token it prints, and "Try it out" on the list with every field as the page fills it."""
+    seed(org, count=20, operator_demo=True)  # as make dev seeds its demo org
+    browser.get(f"{gateway_url}/docs")
+    _listed_operations(browser)
+    _authorize(browser, token("viewer", sites=SITES[:2]))
+    _try_it_out(browser, "list_events")
+    status, body = _execute(browser, "list_events")
+    assert status == "200", body[:500]
+    answer = json.loads(body)
+    assert answer["data"], f"the prefilled filters answer no event: {body[:500]}"
+    assert EXAMPLE_EVENT_ID in [event["id"] for event in answer["data"]]
+    for name, value in ONE_EXAMPLE_PER_FILTER.items():
+        assert all(event[name] == value for event in answer["data"]), (name, answer["data"])
+
+
+@pytest.mark.parametrize("operation_id", ["list_deleted_events", "get_event_history"])
+def test_try_it_out_of_the_trash_and_the_history_answers_the_demo_data(
+    browser: Any, gateway_url: str, org: str, token: Token, operation_id: str
+) -> None:
+    """The admin token make dev prints, and every field as the page fills it: the trash holds the
+    dismissed demo event, the example event's history its demo entries."""
+    seed(org, count=0, operator_demo=True)
+    browser.get(f"{gateway_url}/docs")
+    _listed_operations(browser)
+    _authorize(browser, token("admin"))
+    _try_it_out(browser, operation_id)
+    status, body = _execute(browser, operation_id)
+    assert status == "200", body[:500]
+    data = json.loads(body)["data"]
+    if operation_id == "list_deleted_events":
+        assert [event["id"] for event in data] == [DISMISSED_EVENT_ID], data
+        assert all(data[0][name] == value for name, value in ONE_EXAMPLE_PER_FILTER.items()), data
+    else:
+        assert [(entry["action"], entry["changes"]) for entry in data] == [
+            ("update", {"starred": {"old": False, "new": True}}),
+            ("update", {"starred": {"old": True, "new": False}}),
+        ], data

@@ -23,6 +23,7 @@ import functions_framework
 import pytest
 import requests
 
+from devstack.harness import whole_history
 from shared.model.actor import Actor
 from shared.model.scope import Scope
 from shared.store.events import EventStore
@@ -293,7 +294,7 @@ def test_patch_all_fields_together(api: Api, token: Token, add_events: AddEvents
     assert before_call - CLOCK_SLACK <= parse_time(body["acknowledged_at"]) <= after_call + CLOCK_SLACK
     assert body["starred"] is True and body["notes"] == "all at once"
     assert ok_json(api.get(at(event_id), admin)) == body
-    history = EventStore(Scope(org)).history(event_id)
+    history = whole_history(EventStore(Scope(org)), event_id)
     assert len(history) == 1
     assert set(history[0]["changes"]) >= {"acknowledged", "acknowledged_by", "starred", "notes"}
     assert history[0]["changes"]["notes"] == {"old": None, "new": "all at once"}
@@ -323,7 +324,7 @@ def test_acknowledge_records_caller_and_server_time_and_keeps_the_first(
     assert cleared["acknowledged_by"] is None and cleared["acknowledged_at"] is None
     assert ok_json(api.get(at(event_id), alice)) == cleared
 
-    history = EventStore(Scope(org)).history(event_id)
+    history = whole_history(EventStore(Scope(org)), event_id)
     assert [entry["by"] for entry in history] == [Actor.user("user-alice"), Actor.user("user-bob")]
     acknowledged, unacknowledged = history
     assert acknowledged["changes"]["acknowledged"] == {"old": False, "new": True}
@@ -410,7 +411,7 @@ def test_invalid_patch_is_400_naming_the_field_and_writes_nothing(
     assert named <= set(error["fields"]), error
     assert not (not_named & set(error["fields"])), error
     assert ok_json(api.get(at(event_id), operator)) == before
-    assert EventStore(Scope(org)).history(event_id) == []
+    assert whole_history(EventStore(Scope(org)), event_id) == []
 
 
 # -- concurrency ---------------------------------------------------------------------------------------
@@ -459,7 +460,8 @@ def test_two_concurrent_patches_of_different_fields_both_persist(
     final = ok_json(api.get(at(event_id), token("admin")))
     assert (final["starred"], final["notes"]) == (True, "b")
     changes = sorted(
-        json.dumps(entry["changes"], sort_keys=True) for entry in EventStore(Scope(org)).history(event_id)
+        json.dumps(entry["changes"], sort_keys=True)
+        for entry in whole_history(EventStore(Scope(org)), event_id)
     )
     assert changes == sorted(
         json.dumps(change, sort_keys=True)
@@ -491,7 +493,7 @@ def test_ten_concurrent_patches_all_answer_200_and_persist(
     assert final["acknowledged_by"] in {"op-ack-1", "op-ack-2"}
     assert final["notes"] in notes
 
-    history = EventStore(Scope(org)).history(event_id)
+    history = whole_history(EventStore(Scope(org)), event_id)
     by_field: dict[str, list[dict[str, Any]]] = {}
     for entry in history:
         for field in entry["changes"]:
@@ -525,7 +527,7 @@ def test_history_records_every_change_and_noops_append_nothing(
     started = datetime.now(UTC)
 
     ok_json(patch_json(api, alice, event_id, {"starred": True}))
-    history = store.history(event_id)
+    history = whole_history(store, event_id)
     assert len(history) == 1
     entry = history[0]
     assert set(entry) >= {"by", "at", "action", "changes"}
@@ -536,13 +538,13 @@ def test_history_records_every_change_and_noops_append_nothing(
 
     for noop in ({"starred": True}, {"acknowledged": False}, {"notes": None}):
         assert ok_json(patch_json(api, alice, event_id, noop))["starred"] is True
-    assert len(store.history(event_id)) == 1
+    assert len(whole_history(store, event_id)) == 1
 
     ok_json(patch_json(api, alice, event_id, {"notes": "first"}))
     ok_json(patch_json(api, alice, event_id, {"notes": "first", "starred": True}))  # no-op
     ok_json(patch_json(api, alice, event_id, {"notes": "second", "starred": True}))  # notes only
     ok_json(patch_json(api, alice, event_id, {"notes": None}))
-    history = store.history(event_id)
+    history = whole_history(store, event_id)
     assert [entry["changes"] for entry in history[1:]] == [
         {"notes": {"old": None, "new": "first"}},
         {"notes": {"old": "first", "new": "second"}},
@@ -550,7 +552,7 @@ def test_history_records_every_change_and_noops_append_nothing(
     ]
 
     assert api.delete(at(event_id), admin).status_code == 204
-    history = store.history(event_id)
+    history = whole_history(store, event_id)
     assert len(history) == 5
     deletion = history[-1]
     assert deletion["by"] == Actor.user("admin-root")
@@ -612,7 +614,7 @@ def test_reload_updates_pipeline_fields_and_keeps_operator_work(
         patch_json(api, operator, worked["id"], {"acknowledged": True, "starred": True, "notes": "seen"})
     )
     assert api.delete(at(removed["id"]), admin).status_code == 204
-    history_before = {event["id"]: store.history(event["id"]) for event in (worked, removed)}
+    history_before = {event["id"]: whole_history(store, event["id"]) for event in (worked, removed)}
     removed_before = store.events.document(removed["id"]).get().to_dict()
     assert removed_before is not None
 
@@ -652,7 +654,7 @@ def test_reload_updates_pipeline_fields_and_keeps_operator_work(
     assert other["acknowledged"] is False and other["starred"] is False
 
     for event_id, history in history_before.items():
-        assert history and store.history(event_id) == history
+        assert history and whole_history(store, event_id) == history
 
 
 # -- each function alone (no gateway) ------------------------------------------------------------------
@@ -697,7 +699,7 @@ def test_update_event_function_alone_answers_like_the_gateway(
     assert body["acknowledged_by"] == "op-alone" and body["notes"] == "alone"
     assert (body["prev_event_id"], body["next_event_id"]) == (e[0], e[2])
     assert ok_json(api.get(at(e[1]), operator)) == body
-    assert [entry["by"] for entry in EventStore(Scope(org)).history(e[1])] == [Actor.user("op-alone")]
+    assert [entry["by"] for entry in whole_history(EventStore(Scope(org)), e[1])] == [Actor.user("op-alone")]
     invalid = client.patch(at(e[1]), data=b"{}", headers={"Authorization": f"Bearer {operator}"})
     assert invalid.status_code == 400 and invalid.get_json()["error"] == "validation_error"
 

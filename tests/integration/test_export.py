@@ -885,10 +885,10 @@ def test_cli_scheduled_export_runs_the_job_through_the_functions_oidc_check(
         command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL
     )
     assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
-    assert answer["rows"] == 3 and answer["org_id"] == org
-    assert scheduled_object(org).match(answer["object"]), answer
-    assert ids_of(download(answer["object"])) == [line["id"] for line in lines]
+    printed = re.fullmatch(rf"exported 3 rows of org {org} \(\S+ to \S+\) to (gs://\S+)\n", done.stdout)
+    assert printed, done.stdout
+    assert scheduled_object(org).match(printed.group(1)), done.stdout
+    assert ids_of(download(printed.group(1))) == [line["id"] for line in lines]
     refused = subprocess.run(
         [*command[:3], "no/such org"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
     )

@@ -12,6 +12,7 @@ from typing import Any
 import functions_framework
 import pytest
 
+from devstack.harness import whole_history
 from shared.model.scope import Scope
 from shared.store.events import EventStore
 from tests.integration.conftest import Api, Token, event_line
@@ -92,7 +93,7 @@ def test_patch_bodies_deep_big_or_not_json(api: Api, token: Token, add_events: A
     )
     assert set(body["fields"]) == {"Content-Type"}
     error(api.patch(at, operator, data=b"\xff\xfe{", headers=json_type), 400, "validation_error")
-    assert EventStore(Scope(org)).history(event_id) == [], "nothing was written"
+    assert whole_history(EventStore(Scope(org)), event_id) == [], "nothing was written"
 
 
 def test_oversized_headers_and_tokens(api: Api, token: Token, add_events: AddEvents) -> None:

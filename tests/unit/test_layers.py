@@ -2,7 +2,9 @@
 
 edge (routes, endpoint, auth, steps) > api, exports, pipeline (wire formats) > store, media, url_signing, gcs
 (Firestore, Storage) > model (events, filters, changes, actors, scopes) > config, errors, ids, timefmt.
-The model knows neither wire formats nor clouds.
+The model knows neither wire formats nor clouds, and neither the model nor the store (nor anything
+below wire formats) raises the contract's HTTP errors: they raise ``shared.model.errors``, which the
+edge maps (``shared.edge.errors``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ RANKS = {
     "edge": 4,
 }  # fmt: skip
 MODEL_MAY_NOT_IMPORT = ("flask", "werkzeug", "google", "jwt", "requests", "csv")
+# What a module below the wire formats may take from shared.errors: a deployment's fault, not an answer.
+BELOW_WIRE_MAY_IMPORT_FROM_ERRORS = {"ConfigurationError"}
 
 
 def _module_files() -> list[Path]:
@@ -63,3 +67,27 @@ def test_imports_go_down_only(path: Path) -> None:
 def test_the_model_knows_no_wire_format_or_cloud(path: Path) -> None:
     for module in _imports(path):
         assert module.split(".")[0] not in MODEL_MAY_NOT_IMPORT, f"{path.name} imports {module}"
+
+
+def _names_from(path: Path, module: str) -> set[str]:
+    """The names ``path`` imports from ``module`` (``import module`` counts as every name: ``*``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == module and node.level == 0:
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == module.rpartition(".")[0]:
+            if any(alias.name == module.rpartition(".")[2] for alias in node.names):
+                found.add("*")
+        elif isinstance(node, ast.Import) and any(alias.name == module for alias in node.names):
+            found.add("*")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for path in _module_files() if RANKS[_part(path)] <= RANKS["store"] and _part(path) != "errors"],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_below_the_wire_formats_no_http_error_is_raised(path: Path) -> None:
+    taken = _names_from(path, "shared.errors") - BELOW_WIRE_MAY_IMPORT_FROM_ERRORS
+    assert not taken, f"{path.name} imports {sorted(taken)} from shared.errors: raise shared.model.errors"

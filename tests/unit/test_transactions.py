@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from google.api_core import exceptions as google
 
-from shared import errors
+from shared.model.errors import ConflictError, StoreUnavailable
 from shared.store import transactions
 from shared.store.transactions import _retryable, run_transaction
 
@@ -53,8 +53,8 @@ def test_contention_and_transient_unavailability_are_retried(exc: Exception) -> 
         RuntimeError("bug"),
         ValueError("plain"),
         KeyError("field"),
-        errors.Conflict("an API 409 is an answer, not contention"),
-        errors.Unavailable("already spent"),
+        ConflictError("a refusal of the store is an answer, not contention"),
+        StoreUnavailable("already spent", 1),
     ],
     ids=lambda exc: type(exc).__module__.split(".")[0] + "." + type(exc).__name__,
 )
@@ -140,12 +140,12 @@ def test_other_errors_are_raised_at_once(loop: Loop) -> None:
     assert len(loop.transactions) == 1 and loop.pauses == []
 
 
-def test_contention_past_the_time_budget_is_503_with_retry_after(loop: Loop) -> None:
+def test_contention_past_the_time_budget_is_store_unavailable_with_retry_after(loop: Loop) -> None:
     def work(transaction: Any) -> None:
         raise google.Aborted("always")
 
-    with pytest.raises(errors.Unavailable) as spent:
+    with pytest.raises(StoreUnavailable) as spent:
         run_transaction(loop.client, work, total_seconds=0)
-    assert spent.value.status == 503 and spent.value.headers["Retry-After"] == "1"
+    assert spent.value.retry_after == 1
     assert isinstance(spent.value.__cause__, google.Aborted)
     assert len(loop.transactions) == 1
