@@ -1,6 +1,7 @@
 """The body of ``POST /api/v1/keys``: ``{"name", "role", "site_ids"?, "expires_at"?}``.
 
-``name`` is 1-100 characters, not blank, without control characters; ``role`` is viewer, operator
+``name`` is 1-100 characters, not blank, without invisible or bidirectional control characters
+(Unicode categories Cc and Cf); ``role`` is viewer, operator
 or admin (never more than the caller's, who is an admin); a viewer key needs ``site_ids`` (1-100
 uuids) and other roles take none (only viewers are site-scoped); ``expires_at`` is an RFC3339 time in
 the future. Anything else is 400 ``validation_error`` naming the field.
@@ -21,14 +22,20 @@ from shared.timefmt import parse_rfc3339, utcnow
 ROLES = ("viewer", "operator", "admin")
 FIELDS = ("name", "role", "site_ids", "expires_at")
 MAX_NAME = 100
-# A name: no control characters, and not blank. Written with explicit classes (no ``\s``, whose
-# meaning differs between Python and the ECMA regexes of JSON Schema), so the OpenAPI document can
-# carry this very pattern.
-NAME_PATTERN = (
-    "^[^\\u0000-\\u001f\\u007f-\\u009f]*"
-    "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
-    "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+# A name: no invisible or bidirectional control characters (Unicode categories Cc and Cf, as of
+# Unicode 15.1), and not blank. Written with explicit classes (no ``\s`` or ``\p{..}``, whose meaning
+# or support differs between Python's regexes and the ECMA regexes of JSON Schema), so the OpenAPI
+# document carries this very pattern. Code points above U+FFFF stand as themselves: no escape of them
+# means the same in both.
+CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"  # Cc
+FORMAT = (  # Cf
+    "\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f"
+    "\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
 )
+BLANK = "\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"  # spaces (Zs, Zl, Zp)
+NAME_PATTERN = f"^[^{CONTROL}{FORMAT}]*[^{CONTROL}{FORMAT}{BLANK}][^{CONTROL}{FORMAT}]*$"
 _NAME = re.compile(NAME_PATTERN)
 MAX_SITES = 100
 
@@ -52,7 +59,9 @@ def parse_key_request(body: bytes) -> KeyRequest:
         data.get("expires_at"),
     )
     if not isinstance(name, str) or len(name) > MAX_NAME or not _NAME.fullmatch(name) or not encodable(name):
-        problems["name"] = f"required, 1-{MAX_NAME} characters, not blank, no control characters"
+        problems["name"] = (
+            f"required, 1-{MAX_NAME} characters, not blank, no control or invisible formatting characters"
+        )
     if role not in ROLES:
         problems["role"] = "required, one of viewer, operator, admin"
     site_ids: tuple[str, ...] | None = None
