@@ -51,10 +51,12 @@ def required_indexes() -> list[dict[str, Any]]:
 
 def key_indexes() -> list[dict[str, Any]]:
     """The API keys' indexes: an org's keys newest first (the key list's pages), and its unrevoked keys
-    by expiry (the live keys a creation counts)."""
+    without an expiry and by expiry (the two counts of live keys a creation makes)."""
+    up = "ASCENDING"
     fields = (
-        (("org_id", "ASCENDING"), ("created_at", "DESCENDING"), ("__name__", "DESCENDING")),
-        (("org_id", "ASCENDING"), ("revoked_at", "ASCENDING"), ("expires_at", "ASCENDING")),
+        (("org_id", up), ("created_at", "DESCENDING"), ("__name__", "DESCENDING")),
+        (("expires_at", up), ("org_id", up), ("revoked_at", up), ("__name__", up)),
+        (("org_id", up), ("revoked_at", up), ("expires_at", up), ("__name__", up)),
     )
     return [
         {
