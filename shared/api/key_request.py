@@ -23,10 +23,12 @@ ROLES = ("viewer", "operator", "admin")
 FIELDS = ("name", "role", "site_ids", "expires_at")
 MAX_NAME = 100
 # A name: no invisible or bidirectional control characters (Unicode categories Cc and Cf, as of
-# Unicode 15.1), and not blank. Written with explicit classes (no ``\s`` or ``\p{..}``, whose meaning
-# or support differs between Python's regexes and the ECMA regexes of JSON Schema), so the OpenAPI
-# document carries this very pattern. Code points above U+FFFF stand as themselves: no escape of them
-# means the same in both.
+# Unicode 15.1) anywhere, and at least one visible character. Two unanchored searches, so that they mean
+# the same in Python's regexes and the ECMA regexes of JSON Schema (whose ``$`` differ before a final
+# newline); written with explicit classes (no ``\s`` or ``\p{..}``, whose meaning or support differs
+# too), so the OpenAPI document carries these very patterns (``not: {pattern: NAME_REFUSED}`` and
+# ``pattern: NAME_VISIBLE``). Code points above U+FFFF stand as themselves: no escape of them means the
+# same in both.
 CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"  # Cc
 FORMAT = (  # Cf
     "\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f"
@@ -34,9 +36,10 @@ FORMAT = (  # Cf
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
 )
-BLANK = "\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"  # spaces (Zs, Zl, Zp)
-NAME_PATTERN = f"^[^{CONTROL}{FORMAT}]*[^{CONTROL}{FORMAT}{BLANK}][^{CONTROL}{FORMAT}]*$"
-_NAME = re.compile(NAME_PATTERN)
+BLANK = "\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"  # Zs, Zl, Zp
+NAME_REFUSED = f"[{CONTROL}{FORMAT}]"  # a name holds none of these
+NAME_VISIBLE = f"[^{CONTROL}{FORMAT}{BLANK}]"  # and at least one of these
+_REFUSED, _VISIBLE = re.compile(NAME_REFUSED), re.compile(NAME_VISIBLE)
 MAX_SITES = 100
 
 
@@ -46,6 +49,16 @@ class KeyRequest:
     role: str
     site_ids: tuple[str, ...] | None
     expires_at: datetime | None
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` may name a key: 1-100 characters, one visible at least, none of Cc or Cf."""
+    return (
+        len(name) <= MAX_NAME
+        and _REFUSED.search(name) is None
+        and _VISIBLE.search(name) is not None
+        and encodable(name)
+    )
 
 
 def parse_key_request(body: bytes) -> KeyRequest:
@@ -58,7 +71,7 @@ def parse_key_request(body: bytes) -> KeyRequest:
         data.get("site_ids"),
         data.get("expires_at"),
     )
-    if not isinstance(name, str) or len(name) > MAX_NAME or not _NAME.fullmatch(name) or not encodable(name):
+    if not isinstance(name, str) or not valid_name(name):
         problems["name"] = (
             f"required, 1-{MAX_NAME} characters, not blank, no control or invisible formatting characters"
         )

@@ -148,7 +148,7 @@ def test_reserved_ids_are_404_on_every_route_that_takes_an_id(
 ) -> None:
     monkeypatch.setenv("EVENTS_STORE_COST_HEADER", "true")
     reset_caches()
-    body = {"json": {"starred": True}} if method == "PATCH" else {}
+    body: dict[str, Any] = {"json": {"starred": True}} if method == "PATCH" else {}
     path = template.format(segment(reserved))
     headers = {"Authorization": f"Bearer {token('admin')}", "Idempotency-Key": "k"}
     if reserved.strip("."):
