@@ -15,6 +15,7 @@ from typing import Any
 import novavms
 import pytest
 from novavms import _errors, _models, _operations, _params, _retries
+from novavms._pagination import page_fields
 from novavms.resources.keys import ApiKeyList
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,8 +248,9 @@ def test_a_field_a_newer_server_adds_stays_readable() -> None:
     assert event.to_dict() == wire
     with pytest.raises(AttributeError, match="nonexistent"):
         getattr(event, "nonexistent")  # noqa: B009
-    keys = ApiKeyList.from_dict({"data": [], "next_cursor": None})
-    assert list(keys) == [] and len(keys) == 0
+    last_page: Any = lambda cursor: pytest.fail(f"a last page has no next page ({cursor})")  # noqa: E731
+    keys = ApiKeyList(**page_fields({"data": [], "next_cursor": None}, novavms.ApiKey), _fetch=last_page)
+    assert list(keys) == [] and len(keys) == 0 and keys.next_page() is None
 
 
 # -- errors and retries ---------------------------------------------------------------------------------

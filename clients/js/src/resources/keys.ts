@@ -2,7 +2,17 @@
 
 import { toCamel } from "../case.js";
 import type { NovaVMS } from "../client.js";
-import type { ApiKeyCreated, ApiKeyList, KeyCreateParams, RequestOptions } from "../types.js";
+import { CursorPage, PagePromise } from "../pagination.js";
+import type { ApiKey, ApiKeyCreated, ApiKeyList, KeyCreateParams, RequestOptions } from "../types.js";
+
+/** `keys.list` query: the page size (1-100, default 20) and the cursor of a previous page. */
+export interface KeyListParams {
+  limit?: number;
+  cursor?: string;
+}
+
+/** One page of keys as the API answers it (schema `ApiKeyList`). */
+type KeyPage = ApiKeyList & { nextCursor: string | null };
 
 export class Keys {
   readonly #client: NovaVMS;
@@ -16,9 +26,16 @@ export class Keys {
     return toCamel<ApiKeyCreated>(await this.#client.requestJson("create_key", { body: params }, options));
   }
 
-  /** The org's keys, newest first, revoked ones included; never a secret. */
-  async list(options?: RequestOptions): Promise<ApiKeyList> {
-    return toCamel<ApiKeyList>(await this.#client.requestJson("list_keys", {}, options));
+  /**
+   * The org's keys, newest first, revoked ones included; never a secret. Awaitable (one page) and
+   * async-iterable (`for await (const key of novavms.keys.list())`: every key, one request per page).
+   */
+  list(params: KeyListParams = {}, options?: RequestOptions): PagePromise<ApiKey, CursorPage<ApiKey>> {
+    const fetchPage = async (query: KeyListParams): Promise<CursorPage<ApiKey>> => {
+      const body = toCamel<KeyPage>(await this.#client.requestJson("list_keys", { query }, options));
+      return new CursorPage(body, (cursor) => fetchPage({ ...params, cursor }));
+    };
+    return new PagePromise(() => fetchPage(params));
   }
 
   /** Revokes a key. */
