@@ -25,19 +25,24 @@ MAX_NAME = 100
 # A name: no invisible or bidirectional control characters (Unicode categories Cc and Cf, as of
 # Unicode 15.1) anywhere, and at least one visible character. Two unanchored searches, so that they mean
 # the same in Python's regexes and the ECMA regexes of JSON Schema (whose ``$`` differ before a final
-# newline); written with explicit classes (no ``\s`` or ``\p{..}``, whose meaning or support differs
+# newline), written with explicit classes (no ``\s`` or ``\p{..}``, whose meaning or support differs
 # too), so the OpenAPI document carries these very patterns (``not: {pattern: NAME_REFUSED}`` and
-# ``pattern: NAME_VISIBLE``). Code points above U+FFFF stand as themselves: no escape of them means the
-# same in both.
+# ``pattern: NAME_VISIBLE``). Cf code points above U+FFFF are alternatives of their own, each the
+# character itself: an ECMA regex without the ``u`` flag reads one as its two UTF-16 units, which
+# a character class (or a range of them) would split, but a sequence keeps whole.
 CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"  # Cc
-FORMAT = (  # Cf
+FORMAT = (  # Cf up to U+FFFF
     "\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f"
     "\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f"
 )
+ASTRAL_FORMAT = (  # Cf above U+FFFF, first and last of each run
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
 BLANK = "\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"  # Zs, Zl, Zp
-NAME_REFUSED = f"[{CONTROL}{FORMAT}]"  # a name holds none of these
+NAME_REFUSED = "|".join(  # a name holds none of these
+    [f"[{CONTROL}{FORMAT}]", *(chr(code) for first, last in ASTRAL_FORMAT for code in range(first, last + 1))]
+)
 NAME_VISIBLE = f"[^{CONTROL}{FORMAT}{BLANK}]"  # and at least one of these
 _REFUSED, _VISIBLE = re.compile(NAME_REFUSED), re.compile(NAME_VISIBLE)
 MAX_SITES = 100
