@@ -160,6 +160,8 @@ def test_a_batch_during_an_outage_says_the_store_did_not_answer(
     fault: str,
 ) -> None:
     """Not that others are changing the events: nobody is, the store is silent or gone."""
+    monkeypatch.setenv("EVENTS_STORE_DEADLINE_SECONDS", "3")  # a short budget: the message is the point
+    reset_caches()
     ids = [line["id"] for line in add_events([event_line(0), event_line(1)])]
     operator = token("operator")
     assert api.get(EVENTS, operator).status_code == 200  # the rate limiter's slice is leased

@@ -8,7 +8,9 @@ exempting an answer: ``x-novavms-after-now`` (a time that must be in the future:
 ``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
 generated), ``x-novavms-unique`` (a value each distinct request needs its own of, such as an
 Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters
-or body properties, such as date_from and date_to: valid requests keep it).
+or body properties, such as date_from and date_to: valid requests keep it). ``x-novavms-not-issued``
+lists values of a path parameter the API never issues (reserved store ids such as ``__name__`` or
+``..``): each is sent as an explicit example through Schemathesis' checks and must be a documented 404.
 """
 
 from __future__ import annotations
