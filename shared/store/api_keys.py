@@ -7,9 +7,10 @@ Creation and revocation are transactions that also record an idempotency outcome
 written at most about once a minute per key and instance, best effort, with a short deadline.
 
 An org has at most ``EVENTS_MAX_KEYS_PER_ORG`` live keys (neither revoked nor expired): a creation
-counts them and creates the key in one transaction that also writes the org's guard document
-(``orgs/{org}/guards/api_keys``), so concurrent creations are serialised and never pass the cap
-together. Keys are listed newest first (``created_at``, then id, descending), a page at a time.
+counts them (count aggregations, in the transaction) and creates the key in one serialisable
+transaction, so concurrent creations, on one instance or many, never pass the cap together (one
+instance's creations for an org also wait on each other first). Keys are listed newest first
+(``created_at``, then id, descending), a page at a time.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
 COLLECTION = "api_keys"
-GUARDS = "guards"  # orgs/{org}/guards/api_keys: written by every key creation of the org
 DESC = firestore.Query.DESCENDING
 
 
@@ -149,21 +149,18 @@ class ApiKeys:
         """Store a new key, and the creation's idempotency outcome, in one transaction; Conflict (409)
         when the org already has ``EVENTS_MAX_KEYS_PER_ORG`` live keys."""
         ref = self.keys.document(record.key_id)
-        guard = self.client.collection("orgs").document(record.org_id).collection(GUARDS).document(COLLECTION)
         cap = settings().max_keys_per_org
 
         def run(transaction: firestore.Transaction) -> None:
-            guard.get(transaction=transaction, **rpc("keys"))  # read, then written: creations contend
             if ref.get(transaction=transaction, **rpc("keys")).exists:  # 2^-64: a fresh key collided
                 raise Conflict("a key with this id exists; create another")
             if self._live(record.org_id, transaction) >= cap:
                 raise Conflict(f"the org already has {cap} live keys, the most it may have; revoke one")
             transaction.create(ref, record.document())
-            transaction.set(guard, {"changed_at": utcnow()})
             if log is not None:
                 log.save(transaction, outcome)
 
-        run_transaction(self.client, run, lock_key=guard.path)
+        run_transaction(self.client, run, lock_key=f"{COLLECTION}/orgs/{record.org_id}")
 
     def revoke(self, org_id: str, key_id: str, actor: Actor, log: OutcomeRecord | None) -> ApiKeyRecord:
         """Revoke a key of the org (a second revocation keeps the first time); 404 for any other id."""
