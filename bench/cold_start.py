@@ -232,7 +232,7 @@ def targets(org: str, ids: list[str], deletes: int) -> list[Target]:
         ),
         "batch_delete_events": ("POST", "/api/v1/events/batch-delete", json.dumps({"ids": [ids[-1]]})),
         "create_key": ("POST", "/api/v1/keys", json.dumps({"name": "cold start", "role": "operator"})),
-        "revoke_key": ("DELETE", "/api/v1/keys/nosuchkey0", ""),  # a 404 after the whole request path
+        "revoke_key": ("DELETE", "/api/v1/keys/0123456789abcdef", ""),  # a 404 after the whole request path
     }
     chosen = baseline_targets(org, ids)
     for function in FUNCTIONS:

@@ -27,16 +27,16 @@ def get_event_history(context: Context) -> flask.Response:
     args = context.request.args.to_dict(flat=False)
     given_cursor, limit = parse_paging(args, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
     event_id = context.path_params["id"].lower()
-    org = context.principal.org_id
+    scope, role = context.principal.scope, context.principal.role.name
     domain = f"history/{event_id}"
-    after = cursor.decode(given_cursor, org, EVERYTHING, domain) if given_cursor else None
-    store = EventStore(context.principal.scope)
+    after = cursor.decode(given_cursor, scope, role, EVERYTHING, domain) if given_cursor else None
+    store = EventStore(scope)
     entries, more = store.history_page(
         event_id, after, limit, include_deleted=context.principal.role >= Role.ADMIN
     )
     return json_response(
         {
             "data": [history_entry(entry) for entry in entries],
-            "next_cursor": cursor.encode(more, org, EVERYTHING, domain) if more else None,
+            "next_cursor": cursor.encode(more, scope, role, EVERYTHING, domain) if more else None,
         }
     )

@@ -20,4 +20,5 @@ from shared.store.events import EventStore
 def list_deleted_events(context: Context) -> flask.Response:
     """``{"data": [list item + deleted_at, deleted_by], "next_cursor", "total", "total_exact"}``."""
     query = parse_list_query(context.request.args.to_dict(flat=False))
-    return json_response(list_page(EventStore(context.principal.scope), query, trash_item, trash=True))
+    store = EventStore(context.principal.scope)
+    return json_response(list_page(store, query, trash_item, context.principal.role.name, trash=True))

@@ -19,4 +19,5 @@ from shared.store.events import EventStore
 def list_events(context: Context) -> flask.Response:
     """``{"data": [...], "next_cursor": str | null, "total": int, "total_exact": bool}``."""
     query = parse_list_query(context.request.args.to_dict(flat=False))
-    return json_response(list_page(EventStore(context.principal.scope), query, list_item))
+    store = EventStore(context.principal.scope)
+    return json_response(list_page(store, query, list_item, context.principal.role.name))

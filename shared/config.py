@@ -60,6 +60,7 @@ class Settings:
     batch_max_events: int
     count_cap: int
     count_cache_seconds: int
+    max_keys_per_org: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -169,6 +170,7 @@ def settings() -> Settings:
         batch_max_events=_int("EVENTS_BATCH_MAX_EVENTS", 1000, 1, 10_000),
         count_cap=_int("EVENTS_COUNT_CAP", 10_000, 1, 1_000_000),
         count_cache_seconds=_int("EVENTS_COUNT_CACHE_SECONDS", 5, 0, 30),
+        max_keys_per_org=_int("EVENTS_MAX_KEYS_PER_ORG", 100, 1, 10_000),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

@@ -1,7 +1,8 @@
 """The bodies of ``POST /api/v1/events/batch-update`` and ``batch-delete`` -> :class:`BatchRequest`.
 
-A selection, exactly one of: ``ids``, 1 to :data:`MAX_IDS` event ids (duplicates collapse, order
-kept; an id that is not a uuid is reported ``not_found`` like any other unknown id), or ``filter``,
+A selection, exactly one of: ``ids``, 1 to :data:`MAX_IDS` event ids (each uuid in its canonical,
+lowercase form, so two spellings of one id are one id; duplicates collapse, order kept; an id that is
+not a uuid is reported ``not_found`` as given, like any other unknown id), or ``filter``,
 an object of the list's filter names with JSON types (``"trigger_type": "motion"``,
 ``"acknowledged": false``; no ``cursor`` or ``limit``; an empty filter is refused). batch-update adds
 ``changes``: the PATCH body's fields and rules. Anything else is 400 ``validation_error`` naming the
@@ -23,6 +24,7 @@ from shared.api.query import FILTER_PARAMETERS, parse_list_query
 from shared.api.responses import json_response
 from shared.config import settings
 from shared.errors import ValidationError
+from shared.ids import canonical_uuid
 from shared.model.actor import Actor
 from shared.model.changes import EventChanges
 from shared.model.event import Event
@@ -93,7 +95,7 @@ def parse_batch(body: bytes, *, with_changes: bool) -> BatchRequest:
         ):
             problems["ids"] = f"must be a list of 1 to {MAX_IDS} event ids"
         else:
-            ids = tuple(dict.fromkeys(raw))
+            ids = tuple(dict.fromkeys(canonical_uuid(given) or given for given in raw))
     else:
         event_filter = _filter(data["filter"], problems)
     changes: EventChanges | None = None

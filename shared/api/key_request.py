@@ -1,6 +1,7 @@
 """The body of ``POST /api/v1/keys``: ``{"name", "role", "site_ids"?, "expires_at"?}``.
 
-``name`` is 1-100 characters, not blank, without control characters; ``role`` is viewer, operator
+``name`` is 1-100 characters, not blank, without invisible or bidirectional control characters
+(Unicode categories Cc and Cf); ``role`` is viewer, operator
 or admin (never more than the caller's, who is an admin); a viewer key needs ``site_ids`` (1-100
 uuids) and other roles take none (only viewers are site-scoped); ``expires_at`` is an RFC3339 time in
 the future. Anything else is 400 ``validation_error`` naming the field.
@@ -21,15 +22,29 @@ from shared.timefmt import parse_rfc3339, utcnow
 ROLES = ("viewer", "operator", "admin")
 FIELDS = ("name", "role", "site_ids", "expires_at")
 MAX_NAME = 100
-# A name: no control characters, and not blank. Written with explicit classes (no ``\s``, whose
-# meaning differs between Python and the ECMA regexes of JSON Schema), so the OpenAPI document can
-# carry this very pattern.
-NAME_PATTERN = (
-    "^[^\\u0000-\\u001f\\u007f-\\u009f]*"
-    "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
-    "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+# A name: no invisible or bidirectional control characters (Unicode categories Cc and Cf, as of
+# Unicode 15.1) anywhere, and at least one visible character. Two unanchored searches, so that they mean
+# the same in Python's regexes and the ECMA regexes of JSON Schema (whose ``$`` differ before a final
+# newline), written with explicit classes (no ``\s`` or ``\p{..}``, whose meaning or support differs
+# too), so the OpenAPI document carries these very patterns (``not: {pattern: NAME_REFUSED}`` and
+# ``pattern: NAME_VISIBLE``). Cf code points above U+FFFF are alternatives of their own, each the
+# character itself: an ECMA regex without the ``u`` flag reads one as its two UTF-16 units, which
+# a character class (or a range of them) would split, but a sequence keeps whole.
+CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"  # Cc
+FORMAT = (  # Cf up to U+FFFF
+    "\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f"
+    "\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
 )
-_NAME = re.compile(NAME_PATTERN)
+ASTRAL_FORMAT = (  # Cf above U+FFFF, first and last of each run
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+BLANK = "\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"  # Zs, Zl, Zp
+NAME_REFUSED = "|".join(  # a name holds none of these
+    [f"[{CONTROL}{FORMAT}]", *(chr(code) for first, last in ASTRAL_FORMAT for code in range(first, last + 1))]
+)
+NAME_VISIBLE = f"[^{CONTROL}{FORMAT}{BLANK}]"  # and at least one of these
+_REFUSED, _VISIBLE = re.compile(NAME_REFUSED), re.compile(NAME_VISIBLE)
 MAX_SITES = 100
 
 
@@ -39,6 +54,16 @@ class KeyRequest:
     role: str
     site_ids: tuple[str, ...] | None
     expires_at: datetime | None
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` may name a key: 1-100 characters, one visible at least, none of Cc or Cf."""
+    return (
+        len(name) <= MAX_NAME
+        and _REFUSED.search(name) is None
+        and _VISIBLE.search(name) is not None
+        and encodable(name)
+    )
 
 
 def parse_key_request(body: bytes) -> KeyRequest:
@@ -51,8 +76,10 @@ def parse_key_request(body: bytes) -> KeyRequest:
         data.get("site_ids"),
         data.get("expires_at"),
     )
-    if not isinstance(name, str) or len(name) > MAX_NAME or not _NAME.fullmatch(name) or not encodable(name):
-        problems["name"] = f"required, 1-{MAX_NAME} characters, not blank, no control characters"
+    if not isinstance(name, str) or not valid_name(name):
+        problems["name"] = (
+            f"required, 1-{MAX_NAME} characters, not blank, no control or invisible formatting characters"
+        )
     if role not in ROLES:
         problems["role"] = "required, one of viewer, operator, admin"
     site_ids: tuple[str, ...] | None = None

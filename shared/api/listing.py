@@ -25,12 +25,15 @@ from shared.timefmt import utcnow
 ItemShape = Callable[[Event, "str | None"], dict[str, Any]]
 
 
-def list_page(store: EventStore, query: ListQuery, item: ItemShape, *, trash: bool = False) -> dict[str, Any]:
-    """``{"data", "next_cursor", "total", "total_exact"}`` of one page of the list (or the trash)."""
+def list_page(
+    store: EventStore, query: ListQuery, item: ItemShape, role: str, *, trash: bool = False
+) -> dict[str, Any]:
+    """``{"data", "next_cursor", "total", "total_exact"}`` of one page of the list (or the trash), for
+    a caller of the store's scope and ``role`` (its cursors serve only such callers)."""
     assert query.limit is not None
     domain = "trash" if trash else "list"
     scope = store.scope
-    after, total = start_of(query, scope, domain)
+    after, total = start_of(query, scope, role, domain)
     config = settings()
     key = (config.project, config.database, scope.sites, domain, query.filter.fingerprint(), config.count_cap)
     if total is None and config.count_cache_seconds > 0:
@@ -44,7 +47,7 @@ def list_page(store: EventStore, query: ListQuery, item: ItemShape, *, trash: bo
     urls = signed_urls([event.data.get("snapshot_object") for event in page.events])
     position: Callable[[Event], Position] = trash_position if trash else (lambda event: event.position)
     next_cursor = (
-        cursor.encode(position(page.events[-1]), scope.org_id, query.filter, domain, total)
+        cursor.encode(position(page.events[-1]), scope, role, query.filter, domain, total)
         if page.has_more
         else None
     )

@@ -152,11 +152,13 @@ def parse_list_query(
     return ListQuery(filter=event_filter, cursor=cursor, limit=limit)
 
 
-def start_of(query: ListQuery, scope: Scope, domain: str = "list") -> tuple[Position | None, Total | None]:
+def start_of(
+    query: ListQuery, scope: Scope, role: str, domain: str = "list"
+) -> tuple[Position | None, Total | None]:
     """Where a list page (of ``domain``: the list, or the trash) or an export starts, for a caller of
-    ``scope``, and the total its cursor carries: a site filter outside a viewer's sites is 403 first,
-    then a cursor not issued for this org, list and filter is 400."""
+    ``scope`` and ``role``, and the total its cursor carries: a site filter outside a viewer's sites
+    is 403 first, then a cursor not issued for this org, list, filter, scope and role is 400."""
     scope.query_sites(query.filter.site_id)
     if not query.cursor:
         return None, None
-    return cursor.decode_with_total(query.cursor, scope.org_id, query.filter, domain)
+    return cursor.decode_with_total(query.cursor, scope, role, query.filter, domain)

@@ -8,6 +8,7 @@ import flask
 
 from shared.api.responses import json_response
 from shared.api.shapes import detail
+from shared.errors import NotFound
 from shared.media import signed_urls
 from shared.model.event import Event
 from shared.store.events import EventStore
@@ -15,8 +16,12 @@ from shared.store.events import EventStore
 
 def replay_event(context: Any, outcome: dict[str, Any]) -> flask.Response:
     """An idempotent replay of a change of one event (PATCH, restore): the event as the first request
-    wrote it, media URLs signed afresh and neighbours read now."""
+    wrote it, media URLs signed afresh and neighbours read now, but only while the caller may still
+    read the event: otherwise what a GET answers now (404 once it is dismissed or gone, 403 outside
+    the caller's sites), and nothing is signed."""
     store = EventStore(context.principal.scope)
+    if store.get(outcome["event_id"]) is None:
+        raise NotFound()
     return event_detail_response(store, Event(outcome["event_id"], outcome["event"]))
 
 

@@ -8,7 +8,8 @@ parameter); refuses a client address over its failed authentications (429, see
 :mod:`shared.edge.auth_failures`); authenticates the caller with the route's ``auth`` (401: a
 user's bearer token or API key by default, the scheduler's OIDC token for the scheduled export);
 runs the steps marked ``before_role`` (the rate limit: every authenticated request counts); checks
-the route's role (403) and a body's size and type (413, 400); runs the other ``steps`` in order, each
+the route's role (403), the path's id (404: an id the API never issues is refused before any store
+call) and a body's size and type (413, 400); runs the other ``steps`` in order, each
 wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`,
 and the model's and the store's errors (mapped by :mod:`shared.edge.errors`), into the contract's
 JSON envelope and anything else into a 500 without internals; adds the headers steps put in
@@ -260,9 +261,11 @@ def endpoint(
 
     def wrap(handler: Handler) -> EntryPoint:
         def checked(context: Context) -> flask.Response:
-            """The role (403) and the body's form (413, 400), then the other steps and the handler."""
+            """The role (403), the path's id (404), the body's form (413, 400), then the other steps and
+            the handler."""
             if isinstance(context.caller, Principal) and context.route.min_role is not None:
                 require_role(context.caller, Role.parse(context.route.min_role))
+            context.route.check_id(context.path_params)
             if context.route.method in BODY_METHODS:
                 check_json_body(context.request)
             return inner(context)

@@ -4,7 +4,9 @@ The key is 1-255 printable ASCII characters, scoped to the caller (org, actor) a
 The first request with a key executes; its outcome is recorded in the same transaction as its
 change. A retry with the same key and the same method, path and body answers that first outcome
 again (media URLs signed afresh) with ``Idempotent-Replayed: true`` and writes nothing; a DELETE
-retried after a lost answer gets its 204, not a 404. The same key with another request is 400
+retried after a lost answer gets its 204, not a 404. A replay that shows an event (PATCH, restore)
+first checks the caller may still read it: if not, it answers what a GET would (404 for an event
+dismissed since), and signs no media URL. The same key with another request is 400
 ``validation_error`` naming ``Idempotency-Key``; while the first is still executing a retry is 409
 ``conflict`` with ``Retry-After``. Only executed outcomes are stored (the change, or a 404 for an
 event that is not there), never a 400, 401, 403, 429 or 5xx, so a retry after those executes.

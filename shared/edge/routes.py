@@ -6,15 +6,27 @@ the API Gateway config is generated from it. Order matters: the first route whos
 belongs: ``api`` routes are the API's operations (in the OpenAPI document, bearer token checked at the
 gateway); ``docs`` routes serve the docs page and the document itself, without auth; ``internal``
 routes (the scheduled export, which Cloud Scheduler calls at its function's own URL) are in neither
-gateway. A function may answer several routes.
+gateway. A function may answer several routes. A route whose path takes an ``{id}`` names what kind of
+id it is (``event`` or ``key``): an id the API never issues is 404 before any store call.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
+
+from shared.errors import NotFound
+from shared.ids import canonical_uuid, valid_key_id
+
+IdKind = Literal["event", "key"]
+# Each kind of id: whether a value is one the API issues, and the 404's message when not.
+ID_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "event": (lambda value: canonical_uuid(value) is not None, "event not found"),
+    "key": (valid_key_id, "no such key in this org"),
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,7 @@ class Route:
     function: str
     min_role: str | None
     kind: Literal["api", "docs", "internal"] = "api"
+    id_kind: IdKind | None = None
 
     @property
     def public(self) -> bool:
@@ -46,6 +59,15 @@ class Route:
         found = self.pattern.fullmatch(path)
         return found.groupdict() if found else None
 
+    def check_id(self, params: Mapping[str, str]) -> None:
+        """Raise NotFound when the path's ``{id}`` is not an id of the route's kind as the API issues
+        them (a reserved store id such as ``__name__`` or ``..`` included)."""
+        if self.id_kind is None:
+            return
+        valid, message = ID_RULES[self.id_kind]
+        if not valid(params.get("id", "")):
+            raise NotFound(message)
+
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events", "list_events", "viewer"),
@@ -53,14 +75,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events/deleted", "list_deleted_events", "admin"),
     Route("POST", "/api/v1/events/batch-update", "batch_update_events", "operator"),
     Route("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
-    Route("GET", "/api/v1/events/{id}", "get_event", "viewer"),
-    Route("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
-    Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
-    Route("POST", "/api/v1/events/{id}/restore", "restore_event", "admin"),
-    Route("GET", "/api/v1/events/{id}/history", "get_event_history", "viewer"),
+    Route("GET", "/api/v1/events/{id}", "get_event", "viewer", id_kind="event"),
+    Route("PATCH", "/api/v1/events/{id}", "update_event", "operator", id_kind="event"),
+    Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin", id_kind="event"),
+    Route("POST", "/api/v1/events/{id}/restore", "restore_event", "admin", id_kind="event"),
+    Route("GET", "/api/v1/events/{id}/history", "get_event_history", "viewer", id_kind="event"),
     Route("POST", "/api/v1/keys", "create_key", "admin"),
     Route("GET", "/api/v1/keys", "list_keys", "admin"),
-    Route("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin"),
+    Route("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin", id_kind="key"),
     Route("GET", "/openapi.json", "api_docs", None, kind="docs"),
     Route("GET", "/docs", "api_docs", None, kind="docs"),
     Route("GET", "/docs/{asset}", "api_docs", None, kind="docs"),

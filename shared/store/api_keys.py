@@ -5,6 +5,12 @@ whole SHA-256 (never the key), the org, role and (viewers) sites, a name, the ke
 characters, who created it and when, an optional expiry, the revocation time and the last use.
 Creation and revocation are transactions that also record an idempotency outcome; the last use is
 written at most about once a minute per key and instance, best effort, with a short deadline.
+
+An org has at most ``EVENTS_MAX_KEYS_PER_ORG`` live keys (neither revoked nor expired): a creation
+counts them (count aggregations, in the transaction) and creates the key in one serialisable
+transaction, so concurrent creations, on one instance or many, never pass the cap together (one
+instance's creations for an org also wait on each other first). Keys are listed newest first
+(``created_at``, then id, descending), a page at a time.
 """
 
 from __future__ import annotations
@@ -16,16 +22,19 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.config import settings
 from shared.model.actor import Actor
 from shared.model.errors import ConflictError, NotFoundError
+from shared.model.event import Position
 from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
 from shared.store.events import OutcomeRecord
-from shared.store.meter import called, documents_read, written
+from shared.store.meter import called, documents_read, entries_counted, written
 from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
 COLLECTION = "api_keys"
+DESC = firestore.Query.DESCENDING
 
 
 @dataclass(frozen=True)
@@ -95,25 +104,69 @@ class ApiKeys:
         data = snap.to_dict() if snap.exists else None
         return ApiKeyRecord.of(snap.id, data) if data else None
 
+    def page(
+        self, org_id: str, after: Position | None, limit: int
+    ) -> tuple[list[ApiKeyRecord], Position | None]:
+        """A page of the org's keys, newest first (revoked ones included), after ``after``: the keys
+        and the position after the last one when more follow (``triggered_at`` holds the creation
+        time, ``event_id`` the key id)."""
+        query = (
+            self.keys.where(filter=FieldFilter("org_id", "==", org_id))
+            .order_by("created_at", direction=DESC)
+            .order_by("__name__", direction=DESC)
+        )
+        if after is not None:
+            query = query.start_after({"created_at": after.triggered_at, "__name__": after.event_id})
+        snaps = list(query.limit(limit + 1).stream(**rpc("keys")))
+        documents_read("keys", len(snaps))
+        found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in snaps[:limit]]
+        more = len(snaps) > limit
+        return found, Position(found[-1].created_at, found[-1].key_id) if more else None
+
     def of_org(self, org_id: str) -> list[ApiKeyRecord]:
-        """The org's keys, newest first (revoked ones included)."""
-        query = self.keys.where(filter=FieldFilter("org_id", "==", org_id))
-        found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in query.stream(**rpc("keys"))]
-        documents_read("keys", len(found))
-        return sorted(found, key=lambda record: (record.created_at, record.key_id), reverse=True)
+        """Every key of the org, newest first (revoked ones included), read a page at a time."""
+        found: list[ApiKeyRecord] = []
+        after: Position | None = None
+        while True:
+            page, after = self.page(org_id, after, 500)
+            found += page
+            if after is None:
+                return found
+
+    def _live(self, org_id: str, transaction: firestore.Transaction) -> int:
+        """How many of the org's keys are live (neither revoked nor expired), counted in
+        ``transaction`` (two count aggregations: no document read)."""
+        unrevoked = self.keys.where(filter=FieldFilter("org_id", "==", org_id)).where(
+            filter=FieldFilter("revoked_at", "==", None)
+        )
+        lasting = unrevoked.where(filter=FieldFilter("expires_at", "==", None))
+        expiring = unrevoked.where(filter=FieldFilter("expires_at", ">", utcnow()))
+        total = 0
+        for query in (lasting, expiring):
+            counted = sum(
+                int(result[0].value)
+                for result in query.count(alias="live").get(transaction=transaction, **rpc("keys"))
+            )
+            entries_counted("keys", counted)
+            total += counted
+        return total
 
     def create(self, record: ApiKeyRecord, outcome: dict[str, Any], log: OutcomeRecord | None) -> None:
-        """Store a new key, and the creation's idempotency outcome, in one transaction."""
+        """Store a new key, and the creation's idempotency outcome, in one transaction; Conflict (409)
+        when the org already has ``EVENTS_MAX_KEYS_PER_ORG`` live keys."""
         ref = self.keys.document(record.key_id)
+        cap = settings().max_keys_per_org
 
         def run(transaction: firestore.Transaction) -> None:
             if get_document(ref, "keys", transaction).exists:  # 2^-64: a fresh key collided
                 raise ConflictError("a key with this id exists; create another")
+            if self._live(record.org_id, transaction) >= cap:
+                raise ConflictError(f"the org already has {cap} live keys, the most it may have; revoke one")
             transaction.create(ref, record.document())
             if log is not None:
                 log.save(transaction, outcome)
 
-        run_transaction(self.client, run, purpose="keys", lock_key=ref.path)
+        run_transaction(self.client, run, purpose="keys", lock_key=f"{COLLECTION}/orgs/{record.org_id}")
 
     def revoke(self, org_id: str, key_id: str, actor: Actor, log: OutcomeRecord | None) -> ApiKeyRecord:
         """Revoke a key of the org (a second revocation keeps the first time); NotFoundError for any

@@ -412,8 +412,9 @@ class EventStore:
         include_deleted: bool = False,
     ) -> list[tuple[str, str]]:
         """Apply ``decide`` to each event, its change and its history entry written together (never
-        one without the other): each id with ``changed``, ``unchanged`` or ``not_found`` (absent,
-        another org's, or dismissed unless ``include_deleted``).
+        one without the other): each distinct id, in its canonical form (two spellings of one event
+        are one), with ``changed``, ``unchanged`` or ``not_found`` (absent, another org's, or
+        dismissed unless ``include_deleted``).
 
         Events are read :data:`BATCH_CHUNK` at a time (one read) and written in one batched write
         per chunk, each update guarded by the update time it was decided on; a chunk that a
@@ -429,7 +430,7 @@ class EventStore:
             BATCH_CONCURRENCY,
         )
         status = {key: found for results in done for key, found in results}
-        return [(event_id, status[canonical_uuid(event_id) or event_id]) for event_id in event_ids]
+        return [(key, status[key]) for key in first]
 
     def _apply_chunk(
         self,

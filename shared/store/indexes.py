@@ -9,7 +9,7 @@ import itertools
 from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS
-from shared.store import idempotency, rate_windows
+from shared.store import api_keys, idempotency, rate_windows
 from shared.store.events import ASC, DESC
 
 # The idempotency records' fields (shared/store/idempotency.py): Firestore's TTL deletes a record once
@@ -26,7 +26,8 @@ def required_indexes() -> list[dict[str, Any]]:
     List, count and export: ``deleted`` plus any subset of the equality filters, then ``triggered_at``
     and ``__name__`` descending. Prev/next: ``deleted`` (and ``site_id`` for viewers) in both
     directions. The trash: the same subsets, then ``deleted_at``, ``triggered_at`` and ``__name__``
-    descending. Equality fields are listed alphabetically, as the emulator reports them.
+    descending. Equality fields are listed alphabetically, as the emulator reports them. Then the
+    API keys' (:func:`key_indexes`).
     """
     subsets = [
         subset
@@ -36,7 +37,7 @@ def required_indexes() -> list[dict[str, Any]]:
     shapes: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [(subset, DESC, ()) for subset in subsets]
     shapes += [((), ASC, ()), (("site_id",), ASC, ())]
     shapes += [(subset, DESC, ("deleted_at",)) for subset in subsets]
-    return [
+    events = [
         {
             "collectionGroup": "events",
             "queryScope": "COLLECTION",
@@ -44,6 +45,26 @@ def required_indexes() -> list[dict[str, Any]]:
             + [{"fieldPath": name, "order": order} for name in (*leading, "triggered_at", "__name__")],
         }
         for equal, order, leading in shapes
+    ]
+    return [*events, *key_indexes()]
+
+
+def key_indexes() -> list[dict[str, Any]]:
+    """The API keys' indexes: an org's keys newest first (the key list's pages), and its unrevoked keys
+    without an expiry and by expiry (the two counts of live keys a creation makes)."""
+    up = "ASCENDING"
+    fields = (
+        (("org_id", up), ("created_at", "DESCENDING"), ("__name__", "DESCENDING")),
+        (("expires_at", up), ("org_id", up), ("revoked_at", up), ("__name__", up)),
+        (("org_id", up), ("revoked_at", up), ("expires_at", up), ("__name__", up)),
+    )
+    return [
+        {
+            "collectionGroup": api_keys.COLLECTION,
+            "queryScope": "COLLECTION",
+            "fields": [{"fieldPath": name, "order": order} for name, order in index],
+        }
+        for index in fields
     ]
 
 

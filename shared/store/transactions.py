@@ -1,6 +1,7 @@
 """The one place transactions are retried: contention is retried with jittered exponential backoff
 within a bounded total time; when that is spent the caller gets 503 ``unavailable`` with
-``Retry-After``.
+``Retry-After``, saying what happened: others were changing the same documents, or (when the last try
+timed out or found the store unavailable) the store did not answer.
 
 Each attempt is one Firestore transaction of a single try (the client library's own retry loop is
 off, so retries are not multiplied). Retried: aborted or contended commits (``Aborted``/``Conflict``,
@@ -48,6 +49,14 @@ def _retryable(exc: BaseException) -> bool:
     # The library wraps exhausted commits (and failed rollbacks after an error) in ValueError.
     cause = exc.__cause__ or exc.__context__
     return isinstance(exc, ValueError) and cause is not None and _retryable(cause)
+
+
+def _silent(exc: BaseException) -> bool:
+    """Whether a retryable failure is the store not answering (a timeout, unavailable), not contention."""
+    if isinstance(exc, DeadlineExceeded | ServiceUnavailable):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(exc, ValueError) and cause is not None and _silent(cause)
 
 
 def _contended() -> StoreUnavailable:
@@ -122,7 +131,7 @@ def run_transaction(
                     raise
                 pause = random.uniform(0, min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2**attempt))
                 if time.monotonic() + pause >= deadline:
-                    raise _contended() from exc
+                    raise (spent() if _silent(exc) else _contended()) from exc
                 time.sleep(pause)
                 attempt += 1
     finally:

@@ -198,6 +198,26 @@ def test_keys_create_list_revoke(make_client: MakeClient, example: dict[str, Any
     assert caught.value.status == 401 and caught.value.code == "auth_required"
 
 
+def test_keys_list_is_paged_sync_and_async(make_client: MakeClient, gateway_url: str, token: Token) -> None:
+    sent: list[httpx.Request] = []
+    admin = make_client("admin", http_client=requests_counted(sent))
+    created = [admin.keys.create(name=f"key {n}", role="operator").id for n in range(5)]
+    sent.clear()
+    page = admin.keys.list(limit=2)
+    assert [key.id for key in page.data] == created[:-3:-1] and page.has_next_page()
+    assert [key.id for key in page] == created[::-1], "iterating walks every page"
+    assert [key.id for key in page.auto_paging_iter()] == created[::-1]
+    assert len(sent) == 5 and all(request.url.params["limit"] == "2" for request in sent)
+    assert len(admin.keys.list().data) == 5 and admin.keys.list().next_cursor is None
+
+    async def walk() -> tuple[list[str], list[str]]:
+        async with novavms.AsyncClient(api_key=token("admin"), base_url=gateway_url) as client:
+            first = await client.keys.list(limit=2)
+            return [key.id for key in first.data], [key.id async for key in client.keys.list(limit=2)]
+
+    assert asyncio.run(walk()) == (created[:-3:-1], created[::-1])
+
+
 # -- paging ---------------------------------------------------------------------------------------------
 
 

@@ -256,7 +256,7 @@ def test_bundle_serves_from_its_own_requirements(
             assert answer.status_code == 201 and answer.json()["secret"].startswith("sk_")
         elif function == "list_keys":
             answer = first_answer(process, "GET", base + "/api/v1/keys", headers=admin)
-            assert answer.status_code == 200 and answer.json() == {"data": []}
+            assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}
         elif function == "revoke_key":
             answer = first_answer(process, "DELETE", base + "/api/v1/keys/nosuchkey", headers=admin)
             assert answer.status_code == 404

@@ -154,3 +154,45 @@ def test_a_key_lookup_that_cannot_reach_the_store_is_503_never_401(
     reset_caches()
     listed = timed("a key lookup after", lambda: api.get(EVENTS, key))
     assert listed.status_code == 200, "the key was not cached as unknown"
+
+
+@pytest.mark.parametrize("fault", ["paused", "killed"])
+def test_a_batch_during_an_outage_says_the_store_did_not_answer(
+    own_store: Emulators,
+    api: Api,
+    token: Token,
+    add_events: AddEvents,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+) -> None:
+    """Not that others are changing the events: nobody is, the store is silent or gone."""
+    monkeypatch.setenv("EVENTS_STORE_DEADLINE_SECONDS", "3")  # a short budget: the message is the point
+    reset_caches()
+    ids = [line["id"] for line in add_events([event_line(0), event_line(1)])]
+    operator = token("operator")
+    assert api.get(EVENTS, operator).status_code == 200  # the rate limiter's slice is leased
+    body: dict[str, Any] = {"ids": ids, "changes": {"starred": True}}
+    by_filter = {"filter": {"trigger_type": "motion"}, "changes": {"starred": True}}
+    if fault == "paused":
+        own_store.pause_firestore()
+    else:
+        own_store.kill_firestore()
+    try:
+        answers = [
+            timed("a batch by ids", lambda: api.post(f"{EVENTS}/batch-update", operator, json=body)),
+            timed(
+                "a batch by ids with an Idempotency-Key",
+                lambda: api.post(
+                    f"{EVENTS}/batch-update", operator, json=body, headers={"Idempotency-Key": "outage"}
+                ),
+            ),
+            timed("a PATCH", lambda: api.patch(f"{EVENTS}/{ids[0]}", operator, json={"starred": True})),
+            timed("a batch by filter", lambda: api.post(f"{EVENTS}/batch-update", operator, json=by_filter)),
+        ]
+    finally:
+        if fault == "paused":
+            own_store.resume_firestore()
+    for answer in answers:
+        assert_unavailable(answer)
+        message = answer.json()["message"]
+        assert "did not answer" in message and "changed by others" not in message, message

@@ -16,9 +16,12 @@ from pathlib import Path
 from google.cloud import firestore
 
 from devstack.emulators import Emulators, index_usage
+from shared.edge.api_keys import issue_key
+from shared.model.actor import Actor
 from shared.model.filter import EQUALITY_FIELDS, EventFilter
 from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
+from shared.store.api_keys import ApiKeys
 from shared.store.events import EventStore
 from shared.store.indexes import field_overrides, required_indexes
 from tests.integration.conftest import (
@@ -77,5 +80,11 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
     for sites in (None, [SITE_A], many_sites):
         scoped = EventStore(Scope("org-indexes", None if sites is None else frozenset(sites)), client=client)
         assert scoped.neighbours(event) == (None, None)
+    keys = ApiKeys(client=client)
+    for expiry in (None, BASE_TIME + timedelta(days=3650)):  # a creation counts the live keys
+        record, _ = issue_key("org-indexes", "k", "operator", None, expiry, Actor.user("indexes"))
+        keys.create(record, {}, None)
+    first, after = keys.page("org-indexes", None, 1)  # the key list, a page at a time
+    assert len(first) == 1 and after is not None and len(keys.page("org-indexes", after, 1)[0]) == 1
     used = {_index_key(index) for index in index_usage(emulators.firestore_host, project)}
     assert used == declared_indexes()

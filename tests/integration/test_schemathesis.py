@@ -8,7 +8,9 @@ exempting an answer: ``x-novavms-after-now`` (a time that must be in the future:
 ``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
 generated), ``x-novavms-unique`` (a value each distinct request needs its own of, such as an
 Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters
-or body properties, such as date_from and date_to: valid requests keep it).
+or body properties, such as date_from and date_to: valid requests keep it). ``x-novavms-not-issued``
+lists values of a path parameter the API never issues (reserved store ids such as ``__name__`` or
+``..``): each is sent as an explicit example through Schemathesis' checks and must be a documented 404.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -137,3 +141,35 @@ def test_generated_requests_keep_the_contract(
 ) -> None:
     bearer = token(role, sites=[SITE] if role == "viewer" else None)
     case.call_and_validate(base_url=gateway_url, headers={"Authorization": f"Bearer {bearer}"})
+
+
+def _not_issued() -> Iterator[tuple[str, str, str]]:
+    """(path, method, value) for each value a path parameter declares the API never issues
+    (``x-novavms-not-issued``: reserved store ids such as ``__name__`` or ``..``)."""
+    for path, item in document()["paths"].items():
+        for parameter in item.get("parameters", []):
+            if "$ref" in parameter:
+                parameter = document()["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+            for value in parameter.get("x-novavms-not-issued", []):
+                for method in item:
+                    if method != "parameters":
+                        yield path, method.upper(), value
+
+
+@pytest.mark.parametrize(("path", "method", "value"), list(_not_issued()))
+def test_ids_the_api_never_issues_are_404_as_documented(
+    path: str, method: str, value: str, gateway_url: str, token: Token
+) -> None:
+    """The document's explicit examples of ids the API never issues, each through Schemathesis' checks:
+    a 404 in the envelope, never a 5xx. The id is sent as one percent-encoded segment, dots included
+    (Schemathesis, like any HTTP client, would resolve a bare ``.`` or ``..`` to another path)."""
+    extra: dict[str, Any] = {"body": {"starred": True}} if method == "PATCH" else {}
+    case = SCHEMA[path][method].Case(path_parameters={"id": value}, media_type="application/json", **extra)
+    headers = {"Authorization": f"Bearer {token('admin')}"}
+    kwargs = case.as_transport_kwargs(base_url=gateway_url, headers=headers)
+    kwargs["url"] = gateway_url + path.replace("{id}", quote(value, safe="").replace(".", "%2E"))
+    response = requests.request(**kwargs, timeout=60)
+    assert f"/{value}" in response.request.path_url  # the id reached the server as given
+    case.validate_response(response, headers=headers, transport_kwargs=kwargs)
+    assert response.status_code == 404, (response.status_code, response.text[:300])
+    assert response.json()["error"] == "not_found"

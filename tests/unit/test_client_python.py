@@ -252,8 +252,9 @@ def test_a_field_a_newer_server_adds_stays_readable() -> None:
     assert event.to_dict() == wire
     with pytest.raises(AttributeError, match="nonexistent"):
         getattr(event, "nonexistent")  # noqa: B009
-    keys = ApiKeyList.from_dict({"data": [], "next_cursor": None})
-    assert list(keys) == [] and len(keys) == 0
+    last_page: Any = lambda cursor: pytest.fail(f"a last page has no next page ({cursor})")  # noqa: E731
+    keys = ApiKeyList(data=[], next_cursor=None, total=None, total_exact=None, _fetch=last_page)
+    assert list(keys) == [] and keys.data == [] and keys.next_page() is None
 
 
 # -- errors and retries ---------------------------------------------------------------------------------

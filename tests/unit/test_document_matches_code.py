@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 
 from shared.api.key_request import FIELDS as KEY_FIELDS
-from shared.api.key_request import MAX_NAME, NAME_PATTERN
+from shared.api.key_request import MAX_NAME, NAME_REFUSED, NAME_VISIBLE
 from shared.api.query import DEFAULT_LIMIT, FILTER_PARAMETERS, MAX_LIMIT, PAGING_PARAMETERS
 from shared.api.shapes import DETAIL_FIELDS, LIST_FIELDS
 from shared.config import settings
 from shared.edge.idempotency import MAX_KEY_LENGTH
 from shared.edge.routes import API_ROUTES
 from shared.errors import ApiError
+from shared.ids import EVENT_ID_PATTERN, KEY_ID_PATTERN
 from shared.model.event import AI_STATUSES, NOTES_MAX_CHARS, TRIGGER_TYPES
 
 DOCUMENT: dict[str, Any] = json.loads(
@@ -113,5 +114,31 @@ def test_a_key_request_is_the_codes() -> None:
     )
     for variant in schema["oneOf"]:
         name = variant["properties"]["name"]
-        assert (name["pattern"], name["maxLength"]) == (NAME_PATTERN, MAX_NAME)
+        assert (name["pattern"], name["not"], name["maxLength"]) == (
+            NAME_VISIBLE,
+            {"pattern": NAME_REFUSED},
+            MAX_NAME,
+        )
         assert variant["additionalProperties"] is False and set(variant["properties"]) <= set(KEY_FIELDS)
+
+
+def test_path_ids_are_the_codes() -> None:
+    """Each route's ``{id}`` is documented with the pattern of the ids its code accepts."""
+    expected = {"event": ("EventId", EVENT_ID_PATTERN), "key": ("KeyId", KEY_ID_PATTERN)}
+    for route in API_ROUTES:
+        if "{id}" not in route.path:
+            assert route.id_kind is None
+            continue
+        assert route.id_kind is not None, route
+        name, pattern = expected[route.id_kind]
+        listed = DOCUMENT["paths"][route.path].get("parameters", [])
+        assert {"$ref": f"#/components/parameters/{name}"} in listed, route
+        assert DOCUMENT["components"]["parameters"][name]["schema"]["pattern"] == pattern
+
+
+def test_the_key_list_takes_the_lists_paging() -> None:
+    parameters = _parameters("/api/v1/keys", "get")
+    assert set(parameters) == set(PAGING_PARAMETERS)
+    limit = parameters["limit"]["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, MAX_LIMIT, DEFAULT_LIMIT)
+    assert "next_cursor" in DOCUMENT["components"]["schemas"]["ApiKeyList"]["required"]

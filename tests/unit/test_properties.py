@@ -35,7 +35,7 @@ from werkzeug.datastructures import Headers
 
 from devstack.loader import load_lines
 from devstack.tokens import mint_token
-from shared.api.cursor import _signature, decode, encode
+from shared.api.cursor import _signature, decode, encode, scope_digest
 from shared.api.patch import parse_patch
 from shared.api.query import parse_list_query
 from shared.edge.auth import Role, authenticate_user
@@ -44,6 +44,7 @@ from shared.exports.csv_format import COLUMNS, FREE_TEXT, csv_chunks
 from shared.model.changes import UNSET, EventChanges
 from shared.model.event import AI_STATUSES, NOTES_MAX_CHARS, TRIGGER_TYPES, Event, Position
 from shared.model.filter import EventFilter
+from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
 from shared.store.events import EventStore
 from shared.timefmt import format_rfc3339, parse_bound, parse_rfc3339
@@ -443,6 +444,8 @@ FILTERS = st.builds(
     starred=st.none() | st.just(True),
 )
 FILTER = EventFilter(trigger_type="motion", starred=True)
+SCOPE, ROLE = Scope(ORG), "OPERATOR"
+DIGEST = scope_digest(SCOPE, ROLE)
 
 
 def b64(data: bytes) -> str:
@@ -462,7 +465,7 @@ def positions(draw: st.DrawFn) -> Position:
 @example("e30.\udfff")
 @given(st.one_of(TEXT, st.text(), st.from_regex(r"[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*", fullmatch=True)))
 def test_any_string_is_refused_as_a_cursor(settings_env: dict[str, str], text: str) -> None:
-    result = outcome(lambda: decode(text, ORG, FILTER), ValidationError)
+    result = outcome(lambda: decode(text, SCOPE, ROLE, FILTER), ValidationError)
     assert isinstance(result, ValidationError), result
     assert set(result.fields) == {"cursor"}
 
@@ -472,14 +475,20 @@ def test_any_string_is_refused_as_a_cursor(settings_env: dict[str, str], text: s
 def test_a_cursor_decodes_to_its_position_for_its_org_and_filter_only(
     settings_env: dict[str, str], position: Position, event_filter: EventFilter
 ) -> None:
-    cursor = encode(position, ORG, event_filter)
-    decoded = decode(cursor, ORG, event_filter)
+    cursor = encode(position, SCOPE, ROLE, event_filter)
+    decoded = decode(cursor, SCOPE, ROLE, event_filter)
     assert decoded == position and decoded.event_id == position.event_id
     assert assert_utc(decoded.triggered_at) == position.triggered_at
     other_filter = EventFilter(site_id=str(uuid.UUID(int=7)), starred=True)
-    for org, other in ((f"{ORG}-other", event_filter), (ORG, other_filter)):
-        if other != event_filter:
-            refused = outcome(lambda: decode(cursor, org, other), ValidationError)  # noqa: B023
+    viewer = Scope(ORG, frozenset({str(uuid.UUID(int=7))}))
+    for scope, role, other in (
+        (Scope(f"{ORG}-other"), ROLE, event_filter),
+        (SCOPE, ROLE, other_filter),
+        (SCOPE, "ADMIN", event_filter),
+        (viewer, "VIEWER", event_filter),
+    ):
+        if (scope, role, other) != (SCOPE, ROLE, event_filter):
+            refused = outcome(lambda: decode(cursor, scope, role, other), ValidationError)  # noqa: B023
             assert isinstance(refused, ValidationError), refused
 
 
@@ -488,7 +497,7 @@ def test_a_cursor_decodes_to_its_position_for_its_org_and_filter_only(
 def test_a_cursor_with_a_changed_payload_or_signature_is_refused(
     settings_env: dict[str, str], position: Position, data: st.DataObject
 ) -> None:
-    payload, _, signature = encode(position, ORG, FILTER).partition(".")
+    payload, _, signature = encode(position, SCOPE, ROLE, FILTER).partition(".")
     index = data.draw(st.integers(0, len(payload)))
     changed = data.draw(
         st.one_of(
@@ -498,10 +507,10 @@ def test_a_cursor_with_a_changed_payload_or_signature_is_refused(
             VALID_TEXT,
         ).filter(lambda text: text != payload)
     )
-    result = outcome(lambda: decode(f"{changed}.{signature}", ORG, FILTER), ValidationError)
+    result = outcome(lambda: decode(f"{changed}.{signature}", SCOPE, ROLE, FILTER), ValidationError)
     assert isinstance(result, ValidationError), result
     other_signature = data.draw(st.text(VALID_CHARACTERS, max_size=50).filter(lambda text: text != signature))
-    result = outcome(lambda: decode(f"{payload}.{other_signature}", ORG, FILTER), ValidationError)
+    result = outcome(lambda: decode(f"{payload}.{other_signature}", SCOPE, ROLE, FILTER), ValidationError)
     assert isinstance(result, ValidationError), result
 
 
@@ -512,7 +521,11 @@ MICROS = st.one_of(
     JSON_SCALARS,
 )
 SIGNED_PAYLOADS = st.one_of(
-    st.builds(lambda t, i: b64(json.dumps({"t": t, "i": i}).encode()), MICROS, st.one_of(UUIDS, JSON_VALUES)),
+    st.builds(
+        lambda t, i: b64(json.dumps({"t": t, "i": i, "s": DIGEST}).encode()),
+        MICROS,
+        st.one_of(UUIDS, JSON_VALUES),
+    ),
     st.builds(lambda value: b64(json.dumps(value).encode()), JSON_VALUES),
     st.builds(b64, st.binary(max_size=40)),
     VALID_TEXT,  # signable text: lone surrogates are the any-string test's
@@ -534,7 +547,7 @@ def test_a_signed_payload_of_anything_is_a_position_or_refused(
     """What the signature check lets through (the key holder's own payloads, whatever they hold)."""
     payload = b64(signed.encode()) if isinstance(signed, Repeated) else signed
     cursor = f"{payload}.{_signature(payload, ORG, FILTER)}"
-    result = outcome(lambda: decode(cursor, ORG, FILTER), ValidationError)
+    result = outcome(lambda: decode(cursor, SCOPE, ROLE, FILTER), ValidationError)
     if isinstance(result, ValidationError):
         assert set(result.fields) == {"cursor"}
         return

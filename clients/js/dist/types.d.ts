@@ -214,9 +214,15 @@ export interface ApiKeyCreated extends ApiKey {
     /** The key itself (`sk_live_...`); null when this answer replays the creation. */
     secret: string | null;
 }
-/** The org's keys (schema `ApiKeyList`). */
+/** One page of the org's keys (schema `ApiKeyList`), newest first. */
 export interface ApiKeyList {
     data: ApiKey[];
+    nextCursor: string | null;
+}
+/** `keys.list` query: the page size (1-100, default 20) and the cursor of a previous page. */
+export interface KeyListParams {
+    limit?: number;
+    cursor?: string;
 }
 /** `keys.create` body (schema `ApiKeyRequest`): a viewer key names its sites. */
 export type KeyCreateParams = {

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._models import ApiKey, ApiKeyCreated, Role
 from .._operations import Call, call
-from .._params import NOT_GIVEN, NotGiven, json_body
+from .._pagination import AsyncPage, AsyncPaginator, Page, async_pages, sync_pages
+from .._params import NOT_GIVEN, NotGiven, json_body, query
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     from .._client import AsyncClient, Client
 
-__all__ = ["ApiKeyList", "AsyncKeys", "Keys"]
+__all__ = ["ApiKeyList", "AsyncApiKeyList", "AsyncKeys", "Keys"]
+
+ApiKeyList = Page[ApiKey]
+"""One page of the org's keys, newest first (revoked and expired ones included, marked)."""
+AsyncApiKeyList = AsyncPage[ApiKey]
 
 
-@dataclass(frozen=True)
-class ApiKeyList:
-    """The org's keys, newest first (revoked and expired ones included, marked)."""
-
-    data: list[ApiKey]
-
-    @classmethod
-    def from_dict(cls, body: Any) -> ApiKeyList:
-        return cls([ApiKey.from_dict(item) for item in body.get("data", [])])
-
-    def __iter__(self) -> Iterator[ApiKey]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
+def _list_call(cursor: str | None, limit: int | None) -> Call:
+    return call("list_keys", params=query({"cursor": cursor, "limit": limit}))
 
 
 def _create_call(
@@ -70,9 +61,11 @@ class Keys:
             self._client._json(_create_call(name, role, site_ids, expires_at, idempotency_key))
         )
 
-    def list(self) -> ApiKeyList:
-        """Every key of the org, without secrets."""
-        return ApiKeyList.from_dict(self._client._json(call("list_keys")))
+    def list(self, *, cursor: str | None = None, limit: int | None = None) -> ApiKeyList:
+        """The first page of the org's keys, newest first, without secrets (``limit`` 1-100 per page,
+        default 20). ``for key in client.keys.list()`` walks every key across pages; ``.data`` is
+        this page's keys."""
+        return sync_pages(lambda at: self._client._json(_list_call(at, limit)), ApiKey, cursor)
 
     def revoke(self, key_id: str, *, idempotency_key: str | None = None) -> None:
         """Revoke a key: it stops working at once (revoking twice is fine)."""
@@ -97,8 +90,10 @@ class AsyncKeys:
         change = _create_call(name, role, site_ids, expires_at, idempotency_key)
         return ApiKeyCreated.from_dict(await self._client._json(change))
 
-    async def list(self) -> ApiKeyList:
-        return ApiKeyList.from_dict(await self._client._json(call("list_keys")))
+    def list(self, *, cursor: str | None = None, limit: int | None = None) -> AsyncPaginator[ApiKey]:
+        """``await`` it for the first page; ``async for key in client.keys.list()`` walks every key
+        across pages."""
+        return async_pages(lambda at: self._client._json(_list_call(at, limit)), ApiKey, cursor)
 
     async def revoke(self, key_id: str, *, idempotency_key: str | None = None) -> None:
         await self._client._json(_revoke_call(key_id, idempotency_key))
