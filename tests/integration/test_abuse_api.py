@@ -17,8 +17,8 @@ from google.api_core.exceptions import Aborted, DeadlineExceeded, ServiceUnavail
 from google.cloud import firestore
 
 from shared.edge.api_keys import issue_key
-from shared.errors import Unavailable
 from shared.model.actor import Actor
+from shared.model.errors import StoreUnavailable
 from shared.store import transactions
 from shared.store.api_keys import ApiKeys
 from shared.store.client import firestore_client
@@ -210,14 +210,14 @@ def test_a_transaction_the_store_never_answers_says_so(emulators: object, silenc
     def silent(transaction: firestore.Transaction) -> None:
         raise silence
 
-    with pytest.raises(Unavailable) as raised:
+    with pytest.raises(StoreUnavailable) as raised:
         run_transaction(firestore_client(), silent, total_seconds=0.3)
     assert "did not answer" in raised.value.message and "changed by others" not in raised.value.message
 
     def contended(transaction: firestore.Transaction) -> None:
         raise Aborted("contended")
 
-    with pytest.raises(Unavailable) as raised:
+    with pytest.raises(StoreUnavailable) as raised:
         run_transaction(firestore_client(), contended, total_seconds=0.3)
     assert "changed by others" in raised.value.message
 
