@@ -154,11 +154,11 @@ def query_plan(feed_filter: FeedFilter, scope: Scope) -> list[list[Condition]]:
     for a site filter outside the scope."""
     base: list[Condition] = [
         (name, "==", value)
-        for name in ("camera_id", "trigger_type")
+        for name in ("camera_id", "site_id", "trigger_type")
         if (value := getattr(feed_filter, name)) is not None
     ]
     types = feed_filter.types
-    sites = scope.query_sites(feed_filter.site_id)
+    sites = scope.query_sites(feed_filter.site_id)  # None: every site, or the one the filter names
     if sites is None:
         if types is None:
             return [base]

@@ -28,7 +28,7 @@ def required_indexes() -> list[dict[str, Any]]:
     and ``__name__`` descending. Prev/next: ``deleted`` (and ``site_id`` for viewers) in both
     directions. The trash: the same subsets, then ``deleted_at``, ``triggered_at`` and ``__name__``
     descending. Equality fields are listed alphabetically, as the emulator reports them. Then the
-    API keys' (:func:`key_indexes`).
+    API keys' (:func:`key_indexes`) and the change feed's (:func:`change_indexes`).
     """
     subsets = [
         subset
@@ -47,7 +47,27 @@ def required_indexes() -> list[dict[str, Any]]:
         }
         for equal, order, leading in shapes
     ]
-    return [*events, *key_indexes()]
+    return [*events, *key_indexes(), *change_indexes()]
+
+
+def change_indexes() -> list[dict[str, Any]]:
+    """The change feed's indexes: any non-empty subset of its equality filters (an ``in`` is one),
+    then ``at`` and ``__name__`` ascending (with no filter, ``at``'s single-field index serves)."""
+    subsets = [
+        subset
+        for size in range(1, len(changes.FILTER_FIELDS) + 1)
+        for subset in itertools.combinations(changes.FILTER_FIELDS, size)
+    ]
+    return [
+        {
+            "collectionGroup": changes.COLLECTION,
+            "queryScope": "COLLECTION",
+            "fields": [
+                {"fieldPath": name, "order": "ASCENDING"} for name in (*sorted(subset), "at", "__name__")
+            ],
+        }
+        for subset in subsets
+    ]
 
 
 def key_indexes() -> list[dict[str, Any]]:
