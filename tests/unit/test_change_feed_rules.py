@@ -65,7 +65,7 @@ def test_every_feed_query_stays_within_30_disjunctions_and_covers_the_scope_once
     scope = Scope("org", None if site_count is None else frozenset(sites(site_count)))
     plan = changes.query_plan(changes.FeedFilter(types=types, trigger_type="motion"), scope)
     assert all(changes.disjunctions(query) <= changes.DISJUNCTIONS for query in plan)
-    covered = []
+    covered: list[tuple[str, str]] = []
     for query in plan:
         values = {field: value if op == "in" else [value] for field, op, value in query}
         covered += itertools.product(values.get("site_id", ["*"]), values.get("type", ["*"]))
