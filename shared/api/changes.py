@@ -7,7 +7,8 @@ change types), ``camera_id``, ``site_id`` (uuids) and ``trigger_type``. A page i
 nothing new yet) and names where the page stopped, so resuming with it never misses nor repeats a
 change. No page holds a record younger than ``EVENTS_CHANGES_SETTLE_SECONDS``.
 
-A cursor (or ``since``) older than ``EVENTS_CHANGES_RETENTION_SECONDS`` is 410 ``gone``; a cursor not
+A cursor older than ``EVENTS_CHANGES_RETENTION_SECONDS`` is 410 ``gone`` (a ``since`` that old starts
+at the oldest change kept, as no ``since`` does); a cursor not
 issued for this org, these filters and callers of this role and scope is 400 (cursors are
 :mod:`shared.api.cursor`'s, in the ``changes`` domain). A change: ``{"id", "type", "event_id", "at",
 "actor", "changed", "previous"?, "event"}``, ``event`` the list item as of the change with
@@ -121,23 +122,23 @@ def change_view(change: Change, *, redacted: bool) -> dict[str, Any]:
 
 def feed_page(scope: Scope, role: str, query: FeedQuery, *, redacted: bool) -> dict[str, Any]:
     """``{"data", "next_cursor"}``: one page of the feed for a caller of ``scope`` and ``role``. A
-    site filter outside the scope is 403 (before the cursor is read), a bad cursor 400, a cursor or
-    ``since`` past the retention 410."""
+    site filter outside the scope is 403 (before the cursor is read), a bad cursor 400, a cursor past
+    the retention 410; a ``since`` before the oldest change kept starts at it."""
     scope.query_sites(query.filter.site_id)
     config, now = settings(), utcnow()
     oldest = now - timedelta(seconds=config.changes_retention_seconds)
     upper = now - timedelta(seconds=config.changes_settle_seconds)
-    past = "changes before {} are no longer kept; start again without a cursor (the oldest kept)"
     if query.cursor is not None:
         position = cursor.decode(query.cursor, scope, role, query.event_filter, query.domain)
         after = FeedPosition(position.triggered_at, position.event_id)
         if after.at < oldest:
-            raise Gone(past.format(format_rfc3339(oldest)))
-    elif query.since is not None:
-        if query.since < oldest:
-            raise Gone(past.format(format_rfc3339(oldest)) + " or with a later since")
+            kept = format_rfc3339(oldest)
+            raise Gone(
+                f"changes before {kept} are no longer kept; start again without a cursor (the oldest kept)"
+            )
+    elif query.since is not None and query.since > oldest:
         after = FeedPosition(query.since - ONE_MICROSECOND, "")
-    else:
+    else:  # from the oldest change kept (a ``since`` before it starts there too)
         after = FeedPosition(oldest, "")
     changes, last = ChangeLog(scope).page(query.filter, after, upper, query.limit, now)
     if last is None:  # every record up to ``upper`` was read: resume after it
