@@ -202,7 +202,9 @@ class ChangeLog:
         query = query.order_by("at").order_by("__name__")
         if after.change_id:
             query = query.start_after({"at": after.at, "__name__": after.change_id})
-        changes = [Change(snap.id, snap.to_dict() or {}) for snap in query.limit(count).stream(**rpc())]
+        changes = [
+            Change(snap.id, snap.to_dict() or {}) for snap in query.limit(count).stream(**rpc(COLLECTION))
+        ]
         documents_read("changes", len(changes))
         return changes
 

@@ -4,10 +4,15 @@
 List order is ``triggered_at`` desc, then document id desc; every query excludes soft-deleted events.
 The scope is enforced for reads and writes alike: queries are limited to its sites (one query per
 30 sites, Firestore's ``in`` limit, merged in order), and reading or changing an event outside them
-raises ScopeError. Counts are ``count()`` aggregations. Operator changes and dismissals are
-transactions that also append a history entry (actor, time, each changed field old -> new) under
-``.../events/{id}/history``, and, when the request carries an idempotency key, its record. The
-store raises the model's errors (:mod:`shared.model.errors`), never HTTP ones.
+raises ScopeError. Counts are ``count()`` aggregations.
+
+Every write of an event (pipeline load and re-load, operator change, dismissal, restoration, each
+event of a batch) goes through one path: its rules (not found, scope) are decided once per event
+(:meth:`EventStore._plan`), and the event, a history entry (operator writes: actor, time, each changed
+field old -> new, under ``.../events/{id}/history``) and its change record (:mod:`shared.store.changes`)
+are staged into the same transaction or batched write, with the request's idempotency record when
+it carries one; after the commit, the :data:`AFTER_COMMIT` hooks run. A write that changes nothing
+writes nothing. The store raises the model's errors (:mod:`shared.model.errors`), never HTTP ones.
 """
 
 from __future__ import annotations
