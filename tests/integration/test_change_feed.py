@@ -108,14 +108,20 @@ def test_a_viewer_sees_its_sites_and_a_dismissed_events_changes_redacted(
     at_a, at_b = add_events([event_line(0, site_id=SITE_A), event_line(1, site_id=SITE_B)])
     admin = token("admin")
     assert api.delete(f"{EVENTS}/{at_a['id']}", admin).status_code == 204
+    add_events([{**at_a, "summary": "re-loaded while dismissed"}])
     assert api.post(f"{EVENTS}/{at_a['id']}/restore", admin).status_code == 200
 
     viewer_changes, _ = drain(api, token("viewer", sites=[SITE_A]))
     assert {change["event_id"] for change in viewer_changes} == {at_a["id"]}
-    created, deleted, restored = viewer_changes
+    created, deleted, reloaded, restored = viewer_changes
     assert created["type"] == "event.created" and created["event"]["id"] == at_a["id"]
     assert created["event"]["snapshot_url"] is None and created["actor"]["kind"] == "pipeline"
-    assert set(deleted) == set(restored) == {"id", "type", "event_id", "at"}
+    assert [deleted["type"], reloaded["type"], restored["type"]] == [
+        "event.deleted",
+        "event.updated",
+        "event.restored",
+    ]
+    assert set(deleted) == set(reloaded) == set(restored) == {"id", "type", "event_id", "at"}
 
     admin_changes, _ = drain(api, admin)
     assert {change["event_id"] for change in admin_changes} == {at_a["id"], at_b["id"]}
