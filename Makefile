@@ -90,6 +90,7 @@ test-integration: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench.totals
+	$(BIN)/python -m bench.changes
 	$(BIN)/python -m bench.bulk
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.load

@@ -71,6 +71,7 @@ RESOURCES = {
     "list_deleted_events": Resources("512Mi", 60),
     "restore_event": Resources("512Mi", 60),
     "get_event_history": Resources("256Mi", 60),
+    "list_changes": Resources("512Mi", 60),
     # A batch is at most EVENTS_BATCH_MAX_EVENTS events (about 1.4 s at the measured 700 events/s):
     # well within the 60 s every mutating function has (the idempotency lock outlives it).
     "batch_update_events": Resources("512Mi", 60),

@@ -61,6 +61,8 @@ class Settings:
     count_cap: int
     count_cache_seconds: int
     max_keys_per_org: int
+    changes_retention_seconds: int
+    changes_settle_seconds: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -171,6 +173,8 @@ def settings() -> Settings:
         count_cap=_int("EVENTS_COUNT_CAP", 10_000, 1, 1_000_000),
         count_cache_seconds=_int("EVENTS_COUNT_CACHE_SECONDS", 5, 0, 30),
         max_keys_per_org=_int("EVENTS_MAX_KEYS_PER_ORG", 100, 1, 10_000),
+        changes_retention_seconds=_int("EVENTS_CHANGES_RETENTION_SECONDS", 604_800, 1, 30 * 24 * 3600),
+        changes_settle_seconds=_int("EVENTS_CHANGES_SETTLE_SECONDS", 2, 0, 60),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

@@ -92,6 +92,13 @@ class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 
 
+class Gone(ApiError):
+    """410: what was asked for existed once and is no longer kept (a change feed's cursor past the
+    retention): start again from the oldest kept."""
+
+    status, code = 410, "gone"
+
+
 class RateLimited(ApiError):
     status, code = 429, "rate_limited"
 

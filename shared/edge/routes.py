@@ -2,12 +2,12 @@
 
 The local gateway routes by it, each function checks its own request against it, the tests walk it and
 the API Gateway config is generated from it. Order matters: the first route whose path matches wins, so
-``/api/v1/events/export`` comes before ``/api/v1/events/{id}``. A route's ``kind`` says where it
-belongs: ``api`` routes are the API's operations (in the OpenAPI document, bearer token checked at the
-gateway); ``docs`` routes serve the docs page and the document itself, without auth; ``internal``
-routes (the scheduled export, which Cloud Scheduler calls at its function's own URL) are in neither
-gateway. A function may answer several routes. A route whose path takes an ``{id}`` names what kind of
-id it is (``event`` or ``key``): an id the API never issues is 404 before any store call.
+``/api/v1/events/export`` and ``/api/v1/events/changes`` come before ``/api/v1/events/{id}``. A route's
+``kind`` says where it belongs: ``api`` routes are the API's operations (in the OpenAPI document, bearer
+token checked at the gateway); ``docs`` routes serve the docs page and the document itself, without
+auth; ``internal`` routes (the scheduled export, which Cloud Scheduler calls at its function's own
+URL) are in neither gateway. A function may answer several routes. A route whose path takes an ``{id}``
+names what kind of id it is (``event`` or ``key``): an id the API never issues is 404 before any store call.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events", "list_events", "viewer"),
     Route("GET", "/api/v1/events/export", "export_events", "operator"),
     Route("GET", "/api/v1/events/deleted", "list_deleted_events", "admin"),
+    Route("GET", "/api/v1/events/changes", "list_changes", "viewer"),
     Route("POST", "/api/v1/events/batch-update", "batch_update_events", "operator"),
     Route("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
     Route("GET", "/api/v1/events/{id}", "get_event", "viewer", id_kind="event"),

@@ -4,17 +4,22 @@
 List order is ``triggered_at`` desc, then document id desc; every query excludes soft-deleted events.
 The scope is enforced for reads and writes alike: queries are limited to its sites (one query per
 30 sites, Firestore's ``in`` limit, merged in order), and reading or changing an event outside them
-raises ScopeError. Counts are ``count()`` aggregations. Operator changes and dismissals are
-transactions that also append a history entry (actor, time, each changed field old -> new) under
-``.../events/{id}/history``, and, when the request carries an idempotency key, its record. The
-store raises the model's errors (:mod:`shared.model.errors`), never HTTP ones.
+raises ScopeError. Counts are ``count()`` aggregations.
+
+Every write of an event (pipeline load and re-load, operator change, dismissal, restoration, each
+event of a batch) goes through one path: its rules (not found, scope) are decided once per event
+(:meth:`EventStore._plan`), and the event, a history entry (operator writes: actor, time, each changed
+field old -> new, under ``.../events/{id}/history``) and its change record (:mod:`shared.store.changes`)
+are staged into the same transaction or batched write, with the request's idempotency record when
+it carries one; after the commit, the :data:`AFTER_COMMIT` hooks run. A write that changes nothing
+writes nothing. The store raises the model's errors (:mod:`shared.model.errors`), never HTTP ones.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -24,13 +29,15 @@ from google.api_core import exceptions as google
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.config import settings
 from shared.ids import canonical_uuid
-from shared.model.actor import Actor
+from shared.model.actor import PIPELINE, Actor
 from shared.model.changes import EventChanges, dismissal, restoration
 from shared.model.errors import NotFoundError, TooManyEvents
 from shared.model.event import PIPELINE_FIELDS, Event, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
+from shared.store import changes as change_log
 from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted, written
@@ -40,11 +47,78 @@ from shared.store.transactions import run_transaction
 from shared.timefmt import utcnow
 
 IN_LIMIT = 30
-BATCH_CHUNK = 250  # events a batch reads at once and writes in one batched write (2 writes each)
+# Events a batch reads at once and writes in one batched write (3 writes each: the event, its history
+# entry, its change record), within Firestore's 500 writes a batched write.
+BATCH_CHUNK = 160
 BATCH_CONCURRENCY = 4  # chunks of a batch at once
 CHUNK_ATTEMPTS = 3  # reads of a chunk that concurrent changes overtake, before one transaction per event
 WRITE_BATCH = 500
 DESC, ASC = firestore.Query.DESCENDING, firestore.Query.ASCENDING
+NOT_FOUND, UNCHANGED, CHANGED, CREATED = "not_found", "unchanged", "changed", "created"
+Decide = Callable[["Event | None", datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one write does to each event it reaches: ``decide`` names the stored fields to write as
+    of a time (empty: nothing changes; for an absent event, when ``creates``, the whole document);
+    ``action`` names its history entries (None: a pipeline load, which writes none);
+    ``include_deleted``: dismissed events are reached too."""
+
+    actor: Actor
+    decide: Decide
+    action: str | None
+    include_deleted: bool = False
+    creates: bool = False
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An operation's outcome for one event: ``status`` (not_found, unchanged, changed, created), the
+    document before (None: absent) and the fields written."""
+
+    key: str
+    status: str
+    before: Mapping[str, Any] | None
+    fields: dict[str, Any]
+
+    @property
+    def after(self) -> dict[str, Any]:
+        """The document as written."""
+        return {**(self.before or {}), **self.fields}
+
+
+class Writes(Protocol):
+    """A transaction or a batched write: where a change is staged until it commits."""
+
+    def create(self, reference: firestore.DocumentReference, document_data: dict[str, Any]) -> Any: ...
+
+    def update(
+        self, reference: firestore.DocumentReference, field_updates: dict[str, Any], option: Any = None
+    ) -> Any: ...
+
+
+AfterCommit = Callable[[str, Sequence[Planned]], None]
+AFTER_COMMIT: list[AfterCommit] = [lambda org_id, _: forget_org(org_id)]
+"""What runs after changes commit, with the org and the changes (this instance's counts see them at
+once; later, webhooks)."""
+
+
+def _live(decide: Callable[[Event, datetime], dict[str, Any]]) -> Decide:
+    """An operation's ``decide`` for events that exist (it never creates)."""
+    return lambda event, now: {} if event is None else decide(event, now)
+
+
+def _load(pipeline: dict[str, Any], operator: dict[str, Any]) -> Operation:
+    """A pipeline load of one event: created with its operator fields, else its pipeline fields that
+    differ rewritten (dismissed events included)."""
+
+    def decide(event: Event | None, _: datetime) -> dict[str, Any]:
+        if event is None:
+            return {**pipeline, **operator}
+        return {name: pipeline[name] for name in PIPELINE_FIELDS if event.data.get(name) != pipeline[name]}
+
+    return Operation(PIPELINE, decide, None, include_deleted=True, creates=True)
 
 
 @dataclass(frozen=True)
@@ -74,7 +148,7 @@ def _sort_key(event: Event) -> tuple[Any, str]:
 
 
 def _entry(
-    action: str, actor: Actor, now: datetime, before: dict[str, Any], changes: dict[str, Any]
+    action: str, actor: Actor, now: datetime, before: Mapping[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any]:
     """A history entry: when, who, what, and each changed field's old and new value."""
     return {
@@ -115,6 +189,7 @@ class EventStore:
         self.scope = scope
         self.client = client or firestore_client()
         self.events = self.client.collection("orgs").document(scope.org_id).collection("events")
+        self.changes = self.client.collection("orgs").document(scope.org_id).collection(change_log.COLLECTION)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -322,86 +397,109 @@ class EventStore:
         return entries, Position(entries[-1]["at"], entries[-1]["id"]) if more else None
 
     # -- writing ---------------------------------------------------------------------------------
+    # Every write of an event goes through :meth:`_plan` (its rules), :meth:`_stage` (the event, its
+    # history entry and its change record, into one transaction or batched write) and, once that
+    # commits, :meth:`_committed` (the after-commit hooks).
 
-    def _change(
-        self,
-        event_id: str,
-        action: str,
-        actor: Actor,
-        decide: Callable[[Event, datetime], dict[str, Any]],
-        record: OutcomeRecord | None,
-        include_deleted: bool = False,
-    ) -> Event:
-        """In one transaction: read the live event (NotFoundError if absent or deleted, unless
-        ``include_deleted``; ScopeError outside the scope), let ``decide`` name the changes as of one server
-        time, write them, a history entry at that time and the outcome ``record``.
-        Returns the event as written."""
-        event, _ = self._apply(event_id, action, actor, decide, record, include_deleted)
+    def _plan(self, key: str, data: Mapping[str, Any] | None, op: Operation, now: datetime) -> Planned:
+        """What ``op`` does to the event ``key`` whose document is ``data`` (None: absent): not found
+        (absent and not created, or dismissed unless the operation reaches dismissed events),
+        ScopeError outside the scope's sites, unchanged (nothing to write) or the fields to write."""
+        if data is None and not op.creates:
+            return Planned(key, NOT_FOUND, data, {})
+        if data is not None and data.get("deleted") and not op.include_deleted:
+            return Planned(key, NOT_FOUND, data, {})
+        fields = op.decide(None if data is None else Event(key, data), now)
+        self.scope.check(str((data or fields)["site_id"]))
+        if not fields:
+            return Planned(key, UNCHANGED, data, {})
+        return Planned(key, CREATED if data is None else CHANGED, data, fields)
+
+    def _stage(
+        self, writes: Writes, planned: Planned, op: Operation, now: datetime, guard: Any = None
+    ) -> None:
+        """Put a planned change into ``writes``: the event (created, or updated under ``guard``), its
+        history entry (not for loads) and its change record (when a field the API shows changed)."""
+        ref = self.events.document(planned.key)
+        if planned.before is None:
+            writes.create(ref, planned.fields)
+        elif guard is None:
+            writes.update(ref, planned.fields)
+        else:
+            writes.update(ref, planned.fields, option=guard)
+        if op.action is not None and planned.before is not None:
+            entry = _entry(op.action, op.actor, now, planned.before, planned.fields)
+            writes.create(ref.collection("history").document(), entry)
+        retention = settings().changes_retention_seconds
+        change = change_log.record(
+            op.actor, planned.key, planned.before, planned.after, change_log.expiry(now, retention)
+        )
+        if change is not None:
+            writes.create(self.changes.document(change_log.new_id()), change)
+
+    def _committed(self, done: Sequence[Planned]) -> None:
+        """Run the after-commit hooks for the changes that just committed (none for an empty list)."""
+        written = [planned for planned in done if planned.status in (CHANGED, CREATED)]
+        if written:
+            for hook in AFTER_COMMIT:
+                hook(self.scope.org_id, written)
+
+    def _write_one(
+        self, event_id: str, op: Operation, record: OutcomeRecord | None = None
+    ) -> tuple[Planned, Event | None]:
+        """In one transaction: read the event, plan ``op`` on it as of one server time, stage the change
+        and save the outcome ``record``. Returns the plan and the event as written (None when not
+        found)."""
+        key = canonical_uuid(event_id)
+        if key is None:
+            return Planned(event_id, NOT_FOUND, None, {}), None
+        ref = self.events.document(key)
+
+        def run(transaction: firestore.Transaction) -> tuple[Planned, Event | None]:
+            snap = get_document(ref, transaction=transaction)
+            now = utcnow()
+            planned = self._plan(key, snap.to_dict() if snap.exists else None, op, now)
+            if planned.status == NOT_FOUND:
+                if record is not None:
+                    record.save(transaction, {"kind": "not_found"})
+                return planned, None
+            if planned.fields:
+                self._stage(transaction, planned, op, now)
+            written = planned.after
+            if record is not None:
+                record.save(transaction, {"kind": "event", "event_id": key, "event": written})
+            return planned, Event(key, written)
+
+        planned, event = run_transaction(self.client, run, lock_key=ref.path)
+        self._committed([planned])
+        return planned, event
+
+    def _change(self, event_id: str, op: Operation, record: OutcomeRecord | None) -> Event:
+        """:meth:`_write_one`, NotFoundError when the event is not there."""
+        _, event = self._write_one(event_id, op, record)
         if event is None:
             raise NotFoundError()
         return event
-
-    def _apply(
-        self,
-        event_id: str,
-        action: str,
-        actor: Actor,
-        decide: Callable[[Event, datetime], dict[str, Any]],
-        record: OutcomeRecord | None,
-        include_deleted: bool = False,
-    ) -> tuple[Event | None, bool]:
-        """:meth:`_change`'s transaction: (the event as written or None when not there, whether
-        anything changed)."""
-        key = canonical_uuid(event_id)
-        if key is None:
-            return None, False
-        ref = self.events.document(key)
-        changed: list[bool] = []
-
-        def run(transaction: firestore.Transaction) -> Event | None:
-            changed.clear()
-            snap = get_document(ref, transaction=transaction)
-            data = snap.to_dict() if snap.exists else None
-            if data is None or (data.get("deleted") and not include_deleted):
-                if record is not None:
-                    record.save(transaction, {"kind": "not_found"})
-                return None
-            self.scope.check(str(data["site_id"]))
-            now = utcnow()
-            changes = decide(Event(key, data), now)
-            changed.append(bool(changes))
-            if changes:
-                transaction.update(ref, changes)
-                transaction.create(
-                    ref.collection("history").document(), _entry(action, actor, now, data, changes)
-                )
-            as_written = {**data, **changes}
-            if record is not None:
-                record.save(transaction, {"kind": "event", "event_id": key, "event": as_written})
-            return Event(key, as_written)
-
-        event = run_transaction(self.client, run, lock_key=ref.path)
-        if changed and changed[0]:
-            forget_org(self.scope.org_id)  # this instance's counts see the change at once
-        return event, bool(changed and changed[0])
 
     def update(
         self, event_id: str, changes: EventChanges, actor: Actor, record: OutcomeRecord | None = None
     ) -> Event:
         """Apply operator changes transactionally; returns the event as written."""
-        return self._change(
-            event_id, "update", actor, lambda event, now: changes.fields(event.data, actor, now), record
-        )
+        op = Operation(actor, _live(lambda event, now: changes.fields(event.data, actor, now)), "update")
+        return self._change(event_id, op, record)
 
     def dismiss(self, event_id: str, actor: Actor, record: OutcomeRecord | None = None) -> Event:
         """Soft delete: mark the event deleted (who, when); all its data stays."""
-        return self._change(event_id, "delete", actor, lambda _, now: dismissal(actor, now), record)
+        return self._change(
+            event_id, Operation(actor, _live(lambda _, now: dismissal(actor, now)), "delete"), record
+        )
 
     def restore(self, event_id: str, actor: Actor, record: OutcomeRecord | None = None) -> Event:
         """Undo a soft delete (a live event is left as it is); NotFoundError when the event is absent."""
-        return self._change(
-            event_id, "restore", actor, lambda event, _: restoration(event.data), record, include_deleted=True
+        op = Operation(
+            actor, _live(lambda event, _: restoration(event.data)), "restore", include_deleted=True
         )
+        return self._change(event_id, op, record)
 
     def apply_each(
         self,
@@ -411,77 +509,61 @@ class EventStore:
         decide: Callable[[Event, datetime], dict[str, Any]],
         include_deleted: bool = False,
     ) -> list[tuple[str, str]]:
-        """Apply ``decide`` to each event, its change and its history entry written together (never
-        one without the other): each distinct id, in its canonical form (two spellings of one event
-        are one), with ``changed``, ``unchanged`` or ``not_found`` (absent, another org's, or
-        dismissed unless ``include_deleted``).
+        """Apply ``decide`` to each event, its change, history entry and change record written
+        together (never one without the others): each distinct id, in its canonical form (two
+        spellings of one event are one), with ``changed``, ``unchanged`` or ``not_found`` (absent,
+        another org's, or dismissed unless ``include_deleted``).
 
         Events are read :data:`BATCH_CHUNK` at a time (one read) and written in one batched write
         per chunk, each update guarded by the update time it was decided on; a chunk that a
         concurrent change overtook is read and decided again (:data:`CHUNK_ATTEMPTS` in all), then
         done one transaction per event. :data:`BATCH_CONCURRENCY` chunks run at once."""
+        op = Operation(actor, _live(decide), action, include_deleted=include_deleted)
         first: dict[str, str] = {}  # canonical id -> the id as given first (duplicates collapse)
         for event_id in event_ids:
             first.setdefault(canonical_uuid(event_id) or event_id, event_id)
-        keys = list(first.items())
-        chunks = [keys[i : i + BATCH_CHUNK] for i in range(0, len(keys), BATCH_CHUNK)]
-        done = bounded(
-            [partial(self._apply_chunk, chunk, action, actor, decide, include_deleted) for chunk in chunks],
-            BATCH_CONCURRENCY,
-        )
-        status = {key: found for results in done for key, found in results}
+        items = [(key, given, op) for key, given in first.items()]
+        chunks = [items[i : i + BATCH_CHUNK] for i in range(0, len(items), BATCH_CHUNK)]
+        done = bounded([partial(self._write_chunk, chunk) for chunk in chunks], BATCH_CONCURRENCY)
+        status = {planned.key: planned.status for results in done for planned in results}
         return [(key, status[key]) for key in first]
 
-    def _apply_chunk(
-        self,
-        chunk: list[tuple[str, str]],
-        action: str,
-        actor: Actor,
-        decide: Callable[[Event, datetime], dict[str, Any]],
-        include_deleted: bool,
-    ) -> list[tuple[str, str]]:
-        """Statuses by canonical id of one chunk of (canonical id, id as given)."""
+    def _write_chunk(self, chunk: list[tuple[str, str, Operation]]) -> list[Planned]:
+        """The plans of one chunk of (canonical id, id as given, operation), written in one guarded
+        batched write (re-read and re-decided when a concurrent change overtakes it)."""
 
-        def write() -> list[tuple[str, str]]:
+        def write() -> list[Planned]:
             """One read of the chunk, one guarded batched write of its changes."""
-            refs = [self.events.document(key) for key, given in chunk if canonical_uuid(given) is not None]
+            refs = [self.events.document(key) for key, given, _ in chunk if canonical_uuid(given) is not None]
             snaps = (
                 {snap.id: snap for snap in self.client.get_all(refs, **rpc()) if snap.exists} if refs else {}
             )
             documents_read("events", len(snaps))
-            batch, now, statuses = self.client.batch(), utcnow(), []
-            for key, _ in chunk:
+            batch, now, plans = self.client.batch(), utcnow(), []
+            for key, given, op in chunk:
                 snap = snaps.get(key)
                 data = snap.to_dict() if snap is not None else None
-                if snap is None or data is None or (data.get("deleted") and not include_deleted):
-                    statuses.append((key, "not_found"))
+                if canonical_uuid(given) is None:
+                    plans.append(Planned(key, NOT_FOUND, None, {}))
                     continue
-                self.scope.check(str(data["site_id"]))
-                changes = decide(Event(key, data), now)
-                if not changes:
-                    statuses.append((key, "unchanged"))
-                    continue
-                guard = self.client.write_option(last_update_time=snap.update_time)
-                batch.update(snap.reference, changes, option=guard)
-                batch.create(
-                    snap.reference.collection("history").document(), _entry(action, actor, now, data, changes)
-                )
-                statuses.append((key, "changed"))
-            if any(found == "changed" for _, found in statuses):
+                planned = self._plan(key, data, op, now)
+                plans.append(planned)
+                if planned.fields:
+                    guard = (
+                        None if snap is None else self.client.write_option(last_update_time=snap.update_time)
+                    )
+                    self._stage(batch, planned, op, now, guard)
+            if any(planned.fields for planned in plans):
                 written("events", len(batch.commit(**rpc())))
-                forget_org(self.scope.org_id)
-            return statuses
+                self._committed(plans)
+            return plans
 
         for _ in range(CHUNK_ATTEMPTS):
             try:
                 return write()
-            except (google.FailedPrecondition, google.Aborted, google.NotFound):
+            except (google.FailedPrecondition, google.Aborted, google.NotFound, google.AlreadyExists):
                 continue  # a concurrent change overtook the chunk: read it again
-        statuses = []
-        for key, event_id in chunk:
-            event, changed = self._apply(event_id, action, actor, decide, None, include_deleted)
-            statuses.append((key, "not_found" if event is None else "changed" if changed else "unchanged"))
-        return statuses
+        return [self._write_one(given, op)[0] for _, given, op in chunk]
 
     def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:
         """The ids of every live event the filter matches, in list order; TooManyEvents (before
@@ -495,32 +577,21 @@ class EventStore:
     def upsert_pipeline(
         self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
     ) -> tuple[int, int]:
-        """Write events from the pipeline: (id, pipeline fields, initial operator fields).
+        """Write events from the pipeline: (id, pipeline fields, initial operator fields), through the
+        one write path (the last record of an id in a chunk wins).
 
-        A new event gets both; an existing one (deleted or not) only its pipeline fields, so
-        acknowledgements, stars, notes, deletions and history survive a re-load. No history entries
-        are written. The scope must reach the whole org. Returns (created, updated).
+        A new event gets both; an existing one (deleted or not) only its pipeline fields that
+        differ, so acknowledgements, stars, notes, deletions and history survive a re-load. No history
+        entries are written; a change record is, for each event created or changed. The scope must
+        reach the whole org. Returns (created, updated: the existing events the records named).
         """
         if self.scope.sites is not None:
             raise ValueError("pipeline loads write the whole org; a site-scoped store cannot")
         created = updated = 0
         pending = iter(records)
-        while chunk := list(itertools.islice(pending, WRITE_BATCH)):
-            latest = {event_id: (pipeline, operator) for event_id, pipeline, operator in chunk}
-            refs = [self.events.document(event_id) for event_id in latest]
-            existing = {
-                snap.id for snap in self.client.get_all(refs, field_paths=["deleted"], **rpc()) if snap.exists
-            }
-            documents_read("events", len(existing))
-            batch = self.client.batch()
-            for ref in refs:
-                pipeline, operator = latest[ref.id]
-                if ref.id in existing:
-                    batch.update(ref, {name: pipeline[name] for name in PIPELINE_FIELDS})
-                    updated += 1
-                else:
-                    batch.set(ref, {**pipeline, **operator})
-                    created += 1
-            written("events", len(batch.commit(**rpc())))
-        forget_org(self.scope.org_id)
+        while chunk := list(itertools.islice(pending, BATCH_CHUNK)):
+            latest = {event_id: _load(pipeline, operator) for event_id, pipeline, operator in chunk}
+            for planned in self._write_chunk([(key, key, op) for key, op in latest.items()]):
+                created += planned.status == CREATED
+                updated += planned.status != CREATED
         return created, updated

@@ -9,7 +9,7 @@ import itertools
 from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS
-from shared.store import api_keys, idempotency, rate_windows
+from shared.store import api_keys, changes, idempotency, rate_windows
 from shared.store.events import ASC, DESC
 
 # The idempotency records' fields (shared/store/idempotency.py): Firestore's TTL deletes a record once
@@ -18,6 +18,7 @@ from shared.store.events import ASC, DESC
 # on a timestamp that only grows (``expires_at``) would be a write hotspot.
 IDEMPOTENCY_TTL_FIELD = "expires_at"
 IDEMPOTENCY_UNINDEXED_FIELDS = ("outcome", "fingerprint")
+CHANGES_UNINDEXED_FIELDS = ("event", "previous", "changed", "actor", "tags")
 
 
 def required_indexes() -> list[dict[str, Any]]:
@@ -27,7 +28,7 @@ def required_indexes() -> list[dict[str, Any]]:
     and ``__name__`` descending. Prev/next: ``deleted`` (and ``site_id`` for viewers) in both
     directions. The trash: the same subsets, then ``deleted_at``, ``triggered_at`` and ``__name__``
     descending. Equality fields are listed alphabetically, as the emulator reports them. Then the
-    API keys' (:func:`key_indexes`).
+    API keys' (:func:`key_indexes`) and the change feed's (:func:`change_indexes`).
     """
     subsets = [
         subset
@@ -46,7 +47,27 @@ def required_indexes() -> list[dict[str, Any]]:
         }
         for equal, order, leading in shapes
     ]
-    return [*events, *key_indexes()]
+    return [*events, *key_indexes(), *change_indexes()]
+
+
+def change_indexes() -> list[dict[str, Any]]:
+    """The change feed's indexes: any non-empty subset of its equality filters (an ``in`` is one),
+    then ``at`` and ``__name__`` ascending (with no filter, ``at``'s single-field index serves)."""
+    subsets = [
+        subset
+        for size in range(1, len(changes.FILTER_FIELDS) + 1)
+        for subset in itertools.combinations(changes.FILTER_FIELDS, size)
+    ]
+    return [
+        {
+            "collectionGroup": changes.COLLECTION,
+            "queryScope": "COLLECTION",
+            "fields": [
+                {"fieldPath": name, "order": "ASCENDING"} for name in (*sorted(subset), "at", "__name__")
+            ],
+        }
+        for subset in subsets
+    ]
 
 
 def key_indexes() -> list[dict[str, Any]]:
@@ -70,8 +91,9 @@ def key_indexes() -> list[dict[str, Any]]:
 
 def field_overrides() -> list[dict[str, Any]]:
     """The single-field settings, in ``firestore.indexes.json``'s ``fieldOverrides`` form: the TTL
-    policies of the idempotency records and the rate-limit windows (``"ttl": true``, which the Firebase
-    CLI deploys as the field's ``ttlConfig``) and exemptions from single-field indexing
+    policies of the idempotency records, the rate-limit windows and the change records (``"ttl":
+    true``, which the Firebase CLI deploys as the field's ``ttlConfig``) and exemptions from
+    single-field indexing
     (``"indexes": []``). The others carry no ``ttl`` key: the CLI then updates only their index
     settings."""
     group = idempotency.COLLECTION
@@ -83,6 +105,13 @@ def field_overrides() -> list[dict[str, Any]]:
         ),
         # Rate-limit windows: deleted an hour after their minute.
         {"collectionGroup": rate_windows.COLLECTION, "fieldPath": "expires_at", "ttl": True, "indexes": []},
+        # Change records: deleted once past their retention; the feed filters on ``at`` (never on
+        # ``expires_at``) and never on the stored event, the previous values or the changed names.
+        {"collectionGroup": changes.COLLECTION, "fieldPath": "expires_at", "ttl": True, "indexes": []},
+        *(
+            {"collectionGroup": changes.COLLECTION, "fieldPath": field, "indexes": []}
+            for field in CHANGES_UNINDEXED_FIELDS
+        ),
     ]
 
 

@@ -594,3 +594,47 @@ def test_the_operator_workflow_methods(make_client: MakeClient, add_events: AddE
     with pytest.raises(novavms.ValidationError) as invalid:
         operator.events.batch_update(acknowledged=True)  # neither ids nor filter: the server says so
     assert "ids" in invalid.value.fields
+
+
+# -- the change feed ------------------------------------------------------------------------------------
+
+
+def test_the_change_feed_is_paged_until_drained_sync_and_async(
+    make_client: MakeClient, gateway_url: str, token: Token, add_events: AddEvents
+) -> None:
+    os.environ["EVENTS_CHANGES_SETTLE_SECONDS"] = "0"
+    reset_caches()
+    lines = add_events([event_line(n) for n in range(9)])
+    sent: list[httpx.Request] = []
+    client = make_client("operator", http_client=requests_counted(sent))
+    client.events.update(lines[0]["id"], starred=True)
+
+    changes = list(client.events.changes(limit=4))
+    assert sorted(change.event_id for change in changes[:9]) == sorted(line["id"] for line in lines)
+    assert [change.type for change in changes] == ["event.created"] * 9 + ["event.updated"]
+    assert len(sent) == 1 + 4, "the PATCH; three pages of changes, then the empty one that ends the walk"
+    updated = changes[-1]
+    assert isinstance(updated, novavms.Change) and isinstance(updated.actor, novavms.Actor)
+    assert updated.changed == ["starred"] and updated.previous == {"starred": False}
+    assert isinstance(updated.event, novavms.Event) and updated.event.starred is True
+    assert updated.event.snapshot_url is None and updated.at.tzinfo is not None
+
+    last = client.events.changes(types=["event.updated"])
+    assert [change.id for change in last.data] == [updated.id] and last.next_cursor
+    polled = client.events.changes(cursor=last.next_cursor, types=["event.updated"])
+    assert polled.data == [] and polled.next_cursor and not polled.has_next_page()
+
+    async def walk() -> list[str]:
+        async with novavms.AsyncClient(
+            api_key=token("viewer", sites=[SITE_A]), base_url=gateway_url
+        ) as viewer:
+            return [change.id async for change in viewer.events.changes(limit=3, types=["event.created"])]
+
+    assert asyncio.run(walk()) == [change.id for change in changes[:9]]
+
+    os.environ["EVENTS_CHANGES_RETENTION_SECONDS"] = "1"
+    reset_caches()
+    time.sleep(1.5)
+    with pytest.raises(novavms.GoneError) as gone:
+        client.events.changes(cursor=last.next_cursor, types=["event.updated"])
+    assert gone.value.status == 410 and gone.value.code == "gone"

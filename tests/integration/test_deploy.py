@@ -254,6 +254,9 @@ def test_bundle_serves_from_its_own_requirements(
             body = {"name": "bundle", "role": "operator"}
             answer = first_answer(process, "POST", base + "/api/v1/keys", headers=admin, json=body)
             assert answer.status_code == 201 and answer.json()["secret"].startswith("sk_")
+        elif function == "list_changes":
+            answer = first_answer(process, "GET", base + "/api/v1/events/changes", headers=admin)
+            assert answer.status_code == 200 and answer.json()["next_cursor"]
         elif function == "list_keys":
             answer = first_answer(process, "GET", base + "/api/v1/keys", headers=admin)
             assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}

@@ -258,10 +258,13 @@ def test_the_index_file_sets_the_idempotency_ttl_and_exempts_its_big_fields() ->
     assert [(o["collectionGroup"], o["fieldPath"]) for o in ttl] == [
         ("idempotency", "expires_at"),
         ("rate_windows", "expires_at"),
+        ("changes", "expires_at"),
     ]
     assert idempotency.COLLECTION == "idempotency"
     for field in ("outcome", "fingerprint", "expires_at"):
         assert by_field[("idempotency", field)]["indexes"] == [], f"{field} is exempt from indexing"
+    for field in ("event", "previous", "expires_at"):
+        assert by_field[("changes", field)]["indexes"] == [], f"a change record's {field} is not indexed"
     for override in overrides:  # what the Firebase CLI's validator (validateField) accepts
         assert isinstance(override["collectionGroup"], str) and isinstance(override["fieldPath"], str)
         assert isinstance(override["indexes"], list)

@@ -22,8 +22,10 @@ from shared.model.filter import EQUALITY_FIELDS, EventFilter
 from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
 from shared.store.api_keys import ApiKeys
+from shared.store.changes import FILTER_FIELDS, TYPES, ChangeLog, FeedFilter, FeedPosition
 from shared.store.events import EventStore
 from shared.store.indexes import field_overrides, required_indexes
+from shared.timefmt import utcnow
 from tests.integration.conftest import (
     BASE_TIME,
     CAMERA_A,
@@ -80,6 +82,21 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
     for sites in (None, [SITE_A], many_sites):
         scoped = EventStore(Scope("org-indexes", None if sites is None else frozenset(sites)), client=client)
         assert scoped.neighbours(event) == (None, None)
+    feed_values = {"camera_id": CAMERA_A, "site_id": SITE_A, "trigger_type": "ai_tag"}
+    for size in range(len(FILTER_FIELDS) + 1):  # the change feed: each filter subset, each scope
+        for fields in itertools.combinations(FILTER_FIELDS, size):
+            for types in [None] if "type" not in fields else [("event.created",), TYPES]:
+                feed_filter = FeedFilter(
+                    types, **{name: feed_values[name] for name in fields if name != "type"}
+                )
+                for sites in [None] if "site_id" in fields else [None, [SITE_A], many_sites]:
+                    log = ChangeLog(
+                        Scope("org-indexes", None if sites is None else frozenset(sites)), client=client
+                    )
+                    found, _ = log.page(
+                        feed_filter, FeedPosition(BASE_TIME - timedelta(days=3650), ""), utcnow(), 5, utcnow()
+                    )
+                    assert all(change.data["event_id"] for change in found)
     keys = ApiKeys(client=client)
     for expiry in (None, BASE_TIME + timedelta(days=3650)):  # a creation counts the live keys
         record, _ = issue_key("org-indexes", "k", "operator", None, expiry, Actor.user("indexes"))

@@ -127,6 +127,7 @@ def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -
         "batch_delete_events": "events.batch_delete",
         "restore_event": "events.restore",
         "get_event_history": "events.history",
+        "list_changes": "events.changes",
         "create_key": "keys.create",
         "list_keys": "keys.list",
         "revoke_key": "keys.revoke",

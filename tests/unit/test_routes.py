@@ -99,6 +99,7 @@ def test_the_apis_operations() -> None:
         ("GET", "/api/v1/events", "list_events", "viewer"),
         ("GET", "/api/v1/events/export", "export_events", "operator"),
         ("GET", "/api/v1/events/deleted", "list_deleted_events", "admin"),
+        ("GET", "/api/v1/events/changes", "list_changes", "viewer"),
         ("POST", "/api/v1/events/batch-update", "batch_update_events", "operator"),
         ("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
         ("GET", "/api/v1/events/{id}", "get_event", "viewer"),

@@ -14,7 +14,7 @@ export const CLIENT_NAME = `novavms-js/${VERSION}`;
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`.
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
@@ -28,7 +28,7 @@ export class NovaVMS {
     baseUrl;
     timeout;
     maxRetries;
-    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history. */
+    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes. */
     events;
     /** The org's API keys: create, list, revoke (an admin user's JWT). */
     keys;

@@ -56,6 +56,12 @@ export declare class MethodNotAllowedError extends APIError {
 /** 409 `conflict`: the same Idempotency-Key is still executing (retried when it has Retry-After). */
 export declare class ConflictError extends APIError {
 }
+/**
+ * 410 `gone`: the change feed's cursor (or `since`) is older than the changes the server keeps;
+ * read again from the oldest kept (no cursor) and resync what may have been missed.
+ */
+export declare class GoneError extends APIError {
+}
 /** 413 `payload_too_large`: a body over the limit, or an export matching more rows than the cap. */
 export declare class PayloadTooLargeError extends APIError {
 }

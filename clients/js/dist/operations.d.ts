@@ -15,6 +15,10 @@ export declare const OPERATIONS: {
         readonly method: "GET";
         readonly path: "/api/v1/events/deleted";
     };
+    readonly list_changes: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events/changes";
+    };
     readonly batch_update_events: {
         readonly method: "POST";
         readonly path: "/api/v1/events/batch-update";

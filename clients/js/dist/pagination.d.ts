@@ -35,6 +35,22 @@ export declare class Page<Item> extends CursorPage<Item> {
     /** The next page (same filters); throws on the last page. */
     getNextPage(): Promise<Page<Item>>;
 }
+/**
+ * One page of the change feed (`events.changes`): its `nextCursor` is never null (poll with it
+ * later); iterating stops at the first page with no change, where the feed is drained for now.
+ */
+export declare class FeedPage<Item> extends CursorPage<Item> {
+    /** Where to resume: never null. */
+    readonly nextCursor: string;
+    constructor(body: {
+        data: Item[];
+        nextCursor: string;
+    }, fetchPage: (cursor: string) => Promise<FeedPage<Item>>);
+    /** Whether a further page may hold changes now: false once a page comes back empty. */
+    hasNextPage(): boolean;
+    /** The page after this one (same filters). */
+    getNextPage(): Promise<FeedPage<Item>>;
+}
 /** `await` it for the first page; `for await` over it for every item across pages. */
 export declare class PagePromise<Item, P extends CursorPage<Item> = Page<Item>> implements PromiseLike<P>, AsyncIterable<Item> {
     #private;

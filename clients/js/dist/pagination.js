@@ -51,6 +51,23 @@ export class Page extends CursorPage {
         return super.getNextPage();
     }
 }
+/**
+ * One page of the change feed (`events.changes`): its `nextCursor` is never null (poll with it
+ * later); iterating stops at the first page with no change, where the feed is drained for now.
+ */
+export class FeedPage extends CursorPage {
+    constructor(body, fetchPage) {
+        super(body, fetchPage);
+    }
+    /** Whether a further page may hold changes now: false once a page comes back empty. */
+    hasNextPage() {
+        return this.data.length > 0;
+    }
+    /** The page after this one (same filters). */
+    getNextPage() {
+        return super.getNextPage();
+    }
+}
 /** `await` it for the first page; `for await` over it for every item across pages. */
 export class PagePromise {
     #first;

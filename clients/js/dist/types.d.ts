@@ -159,6 +159,46 @@ export interface EventHistoryParams {
     /** Page size, 1-100 (server default 50). */
     limit?: number;
 }
+/** What a change did to an event. */
+export type ChangeType = "event.created" | "event.updated" | "event.deleted" | "event.restored";
+/**
+ * One change of the feed (schema `Change`). Below admin, a dismissed event's changes carry only
+ * `id`, `type`, `eventId` and `at`.
+ */
+export interface Change {
+    id: string;
+    type: ChangeType;
+    eventId: string;
+    /** When the change committed, RFC3339 in UTC. */
+    at: string;
+    actor?: Actor;
+    /** The API names of the fields that changed, as sent (`acknowledged_by` stays snake_case). */
+    changed?: string[];
+    /** Only on `event.updated`: each changed field's previous value, keyed by its API name as sent. */
+    previous?: Record<string, unknown>;
+    /** The event as of the change, in the list's shape (`snapshotUrl` always null). */
+    event?: EventListItem;
+}
+/** One page of the change feed, oldest first (schema `ChangePage`). */
+export interface ChangePage {
+    data: Change[];
+    /** Where to resume (same filters): never null; an empty `data` means nothing new yet. */
+    nextCursor: string;
+}
+/** `events.changes` parameters. */
+export interface EventChangesParams {
+    /** A `nextCursor` of the feed with the same filters. */
+    cursor?: string;
+    /** Without a cursor: the first commit time to return; without either, the oldest change kept. */
+    since?: DateInput;
+    /** Page size, 1-100 (server default 100). */
+    limit?: number;
+    /** The change types to return; all when absent. */
+    types?: ChangeType[];
+    cameraId?: string;
+    siteId?: string;
+    triggerType?: TriggerType;
+}
 /**
  * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit): every
  * live event they match, up to the server's cap (more is 413 before anything is written).

@@ -60,7 +60,7 @@ export interface Answer {
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`.
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
@@ -74,7 +74,7 @@ export class NovaVMS {
   readonly baseUrl: string;
   readonly timeout: number;
   readonly maxRetries: number;
-  /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history. */
+  /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes. */
   readonly events: Events;
   /** The org's API keys: create, list, revoke (an admin user's JWT). */
   readonly keys: Keys;

@@ -72,6 +72,11 @@ export class NotFoundError extends APIError {}
 export class MethodNotAllowedError extends APIError {}
 /** 409 `conflict`: the same Idempotency-Key is still executing (retried when it has Retry-After). */
 export class ConflictError extends APIError {}
+/**
+ * 410 `gone`: the change feed's cursor (or `since`) is older than the changes the server keeps;
+ * read again from the oldest kept (no cursor) and resync what may have been missed.
+ */
+export class GoneError extends APIError {}
 /** 413 `payload_too_large`: a body over the limit, or an export matching more rows than the cap. */
 export class PayloadTooLargeError extends APIError {}
 /** 429 `rate_limited`: over the rate budget; `retryAfter` is the wait the server asked for. */
@@ -121,6 +126,7 @@ const CODES_BY_STATUS: Readonly<Record<number, string>> = {
   404: "not_found",
   405: "method_not_allowed",
   409: "conflict",
+  410: "gone",
   413: "payload_too_large",
   429: "rate_limited",
   500: "internal",
@@ -141,6 +147,7 @@ function classFor(status: number): new (answer: ErrorAnswer) => APIError {
     case 404: return NotFoundError;
     case 405: return MethodNotAllowedError;
     case 409: return ConflictError;
+    case 410: return GoneError;
     case 413: return PayloadTooLargeError;
     case 429: return RateLimitError;
     case 503: return ServiceUnavailableError;

@@ -20,6 +20,7 @@ export {
   NotFoundError,
   MethodNotAllowedError,
   ConflictError,
+  GoneError,
   PayloadTooLargeError,
   RateLimitError,
   InternalServerError,
@@ -28,7 +29,7 @@ export {
   APITimeoutError,
   APIUserAbortError,
 } from "./errors.js";
-export { CursorPage, Page, PagePromise } from "./pagination.js";
+export { CursorPage, FeedPage, Page, PagePromise } from "./pagination.js";
 export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
 export type { OperationId } from "./operations.js";
 export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";

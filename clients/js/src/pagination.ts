@@ -61,6 +61,29 @@ export class Page<Item> extends CursorPage<Item> {
   }
 }
 
+/**
+ * One page of the change feed (`events.changes`): its `nextCursor` is never null (poll with it
+ * later); iterating stops at the first page with no change, where the feed is drained for now.
+ */
+export class FeedPage<Item> extends CursorPage<Item> {
+  /** Where to resume: never null. */
+  declare readonly nextCursor: string;
+
+  constructor(body: { data: Item[]; nextCursor: string }, fetchPage: (cursor: string) => Promise<FeedPage<Item>>) {
+    super(body, fetchPage);
+  }
+
+  /** Whether a further page may hold changes now: false once a page comes back empty. */
+  override hasNextPage(): boolean {
+    return this.data.length > 0;
+  }
+
+  /** The page after this one (same filters). */
+  override getNextPage(): Promise<FeedPage<Item>> {
+    return super.getNextPage() as Promise<FeedPage<Item>>;
+  }
+}
+
 /** `await` it for the first page; `for await` over it for every item across pages. */
 export class PagePromise<Item, P extends CursorPage<Item> = Page<Item>> implements PromiseLike<P>, AsyncIterable<Item> {
   #first: Promise<P> | undefined;

@@ -150,6 +150,8 @@ const TYPE_OF_SCHEMA: Record<string, string> = {
   BatchUpdateRequest: "BatchUpdateParams",
   BatchDeleteRequest: "BatchDeleteParams",
   BatchResult: "BatchResult",
+  Change: "Change",
+  ChangePage: "ChangePage",
 };
 /** Schemas with no type of their own: the error envelope is read into the error classes. */
 const UNTYPED_SCHEMAS = ["Error"];
@@ -181,6 +183,13 @@ test("the HistoryEntry type equals its schema, each change a FieldChange of the 
   const change = schema.properties!["changes"]!.additionalProperties;
   assert.ok(change && typeof change === "object", "changes maps field names to {old, new}");
   assert.deepEqual(shippedShape("FieldChange"), schemaShape(change));
+});
+
+test("the Change type equals its schema, its previous values a free-form map; ChangePage its page", () => {
+  const schema = document.components.schemas["Change"]!;
+  assert.deepEqual(shippedShape("Change"), schemaShape(schema, { previous: shippedShape("Change")["previous"]!.values }));
+  assert.equal(schema.properties!["previous"]!.additionalProperties, true);
+  assert.deepEqual(shippedShape("ChangePage"), schemaShape(document.components.schemas["ChangePage"]!));
 });
 
 test("the BatchResult type equals its schema, each result a BatchResultItem", () => {

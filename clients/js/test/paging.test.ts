@@ -1,8 +1,8 @@
 /** Paging: a page awaited, every event walked across pages (one request per page, filters kept). */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import NovaVMS, { Page, PagePromise } from "novavms";
-import { needsStack, newOrg, type Stack } from "./stack.js";
+import NovaVMS, { type Change, FeedPage, GoneError, Page, PagePromise } from "novavms";
+import { needsStack, newOrg, setEnv, type Stack } from "./stack.js";
 
 /** A client whose fetch records every URL it requests. */
 function recordingClient(stack: Stack, role: keyof Stack["tokens"] = "operator"): { novavms: NovaVMS; urls: URL[] } {
@@ -82,4 +82,49 @@ test("a viewer walks only their sites' events", needsStack, async () => {
   const page = await novavms.events.list();
   assert.equal(ids.length, page.total);
   assert.ok(ids.length < stack.eventCount && ids.includes(stack.exampleEventId));
+});
+
+test("events.changes walks the feed until it is drained; its cursor resumes; an old one is GoneError", needsStack, async () => {
+  const putBack = await setEnv({ EVENTS_CHANGES_SETTLE_SECONDS: "0" });
+  try {
+    const stack = await newOrg();
+    const { novavms, urls } = recordingClient(stack, "admin");
+    const walked: Change[] = [];
+    for await (const change of novavms.events.changes({ limit: 7, types: ["event.created"] })) walked.push(change);
+    // Every event the seed loaded, once (it writes the contract's example event whole, outside the store).
+    const loaded = (await novavms.events.list({ limit: 100 })).data.map((e) => e.id).filter((id) => id !== stack.exampleEventId);
+    assert.deepEqual(walked.map((c) => c.eventId).sort(), loaded.sort());
+    urls.length = 0;
+    for await (const change of novavms.events.changes({ limit: 7, types: ["event.created"] })) assert.ok(change.id);
+    assert.ok(walked.every((c) => c.type === "event.created" && c.event?.snapshotUrl === null && c.actor?.kind === "pipeline"));
+    assert.equal(urls.length, Math.ceil(walked.length / 7) + 1, "until an empty page");
+    assert.ok(urls.every((url) => url.searchParams.get("types") === "event.created"));
+
+    const last = await novavms.events.changes({ types: ["event.created"] });
+    assert.ok(last instanceof FeedPage);
+    const polled = await novavms.events.changes({ cursor: last.nextCursor, types: ["event.created"] });
+    assert.deepEqual(polled.data, []);
+    assert.equal(typeof polled.nextCursor, "string");
+    assert.equal(polled.hasNextPage(), false);
+
+    await novavms.events.update(stack.exampleEventId, { starred: true });
+    const [change] = (await novavms.events.changes({ types: ["event.updated"] })).data;
+    assert.deepEqual(change?.changed, ["starred"]);
+    assert.deepEqual(change?.previous, { starred: false });
+
+    const shortened = await setEnv({ EVENTS_CHANGES_RETENTION_SECONDS: "1" });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await assert.rejects(novavms.events.changes({ cursor: last.nextCursor, types: ["event.created"] }), (error: unknown) => {
+        assert.ok(error instanceof GoneError);
+        assert.equal(error.status, 410);
+        assert.equal(error.code, "gone");
+        return true;
+      });
+    } finally {
+      await shortened();
+    }
+  } finally {
+    await putBack();
+  }
 });

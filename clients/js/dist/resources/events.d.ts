@@ -1,10 +1,11 @@
 import type { NovaVMS } from "../client.js";
-import { CursorPage, PagePromise } from "../pagination.js";
-import type { BatchDeleteParams, BatchResult, BatchUpdateParams, Event, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, HistoryEntry, RequestOptions, TrashItem, TrashListParams } from "../types.js";
+import { CursorPage, FeedPage, PagePromise } from "../pagination.js";
+import type { BatchDeleteParams, BatchResult, BatchUpdateParams, Change, Event, EventChangesParams, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, HistoryEntry, RequestOptions, TrashItem, TrashListParams } from "../types.js";
 /**
  * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
  * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
- * `batchDelete`, `listDeleted` (the trash), `restore` and each event's `history`.
+ * `batchDelete`, `listDeleted` (the trash), `restore`, each event's `history` and the change feed,
+ * `changes`.
  *
  * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
  * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
@@ -46,6 +47,14 @@ export declare class Events {
      * field names, as sent (`acknowledged_by`). A dismissed event's history is 404 except for admins.
      */
     history(id: string, params?: EventHistoryParams, options?: RequestOptions): PagePromise<HistoryEntry, CursorPage<HistoryEntry>>;
+    /**
+     * The change feed, oldest first: every change to the caller's events (created, updated, deleted,
+     * restored) with its actor, the fields that changed, their previous values and the event as of
+     * the change. Awaitable (one page; its `nextCursor`, never null, is where to poll from later) and
+     * async-iterable (every change until the feed is drained). A cursor older than the changes kept
+     * throws `GoneError`.
+     */
+    changes(params?: EventChangesParams, options?: RequestOptions): PagePromise<Change, FeedPage<Change>>;
     /** The CSV of the matching events (a header row, then one row per event), as text. */
     export(params?: EventExportParams, options?: RequestOptions): Promise<string>;
     /**

@@ -1,11 +1,12 @@
 import { toCamel } from "../case.js";
 import { APIConnectionError } from "../errors.js";
 import { ExportRowCounter } from "../export-rows.js";
-import { CursorPage, Page, PagePromise } from "../pagination.js";
+import { CursorPage, FeedPage, Page, PagePromise } from "../pagination.js";
 /**
  * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
  * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
- * `batchDelete`, `listDeleted` (the trash), `restore` and each event's `history`.
+ * `batchDelete`, `listDeleted` (the trash), `restore`, each event's `history` and the change feed,
+ * `changes`.
  *
  * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
  * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
@@ -77,6 +78,23 @@ export class Events {
         const fetchPage = async (query) => {
             const answer = await this.#client.requestJson("get_event_history", { pathParams: { id }, query }, options);
             return new CursorPage(toCamel(answer), (cursor) => fetchPage({ ...params, cursor }));
+        };
+        return new PagePromise(() => fetchPage(params));
+    }
+    /**
+     * The change feed, oldest first: every change to the caller's events (created, updated, deleted,
+     * restored) with its actor, the fields that changed, their previous values and the event as of
+     * the change. Awaitable (one page; its `nextCursor`, never null, is where to poll from later) and
+     * async-iterable (every change until the feed is drained). A cursor older than the changes kept
+     * throws `GoneError`.
+     */
+    changes(params = {}, options) {
+        const fetchPage = async (wanted) => {
+            const { types, ...rest } = wanted;
+            const query = { ...rest, types: types?.join(",") };
+            const answer = await this.#client.requestJson("list_changes", { query }, options);
+            const { since: _since, ...after } = params;
+            return new FeedPage(toCamel(answer), (cursor) => fetchPage({ ...after, cursor }));
         };
         return new PagePromise(() => fetchPage(params));
     }

@@ -18,6 +18,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     ConflictError,
+    GoneError,
     InternalServerError,
     MethodNotAllowedError,
     NotFoundError,
@@ -38,6 +39,8 @@ from ._models import (
     BatchItem,
     BatchResult,
     BatchStatus,
+    Change,
+    ChangeType,
     Event,
     EventDetail,
     HistoryAction,
@@ -46,8 +49,17 @@ from ._models import (
     TrashedEvent,
     TriggerType,
 )
-from ._pagination import AsyncEventPage, AsyncPage, AsyncPaginator, EventPage, HistoryPage, Page, TrashPage
-from ._params import NOT_GIVEN, EventFilters, NotGiven
+from ._pagination import (
+    AsyncEventPage,
+    AsyncPage,
+    AsyncPaginator,
+    ChangePage,
+    EventPage,
+    HistoryPage,
+    Page,
+    TrashPage,
+)
+from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
 from ._version import __version__
 from .resources.keys import ApiKeyList
 
@@ -72,6 +84,10 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "BatchStatus",
+    "Change",
+    "ChangeFilters",
+    "ChangePage",
+    "ChangeType",
     "Client",
     "ConflictError",
     "Event",
@@ -79,6 +95,7 @@ __all__ = [
     "EventFilters",
     "EventPage",
     "ExportResult",
+    "GoneError",
     "HistoryAction",
     "HistoryEntry",
     "HistoryPage",

@@ -44,8 +44,9 @@ class Client(BaseClient[httpx.Client]):
 
     - ``client.events`` (:class:`~novavms.resources.Events`): ``list``, ``get``, ``update``,
       ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
-      ``restore``, ``history``. A list's result is its first page: ``for event in
-      client.events.list(...)`` walks every item across pages, ``.data`` is the page's own items.
+      ``restore``, ``history``, ``changes`` (the change feed). A list's result is its first page:
+      ``for event in client.events.list(...)`` walks every item across pages, ``.data`` is the
+      page's own items.
     - ``client.keys`` (:class:`~novavms.resources.Keys`): ``create``, ``list``, ``revoke`` (an
       admin's user token).
     """
@@ -138,9 +139,9 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     - ``client.events`` (:class:`~novavms.resources.AsyncEvents`): ``list``, ``get``, ``update``,
       ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
-      ``restore``, ``history``. A list call is both awaitable and async-iterable: ``await
-      client.events.list(...)`` is the first page (``.data``), and ``async for event in
-      client.events.list(...)`` walks every item across pages.
+      ``restore``, ``history``, ``changes`` (the change feed). A list call is both awaitable and
+      async-iterable: ``await client.events.list(...)`` is the first page (``.data``), and
+      ``async for event in client.events.list(...)`` walks every item across pages.
     - ``client.keys`` (:class:`~novavms.resources.AsyncKeys`): ``create``, ``list``, ``revoke``.
     """
 

@@ -17,6 +17,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "ConflictError",
+    "GoneError",
     "InternalServerError",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -102,6 +103,11 @@ class ConflictError(APIError):
     """409 ``conflict``: a request with the same Idempotency-Key is still executing."""
 
 
+class GoneError(APIError):
+    """410 ``gone``: the change feed's cursor (or ``since``) is older than the changes the server
+    keeps; read again from the oldest kept (no cursor) and resync what may have been missed."""
+
+
 class PayloadTooLargeError(APIError):
     """413 ``payload_too_large``: an export matching more rows than the cap, or a body over 64 KiB."""
 
@@ -140,6 +146,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     404: NotFoundError,
     405: MethodNotAllowedError,
     409: ConflictError,
+    410: GoneError,
     413: PayloadTooLargeError,
     429: RateLimitError,
     500: InternalServerError,

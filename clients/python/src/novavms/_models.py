@@ -22,6 +22,8 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "BatchStatus",
+    "Change",
+    "ChangeType",
     "Event",
     "EventDetail",
     "HistoryAction",
@@ -39,6 +41,7 @@ Role = Literal["viewer", "operator", "admin"]
 ActorKind = Literal["user", "api_key", "pipeline", "scheduler"]
 HistoryAction = Literal["update", "delete", "restore"]
 BatchStatus = Literal["changed", "unchanged", "not_found"]
+ChangeType = Literal["event.created", "event.updated", "event.deleted", "event.restored"]
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
@@ -188,6 +191,27 @@ class HistoryEntry(Model):
     by: Actor
     action: HistoryAction
     changes: dict[str, dict[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Change(Model):
+    """One change of the feed (``client.events.changes()``): its ``id``, ``type``, ``event_id``, when it
+    committed (``at``), who made it (``actor``), the fields that ``changed`` and, for
+    ``event.updated``, their ``previous`` values (as sent), and the ``event`` as of the change (its
+    ``snapshot_url`` None). Below admin, a dismissed event's changes carry only id, type, event_id and
+    at (the others are None)."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"at"})
+    _NESTED: ClassVar[dict[str, type[Model]]] = {"actor": Actor, "event": Event}
+
+    id: str
+    type: ChangeType
+    event_id: str
+    at: datetime
+    actor: Actor | None = None
+    changed: list[str] | None = None
+    previous: dict[str, Any] | None = None
+    event: Event | None = None
 
 
 @dataclasses.dataclass(frozen=True)

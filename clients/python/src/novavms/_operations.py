@@ -27,6 +27,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation("list_events", "GET", "/api/v1/events"),
         Operation("export_events", "GET", "/api/v1/events/export"),
         Operation("list_deleted_events", "GET", "/api/v1/events/deleted"),
+        Operation("list_changes", "GET", "/api/v1/events/changes"),
         Operation("batch_update_events", "POST", "/api/v1/events/batch-update"),
         Operation("batch_delete_events", "POST", "/api/v1/events/batch-delete"),
         Operation("get_event", "GET", "/api/v1/events/{id}"),

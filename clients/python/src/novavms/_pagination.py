@@ -10,7 +10,10 @@ page's filters and limit (as openai-python's pages do); ``.data`` is the current
   :class:`AsyncPage`, or ``async for event in client.events.list(...)`` for every item; ``async for``
   over an ``AsyncPage`` (or its ``auto_paging_iter()``) also walks every page from it.
 
-Events, the trash and an event's history page alike.
+Events, the trash and an event's history page alike. The change feed (``client.events.changes()``)
+too, but its ``next_cursor`` is never None (a reader polls with it): iterating stops at the first
+page with no change, where the feed is drained for now; keep the last page's ``next_cursor`` to
+poll again later.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
-from ._models import Event, HistoryEntry, Model, TrashedEvent
+from ._models import Change, Event, HistoryEntry, Model, TrashedEvent
 
 __all__ = [
     "AsyncEventPage",
     "AsyncPage",
     "AsyncPaginator",
+    "ChangePage",
     "EventPage",
     "HistoryPage",
     "Page",
@@ -55,8 +59,12 @@ class _Page(Generic[T]):
     # False when more match than the server counts (``total`` is then that cap); None without a count.
     total_exact: bool | None
 
+    def _drained(self) -> bool:
+        """Whether this page ends the listing."""
+        return not self.next_cursor
+
     def has_next_page(self) -> bool:
-        return bool(self.next_cursor)
+        return not self._drained()
 
 
 @dataclass
@@ -65,10 +73,15 @@ class Page(_Page[T]):
     Iterating it gives every item from this page on, across pages; ``data`` is this page's."""
 
     _fetch: Callable[[str], Page[T]] = field(repr=False, compare=False)
+    # A feed's page: its cursor is never None, and an empty page is where iterating stops.
+    _feed: bool = field(default=False, repr=False, compare=False)
+
+    def _drained(self) -> bool:
+        return not self.next_cursor or (self._feed and not self.data)
 
     def next_page(self) -> Page[T] | None:
         """The next page (one request), or None on the last page."""
-        return self._fetch(self.next_cursor) if self.next_cursor else None
+        return self._fetch(self.next_cursor) if self.next_cursor and not self._drained() else None
 
     def auto_paging_iter(self) -> Iterator[T]:
         """Every item from this page on, across pages."""
@@ -87,10 +100,15 @@ class AsyncPage(_Page[T]):
     every item from this page on, across pages; ``data`` is this page's."""
 
     _fetch: Callable[[str], Awaitable[AsyncPage[T]]] = field(repr=False, compare=False)
+    # A feed's page: its cursor is never None, and an empty page is where iterating stops.
+    _feed: bool = field(default=False, repr=False, compare=False)
+
+    def _drained(self) -> bool:
+        return not self.next_cursor or (self._feed and not self.data)
 
     async def next_page(self) -> AsyncPage[T] | None:
         """The next page (one request), or None on the last page."""
-        return await self._fetch(self.next_cursor) if self.next_cursor else None
+        return await self._fetch(self.next_cursor) if self.next_cursor and not self._drained() else None
 
     async def auto_paging_iter(self) -> AsyncIterator[T]:
         """Every item from this page on, across pages (``async for``)."""
@@ -120,22 +138,25 @@ class AsyncPaginator(Generic[T]):
             yield item
 
 
-def sync_pages(request: Callable[[str | None], Any], item: type[T], cursor: str | None) -> Page[T]:
-    """The page at ``cursor`` of a listing whose page at a cursor is ``request(cursor)`` (JSON)."""
+def sync_pages(
+    request: Callable[[str | None], Any], item: type[T], cursor: str | None, *, feed: bool = False
+) -> Page[T]:
+    """The page at ``cursor`` of a listing whose page at a cursor is ``request(cursor)`` (JSON);
+    ``feed``: the change feed's paging (see the module)."""
 
     def load(at: str | None) -> Page[T]:
-        return Page(**_page_fields(request(at), item), _fetch=load)
+        return Page(**_page_fields(request(at), item), _fetch=load, _feed=feed)
 
     return load(cursor)
 
 
 def async_pages(
-    request: Callable[[str | None], Awaitable[Any]], item: type[T], cursor: str | None
+    request: Callable[[str | None], Awaitable[Any]], item: type[T], cursor: str | None, *, feed: bool = False
 ) -> AsyncPaginator[T]:
     """:func:`sync_pages` for the async client: nothing is asked before it is awaited or iterated."""
 
     async def load(at: str | None) -> AsyncPage[T]:
-        return AsyncPage(**_page_fields(await request(at), item), _fetch=load)
+        return AsyncPage(**_page_fields(await request(at), item), _fetch=load, _feed=feed)
 
     return AsyncPaginator(lambda: load(cursor))
 
@@ -144,3 +165,4 @@ EventPage = Page[Event]
 AsyncEventPage = AsyncPage[Event]
 TrashPage = Page[TrashedEvent]
 HistoryPage = Page[HistoryEntry]
+ChangePage = Page[Change]

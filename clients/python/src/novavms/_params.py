@@ -14,7 +14,7 @@ from typing import Any, Final, TypedDict, Union
 
 from ._models import AiStatus, TriggerType
 
-__all__ = ["NOT_GIVEN", "EventFilters", "NotGiven", "json_body", "query"]
+__all__ = ["NOT_GIVEN", "ChangeFilters", "DateLike", "EventFilters", "NotGiven", "json_body", "query"]
 
 DateLike = Union[str, date, datetime]
 Uuid = Union[str, uuid.UUID]
@@ -31,6 +31,14 @@ class EventFilters(TypedDict, total=False):
     ai_status: AiStatus
     acknowledged: bool  # False: the unacknowledged queue; True: only acknowledged events
     starred: bool
+
+
+class ChangeFilters(TypedDict, total=False):
+    """The filters of ``GET /api/v1/events/changes`` (besides ``types`` and ``since``)."""
+
+    camera_id: Uuid
+    site_id: Uuid
+    trigger_type: TriggerType
 
 
 class NotGiven:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._export import Destination, ExportResult, Sink
-from .._models import BatchResult, Event, EventDetail, HistoryEntry, TrashedEvent
+from .._models import BatchResult, Change, ChangeType, Event, EventDetail, HistoryEntry, TrashedEvent
 from .._operations import Call, call
 from .._pagination import AsyncPaginator, Page, async_pages, sync_pages
-from .._params import NOT_GIVEN, EventFilters, NotGiven, json_body, query
+from .._params import NOT_GIVEN, ChangeFilters, DateLike, EventFilters, NotGiven, json_body, query
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,6 +56,24 @@ def _history_call(event_id: str, cursor: str | None, limit: int | None) -> Call:
     return call(
         "get_event_history", path_params={"id": event_id}, params=query({"cursor": cursor, "limit": limit})
     )
+
+
+def _changes_call(
+    filters: ChangeFilters,
+    types: Sequence[ChangeType] | None,
+    since: DateLike | None,
+    cursor: str | None,
+    limit: int | None,
+) -> Call:
+    wanted = ",".join(types) if types is not None else None
+    params = {
+        **filters,
+        "types": wanted,
+        "since": None if cursor else since,
+        "cursor": cursor,
+        "limit": limit,
+    }
+    return call("list_changes", params=query(params))
 
 
 def _selection(ids: Sequence[str] | None, filter: EventFilters | None) -> dict[str, Any]:
@@ -182,6 +200,28 @@ class Events:
         restore = call("restore_event", path_params={"id": event_id}, idempotency_key=idempotency_key)
         return EventDetail.from_dict(self._client._json(restore))
 
+    def changes(
+        self,
+        *,
+        cursor: str | None = None,
+        since: DateLike | None = None,
+        types: Sequence[ChangeType] | None = None,
+        limit: int | None = None,
+        **filters: Unpack[ChangeFilters],
+    ) -> Page[Change]:
+        """The first page of the change feed, oldest first, from ``cursor`` (a previous page's
+        ``next_cursor``), else from ``since``, else from the oldest change kept (``limit`` 1-100 per
+        page, default 100; ``types`` such as ``["event.created"]``; filters ``camera_id``,
+        ``site_id``, ``trigger_type``). Iterating it follows ``next_cursor`` until the feed is
+        drained; the last page's ``next_cursor`` (never None) is where to poll from next.
+        :class:`~novavms.GoneError` when the cursor is older than the changes kept."""
+        return sync_pages(
+            lambda at: self._client._json(_changes_call(filters, types, since, at, limit)),
+            Change,
+            cursor,
+            feed=True,
+        )
+
     def history(
         self, event_id: str, *, cursor: str | None = None, limit: int | None = None
     ) -> Page[HistoryEntry]:
@@ -272,6 +312,23 @@ class AsyncEvents:
     async def restore(self, event_id: str, *, idempotency_key: str | None = None) -> EventDetail:
         restore = call("restore_event", path_params={"id": event_id}, idempotency_key=idempotency_key)
         return EventDetail.from_dict(await self._client._json(restore))
+
+    def changes(
+        self,
+        *,
+        cursor: str | None = None,
+        since: DateLike | None = None,
+        types: Sequence[ChangeType] | None = None,
+        limit: int | None = None,
+        **filters: Unpack[ChangeFilters],
+    ) -> AsyncPaginator[Change]:
+        """``await`` it for the first page of the change feed; ``async for`` walks it until drained."""
+        return async_pages(
+            lambda at: self._client._json(_changes_call(filters, types, since, at, limit)),
+            Change,
+            cursor,
+            feed=True,
+        )
 
     def history(
         self, event_id: str, *, cursor: str | None = None, limit: int | None = None
