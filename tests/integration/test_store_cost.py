@@ -4,9 +4,10 @@ headers, from the request's log line, written once the body has been sent.
 
 A list page reads its N+1 documents with one query and one count per chunk of sites, issued together;
 a GET reads the event and one neighbour each way; a PATCH is one transaction (begin, read, commit of
-the event and its history entry) and the neighbour reads; an export counts, then reads its N rows in
-pages of C (ceil(N/C) queries, N documents); a batch reads its events in one call and writes each
-change with its history entry in one commit. The limiter's and idempotency's calls are reported apart.
+the event, its history entry and its change record) and the neighbour reads; an export counts, then
+reads its N rows in pages of C (ceil(N/C) queries, N documents); a batch reads its events in one call
+and writes each change with its history entry and change record in one commit. The limiter's and
+idempotency's calls are reported apart.
 """
 
 from __future__ import annotations
@@ -139,8 +140,9 @@ def test_a_patch_is_one_transaction_and_the_neighbour_reads(
     operator = token("operator")
     windows = Windows()
     patched = api.patch(f"{EVENTS}/{lines[2]['id']}", operator, json={"starred": True})
-    # begin, read, commit (the event and its history entry), then the two neighbour queries
-    assert cost(patched) == {"events": usage(5, 3, 3, writes=2), "rate_limit": LEASE}
+    # begin, read, commit (the event, its history entry and its change record), then the two
+    # neighbour queries
+    assert cost(patched) == {"events": usage(5, 3, 3, writes=3), "rate_limit": LEASE}
     keyed = api.patch(
         f"{EVENTS}/{lines[3]['id']}",
         operator,
@@ -149,9 +151,9 @@ def test_a_patch_is_one_transaction_and_the_neighbour_reads(
     )
     spent = cost(keyed)
     # the key's record is claimed in a transaction of its own (absent: one billed read, one write);
-    # the change's transaction also completes it (a third write)
+    # the change's transaction also completes it (a fourth write)
     assert spent["idempotency"] == usage(3, 0, 1, writes=1)
-    assert spent["events"] == usage(5, 3, 3, writes=3)
+    assert spent["events"] == usage(5, 3, 3, writes=4)
     windows.assert_no_lease_unless_a_new_one(keyed)
     unchanged = api.patch(f"{EVENTS}/{lines[2]['id']}", operator, json={"starred": True})
     assert cost(unchanged)["events"] == usage(5, 3, 3)  # the transaction commits nothing
@@ -202,8 +204,8 @@ def test_a_batch_reads_its_events_in_one_call_and_writes_them_in_one_commit(
         json={"ids": [line["id"] for line in lines[:2]], "changes": {"starred": True}},
     )
     assert by_ids.json()["changed"] == 2
-    # one read of both events, one commit of each change and its history entry
-    assert cost(by_ids) == {"events": usage(2, 2, 2, writes=4), "rate_limit": LEASE}
+    # one read of both events, one commit of each change, its history entry and its change record
+    assert cost(by_ids) == {"events": usage(2, 2, 2, writes=6), "rate_limit": LEASE}
     by_filter = api.post(
         f"{EVENTS}/batch-update",
         operator,
@@ -211,7 +213,7 @@ def test_a_batch_reads_its_events_in_one_call_and_writes_them_in_one_commit(
     )
     assert by_filter.json()["changed"] == 3
     # the count (3 entries), one page of exactly the 3 ids, the chunk's read, one commit
-    assert cost(by_filter)["events"] == usage(4, 3 + 3, 1 + 3 + 3, counted=3, writes=6)
+    assert cost(by_filter)["events"] == usage(4, 3 + 3, 1 + 3 + 3, counted=3, writes=9)
     windows.assert_no_lease_unless_a_new_one(by_filter)
 
 
