@@ -154,7 +154,10 @@ def merge_json(path: str | Path, data: dict[str, Any], benchmark: str) -> None:
     target = Path(path)
     merged = json.loads(target.read_text()) if target.exists() else {}
     merged.update(data)
-    merged.setdefault("measured_at", {})[benchmark] = {**provenance(), "keys": sorted(data)}
+    measured_at = merged.setdefault("measured_at", {})
+    measured_at[benchmark] = {**provenance(), "keys": sorted(data)}
+    if unrecorded := measured_at.get("unrecorded"):  # figures measured again are recorded now
+        unrecorded["keys"] = [key for key in unrecorded["keys"] if key not in data]
     target.write_text(json.dumps(merged, indent=2) + "\n")
     print(f"merged into {target}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.common import merge_json
 from bench.suite import others_of
 
 
@@ -43,3 +44,14 @@ def test_a_fresh_output_keeps_nothing(tmp_path: Path) -> None:
     assert others_of(out, results) == {
         "measured_at": {"suite": {"commit": "c", "date": "d", "keys": sorted(results)}}
     }
+
+
+def test_a_benchmark_measured_again_leaves_the_unrecorded_list(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    unrecorded = {"commit": "before this record was kept", "keys": ["abuse", "bulk", "forged"]}
+    out.write_text(json.dumps({"abuse": {"old": 1}, "forged": 9, "measured_at": {"unrecorded": unrecorded}}))
+    merge_json(out, {"abuse": {"new": 2}, "forged": 0}, "abuse")
+    merged = json.loads(out.read_text())
+    assert merged["abuse"] == {"new": 2} and merged["forged"] == 0
+    assert merged["measured_at"]["unrecorded"]["keys"] == ["bulk"]
+    assert merged["measured_at"]["abuse"]["keys"] == ["abuse", "forged"]
