@@ -24,6 +24,8 @@ before anything is written (the store checks again as it writes).
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +43,9 @@ BODY_FIELDS = ("events",)
 # The store's outcome of a write -> the status the API answers.
 STATUS_OF = {"created": "created", "changed": "updated", "unchanged": "unchanged"}
 COUNTED = ("created", "updated", "unchanged", "invalid", "superseded")
+# The most a batch's stored answer (for Idempotency-Key replays) may take, compressed: within
+# Firestore's 1 MiB document.
+MAX_STORED_ANSWER = 900_000
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,20 @@ def batch_result(entries: Sequence[Entry], outcomes: Mapping[str, str]) -> dict[
         results.append(item)
     counts = {status: sum(item["status"] == status for item in results) for status in COUNTED}
     return {**counts, "results": results}
+
+
+def stored_outcome(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A batch's answer as its idempotency record keeps it: compressed JSON (its ``errors`` are keyed
+    by whatever field names the caller sent, which a Firestore map may not hold); None when it would
+    not fit (then nothing is kept, and a retry executes again: ingest is idempotent by id)."""
+    packed = zlib.compress(json.dumps(result, separators=(",", ":")).encode())
+    return {"kind": "batch", "answer": packed} if len(packed) <= MAX_STORED_ANSWER else None
+
+
+def stored_answer(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer a :func:`stored_outcome` keeps."""
+    answer: dict[str, Any] = json.loads(zlib.decompress(outcome["answer"]))
+    return answer
 
 
 def valid_records(entries: Sequence[Entry]) -> list[PipelineRecord]:
