@@ -20,6 +20,12 @@ is 400 naming ``events``; more than :data:`MAX_EVENTS` is 413 ``payload_too_larg
 A site-scoped ingest key writes only events of its sites: :func:`check_sites` refuses (403) a
 request whose events name another site, or would move a stored event away from the key's sites,
 before anything is written (the store checks again as it writes).
+
+What another way in (a Pub/Sub subscriber) reuses, so its events follow the same rules: validate with
+:func:`ingest_event` (one event) or :func:`parse_batch` (a body), check a scoped caller with
+:func:`check_sites`, write the valid records with :meth:`shared.store.events.EventStore.load` (the
+caller's actor; each id's ``created``/``changed``/``unchanged``, :data:`STATUS_OF` maps them to the
+API's words) and report with :func:`batch_result`.
 """
 
 from __future__ import annotations
