@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 import flask
 
-from shared.api.ingest import MAX_EVENTS
 from shared.config import Settings, settings
 from shared.edge.auth import Principal
 from shared.edge.endpoint import Context, Handler
@@ -48,6 +47,7 @@ from shared.edge.routes import Route
 from shared.edge.windows import minute_window, policy_headers
 from shared.errors import RateLimited, ValidationError
 from shared.model.actor import ActorKind
+from shared.model.event import INGEST_BATCH_MAX
 from shared.store.budget import outage
 from shared.store.rate_windows import RateWindows
 
@@ -129,7 +129,7 @@ def cost_of(context: Context) -> int:
         events = context.json_body().get("events")
     except ValidationError:
         return 1  # the handler answers 400
-    return len(events) if isinstance(events, list) and 1 <= len(events) <= MAX_EVENTS else 1
+    return len(events) if isinstance(events, list) and 1 <= len(events) <= INGEST_BATCH_MAX else 1
 
 
 def rate_limit(context: Context, proceed: Handler) -> flask.Response:

@@ -283,6 +283,17 @@ def test_bundle_serves_from_its_own_requirements(
                 url = base + "/api/v1/events/batch-delete"
             answer = first_answer(process, "POST", url, headers=admin, json=selection)
             assert answer.status_code == 200 and answer.json()["changed"] == 1
+        elif function == "upsert_event":
+            fresh = event_line(1)
+            answer = first_answer(
+                process, "PUT", f"{base}/api/v1/events/{fresh['id']}", headers=admin, json=fresh
+            )
+            assert answer.status_code == 201 and answer.json() == {"id": fresh["id"], "status": "created"}
+        elif function == "ingest_events":
+            batch: dict[str, Any] = {"events": [event_line(2), line]}
+            answer = first_answer(process, "POST", base + "/api/v1/events/ingest", headers=admin, json=batch)
+            counts = (answer.json()["created"], answer.json()["unchanged"])
+            assert answer.status_code == 200 and counts == (1, 1)
         elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
             answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
             assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text
