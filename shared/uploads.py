@@ -67,7 +67,7 @@ def upload_signer() -> HmacSigner:
     config = settings()
     access_id, secret = config.upload_hmac_access_id, config.upload_hmac_secret
     if not (access_id and secret):
-        raise ConfigurationError("upload URLs need EVENTS_UPLOAD_HMAC_ACCESS_ID and EVENTS_UPLOAD_HMAC_SECRET")
+        raise ConfigurationError("upload URLs need EVENTS_UPLOAD_HMAC_ACCESS_ID and _SECRET")
     with _lock:
         if (access_id, secret) not in _signers:
             _signers.clear()
