@@ -69,11 +69,8 @@ def test_the_ingest_routes_take_bulk_bodies_and_spend_the_ingest_budget(
     try:
         for function in ("ingest_events", "upsert_event"):
             route = route_of(function)
-            assert (route.min_role, route.budget, route.max_body_bytes) == (
-                "ingest",
-                "ingest",
-                2 * 1024 * 1024,
-            )
+            assert (route.min_role, route.budget) == ("ingest", "ingest")
+            assert route.max_body_bytes == 2 * 1024 * 1024
         for route in ROUTES:
             if route.min_role != "ingest":
                 assert (route.budget, route.max_body_bytes) == ("api", MAX_BODY_BYTES)
