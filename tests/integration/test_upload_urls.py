@@ -1,9 +1,11 @@
-"""POST /api/v1/events/{id}/upload-urls on the real emulators: who may ask; the answer is 200 whether or
-not the event exists; the URLs take a real PUT of the bytes into the storage emulator (fake-gcs-server,
-which accepts the signed PUT but checks neither its signature nor the signed type and size: the unit
-test ``tests/unit/test_upload_urls.py`` proves those are bound); an event naming the uploaded object
-then serves those very bytes through its ``snapshot_url``; an Idempotency-Key retry names the same
-objects; a body with fields is 400."""
+"""POST /api/v1/events/{id}/upload-urls on the real emulators: who may ask (ingest keys, with or
+without sites, and admins; a site-scoped key not for an existing event of another site); the answer is
+200 whether or not the event exists; the URLs take a real PUT of the bytes into the storage emulator
+(fake-gcs-server, which accepts the signed PUT but checks neither its signature nor the signed type
+and size: the unit test ``tests/unit/test_upload_urls.py`` proves those are bound); the event, loaded
+through the ingest API naming the uploaded objects, then serves those very bytes through its
+``snapshot_url`` and ``clip_url``; the request spends the ingest budget, not the API's; an
+Idempotency-Key retry names the same objects; a body with fields is 400."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 import requests
 
 from shared.ids import canonical_uuid
-from tests.integration.conftest import SITE_A, Api, Token, event_line
+from tests.integration.conftest import SITE_A, SITE_B, Api, Token, event_line
 
 EVENTS = "/api/v1/events"
 AddEvents = Callable[..., list[dict[str, Any]]]
@@ -33,12 +35,12 @@ def new_key(api: Api, admin_jwt: str, **body: Any) -> str:
     return secret
 
 
-def test_urls_for_a_new_event_take_the_upload_and_the_event_then_serves_it(
-    api: Api, token: Token, add_events: AddEvents
-) -> None:
+def test_urls_for_a_new_event_take_the_upload_and_the_event_then_serves_it(api: Api, token: Token) -> None:
     event_id = str(uuid.uuid4())
-    answer = upload_urls(api, new_key(api, token("admin"), role="admin"), event_id)
+    gateway = new_key(api, token("admin"), role="ingest", site_ids=[SITE_A])
+    answer = upload_urls(api, gateway, event_id)
     assert answer.status_code == 200, answer.text
+    assert answer.headers["RateLimit-Policy"] == '"ingest";q=6000;w=60', "the ingest budget, not the API's"
     body = answer.json()
     assert set(body) == {"snapshot", "clip"}
     for kind, content, content_type in (("snapshot", JPEG, "image/jpeg"), ("clip", MP4, "video/mp4")):
@@ -48,16 +50,9 @@ def test_urls_for_a_new_event_take_the_upload_and_the_event_then_serves_it(
         put = requests.put(target["url"], data=content, headers=target["headers"], timeout=30)
         assert put.status_code == 200, put.text
 
-    add_events(
-        [
-            event_line(
-                0,
-                id=event_id,
-                snapshot_object=body["snapshot"]["object"],
-                clip_object=body["clip"]["object"],
-            )
-        ]
-    )
+    line = event_line(0, snapshot_object=body["snapshot"]["object"], clip_object=body["clip"]["object"])
+    loaded = api.call("PUT", f"{EVENTS}/{event_id}", gateway, json={**line, "id": event_id})
+    assert loaded.status_code == 201, loaded.text
     detail = api.get(f"{EVENTS}/{event_id}", token("viewer", sites=[SITE_A]))
     assert detail.status_code == 200
     snapshot = requests.get(detail.json()["snapshot_url"], timeout=30)
@@ -84,7 +79,12 @@ def test_each_request_names_fresh_objects_and_an_existing_event_gets_urls_too(
 def test_who_may_ask(api: Api, token: Token, add_events: AddEvents) -> None:
     (line,) = add_events([event_line(0)])
     admin_jwt = token("admin")
-    allowed = [admin_jwt, new_key(api, admin_jwt, role="admin")]
+    allowed = [
+        admin_jwt,
+        new_key(api, admin_jwt, role="admin"),
+        new_key(api, admin_jwt, role="ingest"),
+        new_key(api, admin_jwt, role="ingest", site_ids=[SITE_A]),
+    ]
     refused = [
         token("viewer", sites=[SITE_A]),
         token("operator"),
@@ -101,6 +101,31 @@ def test_who_may_ask(api: Api, token: Token, add_events: AddEvents) -> None:
     )
     missing = api.post(f"{EVENTS}/{line['id']}/upload-urls")
     assert missing.status_code == 401
+
+
+def test_a_site_scoped_ingest_key_may_not_upload_for_another_sites_event(
+    api: Api, token: Token, add_events: AddEvents
+) -> None:
+    ours, theirs, dismissed = add_events(
+        [event_line(0), event_line(1, site_id=SITE_B), event_line(2, site_id=SITE_B)]
+    )
+    admin = token("admin")
+    assert api.delete(f"{EVENTS}/{dismissed['id']}", admin).status_code == 204
+    gateway = new_key(api, admin, role="ingest", site_ids=[SITE_A])
+    assert upload_urls(api, gateway, ours["id"]).status_code == 200
+    for other in (theirs, dismissed):
+        refused = upload_urls(api, gateway, other["id"])
+        assert (refused.status_code, refused.json()["error"]) == (403, "forbidden"), other
+    assert (
+        upload_urls(api, new_key(api, admin, role="ingest", site_ids=[SITE_B]), theirs["id"]).status_code
+        == 200
+    )
+    assert upload_urls(api, new_key(api, admin, role="ingest"), theirs["id"]).status_code == 200
+    # An event not written yet has no site to check: the key may upload; its site is checked on write.
+    fresh = str(uuid.uuid4())
+    assert upload_urls(api, gateway, fresh).status_code == 200
+    elsewhere = api.call("PUT", f"{EVENTS}/{fresh}", gateway, json=event_line(0, id=fresh, site_id=SITE_B))
+    assert elsewhere.status_code == 403
 
 
 def test_bad_requests(api: Api, token: Token) -> None:
