@@ -363,6 +363,15 @@ class EventStore:
         self.scope.check(event.site_id)
         return event
 
+    def check_reach(self, event_id: str) -> None:
+        """ScopeError when the event (a canonical id) exists, dismissed or not, on a site outside the
+        scope. An event that does not exist yet has no site to check; a scope of every site reads
+        nothing."""
+        if self.scope.sites is None:
+            return
+        for site in self.stored_sites([event_id]).values():
+            self.scope.check(site)
+
     def neighbours(self, event: Event) -> tuple[str | None, str | None]:
         """(prev, next) event ids in list order within the scope: prev is the newer neighbour, next
         the older."""
