@@ -82,9 +82,8 @@ def handle(message: Message, pinned_org: str | None) -> Outcome:
     """Ingest one message (see the module's docstring); raises when it must be delivered again."""
     try:
         org_id = message_org(message.attributes, pinned_org)
-    except Rejected as rejected:
-        named = message.attributes.get("org_id")
-        return _reject(message, pinned_org or named, rejected, message.data)
+    except Rejected as rejected:  # the dead letter is the deployment's org's (none: unknown)
+        return _reject(message, pinned_org, rejected, message.data)
     try:
         events, batch = message_events(message.data)
     except Rejected as rejected:
