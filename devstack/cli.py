@@ -515,10 +515,10 @@ def _positive(value: str) -> int:
 
 
 def _batch_size(value: str) -> int:
-    from shared.pubsub.message import MAX_EVENTS_PER_MESSAGE
+    from shared.api.ingest import MAX_EVENTS
 
-    if not value.isdigit() or not 1 <= int(value) <= MAX_EVENTS_PER_MESSAGE:
-        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_EVENTS_PER_MESSAGE}")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_EVENTS:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_EVENTS}")
     return int(value)
 
 

@@ -19,24 +19,28 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from shared.api.ingest import batch_result, parse_batch, valid_records
+from shared.edge.rate_limit import spend_ingest_budget
+from shared.errors import PayloadTooLarge, ValidationError
 from shared.model.actor import Actor, ActorKind
+from shared.model.scope import Scope
 from shared.pubsub import dead_letter
-from shared.pubsub.message import INVALID_EVENTS, Message, Rejected, message_events, message_org
-
-
-@dataclass(frozen=True)
-class EventResult:
-    """What the batch write did with one event: ``status`` created, updated, unchanged or invalid
-    (with ``errors``, field -> problem); ``id`` None when the event has no usable id."""
-
-    id: str | None
-    status: str
-    errors: dict[str, str] | None = None
+from shared.pubsub.message import (
+    INVALID_EVENTS,
+    NOT_AN_EVENT,
+    TOO_MANY_EVENTS,
+    Message,
+    Rejected,
+    message_body,
+    message_org,
+)
+from shared.store.events import EventStore
 
 
 @dataclass
 class Outcome:
-    """What became of one message (for its log line)."""
+    """What became of one message (for its log line): the org, each status's count of its events,
+    and the dead letter's reason and id when something of it was dead-lettered."""
 
     org_id: str | None
     counts: dict[str, int]
@@ -49,35 +53,6 @@ def pipeline_actor(message: Message) -> Actor:
     return Actor(ActorKind.PIPELINE, message.topic)
 
 
-def spend_ingest_budget(org_id: str, events: int) -> None:
-    """Spend ``events`` of the org's ingest budget; RateLimited (nothing spent) when they do not fit."""
-    del org_id, events  # the ingest budget of issue 22 is merged in here (see the seam's commit)
-
-
-def write_batch(org_id: str, events: list[Any], actor: Actor) -> list[EventResult]:
-    """Validate each event and write the valid ones (the ingest API's batch write); one result each,
-    in input order. Store outages raise."""
-    from shared.errors import ValidationError
-    from shared.model.scope import Scope
-    from shared.pipeline import parse_pipeline_event
-    from shared.store.events import EventStore
-
-    results: list[EventResult] = []
-    valid = []
-    for raw in events:
-        try:
-            record = parse_pipeline_event(raw)
-        except ValidationError as exc:
-            given = raw.get("id") if isinstance(raw, dict) else None
-            results.append(EventResult(given if isinstance(given, str) else None, "invalid", exc.fields))
-            continue
-        valid.append(record)
-        results.append(EventResult(record[0], "written"))
-    EventStore(Scope(org_id)).upsert_pipeline(valid)
-    del actor
-    return results
-
-
 def handle(message: Message, pinned_org: str | None) -> Outcome:
     """Ingest one message (see the module's docstring); raises when it must be delivered again."""
     try:
@@ -85,22 +60,30 @@ def handle(message: Message, pinned_org: str | None) -> Outcome:
     except Rejected as rejected:  # the dead letter is the deployment's org's (none: unknown)
         return _reject(message, pinned_org, rejected, message.data)
     try:
-        events, batch = message_events(message.data)
+        body, batch = message_body(message.data)
+        entries = parse_batch(body)
     except Rejected as rejected:
         return _reject(message, org_id, rejected, message.data)
-    spend_ingest_budget(org_id, len(events))
-    results = write_batch(org_id, events, pipeline_actor(message))
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
-    invalid = [(index, result) for index, result in enumerate(results) if result.status == "invalid"]
+    except PayloadTooLarge as error:
+        return _reject(message, org_id, Rejected(TOO_MANY_EVENTS, error.message), message.data)
+    except ValidationError as error:
+        return _reject(message, org_id, Rejected(NOT_AN_EVENT, error.message), message.data)
+    spend_ingest_budget(org_id, len(entries))
+    records = valid_records(entries)
+    outcomes = EventStore(Scope(org_id)).load(records, pipeline_actor(message)) if records else {}
+    result = batch_result(entries, outcomes)
+    counts = {
+        status: result[status] for status in ("created", "updated", "unchanged", "invalid", "superseded")
+    }
+    invalid = [(index, item) for index, item in enumerate(result["results"]) if item["status"] == "invalid"]
     if not invalid:
         return Outcome(org_id, counts)
-    data = message.data if not batch else json.dumps({"events": [events[i] for i, _ in invalid]}).encode()
+    events: list[Any] = body["events"]
+    data = json.dumps({"events": [events[i] for i, _ in invalid]}).encode() if batch else message.data
     detail = "; ".join(
-        f"event {index} ({result.id or 'no id'}): "
-        + ", ".join(f"{name}: {problem}" for name, problem in sorted((result.errors or {}).items()))
-        for index, result in invalid
+        f"event {index} ({item['id'] or 'no id'}): "
+        + ", ".join(f"{name}: {problem}" for name, problem in sorted(item["errors"].items()))
+        for index, item in invalid
     )
     refused = Rejected(INVALID_EVENTS, f"{len(invalid)} of {len(events)} events invalid: {detail}")
     outcome = _reject(message, org_id, refused, data)

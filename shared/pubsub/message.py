@@ -6,9 +6,10 @@ is ``MessagePublishedData``: ``{"message": {"data": <base64>, "attributes": {...
 ``message_id``/``publish_time``; either spelling is read).
 
 A message's data is one event in the ingest shape, or ``{"events": [...]}`` with 1 to
-:data:`MAX_EVENTS_PER_MESSAGE` events. Its org is the deployment's pinned org; an ``org_id``
-attribute naming another org is refused, and where no org is pinned (local stacks) the attribute is
-required. What cannot be ingested raises :class:`Rejected` with a ``reason`` (:data:`REASONS`).
+:data:`shared.api.ingest.MAX_EVENTS` events (the HTTPS batch's rules). Its org is the deployment's
+pinned org; an ``org_id`` attribute naming another org is refused, and where no org is pinned (local
+stacks) the attribute is required. What cannot be ingested raises :class:`Rejected` with a
+``reason`` (:data:`REASONS`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 from shared.ids import valid_org_id
 
 MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
-MAX_EVENTS_PER_MESSAGE = 500
 ORG_ATTRIBUTE = "org_id"
 _SOURCE = re.compile(r"^//pubsub\.googleapis\.com/projects/(?P<project>[^/]+)/topics/(?P<topic>[^/]+)$")
 
@@ -115,10 +115,11 @@ def message_org(attributes: Mapping[str, str], pinned_org: str | None) -> str:
     return named
 
 
-def message_events(data: bytes) -> tuple[list[Any], bool]:
-    """The events a message's data holds, and whether it is a batch: one event (a JSON object), or
-    ``{"events": [...]}`` with 1 to :data:`MAX_EVENTS_PER_MESSAGE`; each is validated later on its
-    own. Rejected otherwise."""
+def message_body(data: bytes) -> tuple[dict[str, Any], bool]:
+    """A message's data as the ingest API's batch body ``{"events": [...]}``, and whether the message
+    was a batch: a JSON object that is exactly ``{"events": ...}`` is one (its list is checked by the
+    batch's own rules), any other JSON object is one event. Rejected when the data is not JSON or not
+    a JSON object."""
     try:
         parsed = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -127,13 +128,6 @@ def message_events(data: bytes) -> tuple[list[Any], bool]:
         raise Rejected(NOT_JSON, f"the data is not JSON: {exc}") from exc
     if not isinstance(parsed, dict):
         raise Rejected(NOT_AN_EVENT, 'the data must be an event (a JSON object) or {"events": [...]}')
-    if set(parsed) != {"events"}:
-        return [parsed], False
-    events = parsed["events"]
-    if not isinstance(events, list) or not events:
-        raise Rejected(NOT_AN_EVENT, "events must be a non-empty list of events")
-    if len(events) > MAX_EVENTS_PER_MESSAGE:
-        raise Rejected(
-            TOO_MANY_EVENTS, f"{len(events)} events in one message; at most {MAX_EVENTS_PER_MESSAGE}"
-        )
-    return events, True
+    if set(parsed) == {"events"}:
+        return parsed, True
+    return {"events": [parsed]}, False

@@ -17,8 +17,8 @@ import pytest
 
 from devstack.emulators import Emulators
 from devstack.pubsub import DeadLetter, Delivery, clients, ensure_topology, read_dead_letters
+from shared.api.ingest import MAX_EVENTS
 from shared.model.scope import Scope
-from shared.pubsub.message import MAX_EVENTS_PER_MESSAGE
 from shared.store.client import firestore_client, reset_clients
 from shared.store.events import EventStore
 from tests.integration.conftest import ROOT, Api, Token, event_line, reset_caches
@@ -146,7 +146,7 @@ def test_a_poison_message_is_dead_lettered_with_its_reason_while_the_valid_event
     project: str, delivery: Delivery, api: Api, token: Token, org: str
 ) -> None:
     good, bad, other = event_line(0), event_line(1, camera_id="not-a-uuid"), event_line(2)
-    too_many = {"events": [event_line(n) for n in range(MAX_EVENTS_PER_MESSAGE + 1)]}
+    too_many = {"events": [event_line(n) for n in range(MAX_EVENTS + 1)]}
     sent = {
         "not_json": publish(project, b"{not json", org_id=org),
         "not_an_event": publish(project, b"[1, 2]", org_id=org),
@@ -306,3 +306,22 @@ def cli(*args: str, env: dict[str, str]) -> Any:
     return subprocess.run(
         [CLI, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL
     )
+
+
+def test_a_message_over_the_ingest_budget_fails_writes_nothing_and_is_written_once_it_fits(
+    project: str, delivery: Delivery, org: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVENTS_INGEST_RATE_LIMIT_PER_MINUTE", "3")
+    reset_caches()
+    lines = [event_line(n) for n in range(5)]
+    message_id = publish(project, {"events": lines}, org_id=org)
+    wait_for(lambda: len(delivery.statuses(message_id)) >= 2, "a redelivery over the budget")
+    store = EventStore(Scope(org))
+    assert all(store.get(line["id"]) is None for line in lines), "nothing of it was written"
+    assert set(delivery.statuses(message_id)) == {500}
+
+    monkeypatch.setenv("EVENTS_INGEST_RATE_LIMIT_PER_MINUTE", "1000")  # the budget the org is given now
+    reset_caches()
+    settled(delivery, message_id)
+    assert all(store.get(line["id"]) is not None for line in lines)
+    assert all(len(change_records(org, line["id"])) == 1 for line in lines), "each written once"
