@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from devstack.emulators import Emulators
+from devstack.emulators import Emulators, free_port
 from devstack.pubsub import DeadLetter, Delivery, clients, ensure_topology, read_dead_letters
 from shared.api.ingest import MAX_EVENTS
 from shared.model.scope import Scope
@@ -325,3 +325,20 @@ def test_a_message_over_the_ingest_budget_fails_writes_nothing_and_is_written_on
     settled(delivery, message_id)
     assert all(store.get(line["id"]) is not None for line in lines)
     assert all(len(change_records(org, line["id"])) == 1 for line in lines), "each written once"
+
+
+@pytest.mark.parametrize("command", [("publish", "--org", "demo", "-"), ("dead-letters", "--org", "demo")])
+def test_the_pubsub_commands_without_an_emulator_say_so_in_one_line(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    bare = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("EVENTS_", "EVENT_", "GOOGLE_", "FIRESTORE_", "STORAGE_", "PUBSUB_"))
+    }
+    bare["NOVAVMS_DEVSTACK_DIR"] = str(tmp_path / "no-stack-here")
+    done = cli(*command, env=bare)
+    assert done.returncode == 2 and done.stdout == "", (done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and "no Pub/Sub emulator found" in done.stderr, done.stderr
+    gone = cli(*command, env={**bare, "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{free_port()}"})
+    assert gone.returncode == 2 and "does not answer" in gone.stderr and gone.stderr.count("\n") == 1
