@@ -47,10 +47,15 @@ class _Refused(Exception):
 
 
 def _viewer_sites(role: str, given: str | None, what: str) -> list[str] | None:
-    """Only viewers are site-scoped: a viewer needs sites (uuids), other roles take none."""
+    """Only viewers are site-scoped: a viewer needs sites (uuids); an ingest key may name some (it
+    then writes only their events); other roles take none."""
     from shared.ids import canonical_uuid
 
     sites = [site.strip() for site in (given or "").split(",") if site.strip()]
+    if role == "ingest" and given is not None:
+        if not sites or any(canonical_uuid(site) is None for site in sites):
+            raise _Refused("--sites takes site uuids, comma-separated")
+        return sites
     if role != "viewer":
         if given is not None:
             raise _Refused(f"only viewers are site-scoped: a {role} sees every site; drop --sites")
@@ -439,8 +444,10 @@ def parser() -> argparse.ArgumentParser:
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create a key and print it (shown only this once)")
     create.add_argument("--org", required=True, type=_org)
-    create.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
-    create.add_argument("--sites", help="viewers only, required: comma-separated site uuids")
+    create.add_argument("--role", required=True, choices=["viewer", "operator", "admin", "ingest"])
+    create.add_argument(
+        "--sites", help="comma-separated site uuids: required for viewers, optional for ingest keys"
+    )
     create.add_argument("--name", help="what the key is for")
     listing = key_commands.add_parser("list", help="the org's keys (never their secrets)")
     listing.add_argument("--org", required=True, type=_org)
