@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from shared.api.ingest import batch_result, parse_batch, valid_records
+from shared.api.ingest import COUNTED, batch_result, parse_batch, valid_records
 from shared.edge.rate_limit import spend_ingest_budget
 from shared.errors import PayloadTooLarge, ValidationError
 from shared.model.actor import Actor, ActorKind
@@ -72,9 +72,7 @@ def handle(message: Message, pinned_org: str | None) -> Outcome:
     records = valid_records(entries)
     outcomes = EventStore(Scope(org_id)).load(records, pipeline_actor(message)) if records else {}
     result = batch_result(entries, outcomes)
-    counts = {
-        status: result[status] for status in ("created", "updated", "unchanged", "invalid", "superseded")
-    }
+    counts = {status: result[status] for status in COUNTED}
     invalid = [(index, item) for index, item in enumerate(result["results"]) if item["status"] == "invalid"]
     if not invalid:
         return Outcome(org_id, counts)
