@@ -4,10 +4,11 @@ other), and the feed's reads of it.
 
 A record holds ``type`` (:data:`TYPES`), ``event_id``, ``at`` (the commit time: Firestore's server
 timestamp, resolved when the write commits), ``actor`` (``{kind, id}``), ``changed`` (the names, as
-the API shows them, of the fields that changed; fields the API never shows are left out, and a write
-that changes none of the others records nothing), ``previous`` (their values before, for
-``event.updated``), ``event`` (the list item's stored fields after the change), ``dismissed``
-(whether the event is dismissed after it), what filters and scope need (``site_id``, ``camera_id``,
+the API shows them, of the fields that changed: a media object named anew is its URL field,
+``snapshot_url`` or ``clip_url``; fields the API never shows are left out, and a write that changes
+none of the others records nothing), ``previous`` (their values before, for ``event.updated``; never a
+media URL's, which is signed per read), ``event`` (the list item's stored fields after the change),
+``dismissed`` (whether the event is dismissed after it), what filters and scope need (``site_id``, ``camera_id``,
 ``trigger_type``, ``tags``) and ``expires_at``, which Firestore's TTL policy deletes it after. A
 record older than ``EVENTS_CHANGES_RETENTION_SECONDS`` counts as absent whether or not TTL has run.
 
@@ -48,6 +49,8 @@ DISJUNCTIONS = 30  # Firestore's limit on the disjunctions of one query (an ``in
 # Stored fields the API never shows: the media object names, the scope's site, the dismissal flag.
 HIDDEN_FIELDS = frozenset({"site_id", "snapshot_object", "clip_object", "deleted"})
 SHOWN_FIELDS = tuple(name for name in (*PIPELINE_FIELDS, *OPERATOR_FIELDS) if name not in HIDDEN_FIELDS)
+# A media object as the API shows it: its signed URL, named in ``changed`` when the object changes.
+MEDIA_URL_FIELDS = {"snapshot_object": "snapshot_url", "clip_object": "clip_url"}
 # The list item's stored fields (``id`` aside): what a record keeps of the event as of the change.
 EVENT_FIELDS = (
     "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at", "summary",
@@ -85,16 +88,18 @@ def record(
     kind = change_type(before, after)
     if before is None:
         changed = sorted(name for name in SHOWN_FIELDS if _shown(after, name) is not None)
+        media = [url for name, url in MEDIA_URL_FIELDS.items() if after.get(name)]
     else:
         changed = sorted(name for name in SHOWN_FIELDS if _shown(before, name) != _shown(after, name))
-    if kind == UPDATED and not changed:
+        media = [url for name, url in MEDIA_URL_FIELDS.items() if before.get(name) != after.get(name)]
+    if kind == UPDATED and not changed and not media:
         return None
     stored: dict[str, Any] = {
         "type": kind,
         "event_id": event_id,
         "at": firestore.SERVER_TIMESTAMP,
         "actor": actor.stored(),
-        "changed": changed,
+        "changed": sorted(changed + media),
         "site_id": after.get("site_id"),
         "camera_id": after.get("camera_id"),
         "trigger_type": after.get("trigger_type"),

@@ -4,6 +4,7 @@ none, and a change whose transaction fails leaves no record."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,12 +61,15 @@ def test_a_load_records_each_created_event_and_a_reload_only_what_differs(org: s
     updated = records(org)[2:]
     assert len(updated) == 1
     assert updated[0]["type"] == "event.updated" and updated[0]["event_id"] == first["id"]
-    assert updated[0]["changed"] == ["summary"]  # the media object name is never shown
-    assert updated[0]["previous"] == {"summary": first["summary"]}
+    assert updated[0]["changed"] == ["snapshot_url", "summary"]  # the object by the URL field it makes
+    assert updated[0]["previous"] == {"summary": first["summary"]}  # a signed URL has no previous value
     assert updated[0]["event"]["summary"] == "Courier leaves"
 
-    EventStore(Scope(org)).upsert_pipeline([parse_pipeline_event({**reloaded, "snapshot_object": "b.jpg"})])
+    EventStore(Scope(org)).upsert_pipeline([parse_pipeline_event({**reloaded, "site_id": str(uuid.uuid4())})])
     assert len(records(org)) == 3  # only a hidden field changed: no record
+    EventStore(Scope(org)).upsert_pipeline([parse_pipeline_event({**reloaded, "snapshot_object": "b.jpg"})])
+    (media,) = records(org)[3:]  # new media only: a record naming its URL field
+    assert (media["changed"], media["previous"]) == (["snapshot_url"], {})
 
 
 def test_patch_delete_and_restore_each_record_exactly_their_change(

@@ -31,12 +31,14 @@ def sites(count: int) -> list[str]:
 def test_a_record_names_shown_fields_only_and_a_no_op_records_nothing() -> None:
     actor = Actor.user("u1")
     assert changes.record(actor, "e1", EVENT, dict(EVENT), NOW) is None
-    assert changes.record(actor, "e1", EVENT, {**EVENT, "snapshot_object": "media/b.jpg"}, NOW) is None
+    assert changes.record(actor, "e1", EVENT, {**EVENT, "site_id": "s2"}, NOW) is None
+    media = changes.record(actor, "e1", EVENT, {**EVENT, "snapshot_object": "media/b.jpg"}, NOW)
+    assert media is not None and (media["changed"], media["previous"]) == (["snapshot_url"], {})
     updated = changes.record(actor, "e1", EVENT, {**EVENT, "starred": True, "clip_object": "x"}, NOW)
     assert updated is not None
     assert (updated["type"], updated["changed"], updated["previous"]) == (
         "event.updated",
-        ["starred"],
+        ["clip_url", "starred"],
         {"starred": False},
     )
     assert updated["actor"] == {"kind": "user", "id": "u1"} and updated["expires_at"] == NOW
@@ -48,6 +50,7 @@ def test_a_record_names_shown_fields_only_and_a_no_op_records_nothing() -> None:
     created = changes.record(actor, "e1", None, EVENT, NOW)
     assert created is not None and created["type"] == "event.created"
     assert not changes.HIDDEN_FIELDS & set(created["changed"])
+    assert "snapshot_url" in created["changed"] and "clip_url" not in created["changed"]
 
 
 def test_a_record_keeps_the_list_items_fields() -> None:
