@@ -8,9 +8,9 @@ the API shows them, of the fields that changed: a media object named anew is its
 ``snapshot_url`` or ``clip_url``; fields the API never shows are left out, and a write that changes
 none of the others records nothing), ``previous`` (their values before, for ``event.updated``; never a
 media URL's, which is signed per read), ``event`` (the list item's stored fields after the change),
-``dismissed`` (whether the event is dismissed after it), what filters and scope need (``site_id``, ``camera_id``,
-``trigger_type``, ``tags``) and ``expires_at``, which Firestore's TTL policy deletes it after. A
-record older than ``EVENTS_CHANGES_RETENTION_SECONDS`` counts as absent whether or not TTL has run.
+``dismissed`` (whether the event is dismissed after it), what filters and scope need (``site_id``,
+``camera_id``, ``trigger_type``, ``tags``) and ``expires_at``, which Firestore's TTL policy deletes it
+after. A record older than ``EVENTS_CHANGES_RETENTION_SECONDS`` counts as absent whether or not TTL has run.
 
 The feed reads records in (``at``, id) order, never younger than ``EVENTS_CHANGES_SETTLE_SECONDS``:
 Firestore stamps each commit with a TrueTime timestamp and a query sees every commit stamped before
