@@ -39,6 +39,8 @@ def service_settings(label: str) -> dict[str, str]:
         "EVENTS_STORE_COST_HEADER": "true",
         "EVENTS_SIGNING_HMAC_ACCESS_ID": f"GOOG1E{label.upper()}SIGNER",
         "EVENTS_SIGNING_HMAC_SECRET": f"{label}-hmac-secret-0123456789abcdef",
+        "EVENTS_UPLOAD_HMAC_ACCESS_ID": f"GOOG1E{label.upper()}UPLOADER",
+        "EVENTS_UPLOAD_HMAC_SECRET": f"{label}-upload-hmac-secret-0123456789abcdef",
         # one client address (loopback) makes every request of a run: the limit of failed
         # authentications is set per test where it is what the test checks
         "EVENTS_AUTH_FAILURES_PER_MINUTE": "1000000",

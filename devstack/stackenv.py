@@ -35,6 +35,9 @@ DEV_DEFAULTS = {
     # Media URLs are signed as in production (an HMAC key), with a dev key the emulator does not check.
     "EVENTS_SIGNING_HMAC_ACCESS_ID": "GOOG1EDEVSIGNERNOTFORPRODUCTION",
     "EVENTS_SIGNING_HMAC_SECRET": "novavms-dev-hmac-secret-not-for-production",
+    # Upload URLs are signed by an uploader key of their own, as in production.
+    "EVENTS_UPLOAD_HMAC_ACCESS_ID": "GOOG1EDEVUPLOADERNOTFORPRODUCTION",
+    "EVENTS_UPLOAD_HMAC_SECRET": "novavms-dev-upload-hmac-secret-not-for-production",
 }
 
 

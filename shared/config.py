@@ -40,6 +40,8 @@ class Settings:
     url_signer: str
     signing_hmac_access_id: str | None
     signing_hmac_secret: str | None
+    upload_hmac_access_id: str | None
+    upload_hmac_secret: str | None
     signed_url_ttl_seconds: int
     export_max_rows: int
     scheduled_export_max_rows: int
@@ -153,6 +155,8 @@ def settings() -> Settings:
         url_signer=_url_signer(),
         signing_hmac_access_id=_str("EVENTS_SIGNING_HMAC_ACCESS_ID"),
         signing_hmac_secret=_str("EVENTS_SIGNING_HMAC_SECRET"),
+        upload_hmac_access_id=_str("EVENTS_UPLOAD_HMAC_ACCESS_ID"),
+        upload_hmac_secret=_str("EVENTS_UPLOAD_HMAC_SECRET"),
         signed_url_ttl_seconds=_int("EVENTS_SIGNED_URL_TTL_SECONDS", 900, 60, 7 * 24 * 3600),
         export_max_rows=_int("EVENT_EXPORT_MAX_ROWS", 10000, 1, 1_000_000),
         scheduled_export_max_rows=_int("EVENTS_SCHEDULED_EXPORT_MAX_ROWS", 1_000_000, 1, 100_000_000),

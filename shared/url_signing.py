@@ -1,8 +1,10 @@
 """Cloud Storage V4 signed URLs (Google's published algorithm), signed by one of three signers.
 
-A V4 URL is a canonical request (method, object path, the ``X-Goog-*`` query, the ``host`` header,
-``UNSIGNED-PAYLOAD``) whose SHA-256 goes into a string to sign
-(``algorithm, timestamp, scope, hash``); the signature is appended as ``X-Goog-Signature``:
+A V4 URL is a canonical request (method, object path, the ``X-Goog-*`` query, the signed headers:
+``host`` and any others the URL binds, ``UNSIGNED-PAYLOAD``) whose SHA-256 goes into a string to sign
+(``algorithm, timestamp, scope, hash``); the signature is appended as ``X-Goog-Signature``. A header
+signed besides ``host`` (an upload's ``Content-Type`` and ``x-goog-content-length-range``) must be
+sent with exactly the signed value, or Cloud Storage refuses the request:
 
 - :class:`HmacSigner` (``GOOG4-HMAC-SHA256``): an HMAC key of a service account, signed here with no
   network call. The key is derived as ``GOOG4<secret> -> date -> "auto" -> "storage" ->
@@ -20,6 +22,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -105,6 +108,14 @@ def _encode(value: str) -> str:
     return quote(value, safe="~-._")
 
 
+def canonical_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers as V4 signs them: names lower-cased, values trimmed with inner runs of spaces made
+    one, sorted by name."""
+    return {
+        name.lower(): " ".join(value.split()) for name, value in sorted(headers.items(), key=lambda h: h[0].lower())
+    }
+
+
 @dataclass(frozen=True)
 class V4Signing:
     """The part of a V4 URL that every object shares for one signer, endpoint, bucket, time and
@@ -117,7 +128,7 @@ class V4Signing:
     method: str
     canonical_query: str
     datestamp: str
-    request_tail: str  # the canonical request after the query: host header, signed headers, payload
+    request_tail: str  # the canonical request after the query: its headers, their names, payload
     head: str  # the string to sign before the canonical request's hash
 
     @classmethod
@@ -129,20 +140,24 @@ class V4Signing:
         issued: datetime,
         ttl: timedelta,
         method: str = "GET",
+        headers: Mapping[str, str] | None = None,
     ) -> V4Signing:
         """The shared part of URLs of ``method`` on ``bucket``'s objects, valid ``ttl`` from
-        ``issued`` (UTC); ValueError outside V4's 1 s to 7 days."""
+        ``issued`` (UTC), binding ``headers`` besides ``host`` (the request must carry each with its
+        value); ValueError outside V4's 1 s to 7 days."""
         if not timedelta(seconds=1) <= ttl <= MAX_TTL:
             raise ValueError("a V4 signed URL lives 1 s to 7 days")
         timestamp = issued.strftime("%Y%m%dT%H%M%SZ")
         datestamp = timestamp[:8]
         host = endpoint.split("://", 1)[-1].rstrip("/")
+        bound = canonical_headers({**(headers or {}), "host": host})
+        signed_headers = ";".join(bound)
         query = {
             "X-Goog-Algorithm": signer.algorithm,
             "X-Goog-Credential": f"{signer.credential_id}/{datestamp}/{SCOPE_SUFFIX}",
             "X-Goog-Date": timestamp,
             "X-Goog-Expires": str(int(ttl.total_seconds())),
-            "X-Goog-SignedHeaders": "host",
+            "X-Goog-SignedHeaders": signed_headers,
         }
         return cls(
             signer=signer,
@@ -151,7 +166,8 @@ class V4Signing:
             method=method,
             canonical_query="&".join(f"{_encode(k)}={_encode(v)}" for k, v in sorted(query.items())),
             datestamp=datestamp,
-            request_tail="\n".join([f"host:{host}\n", "host", UNSIGNED_PAYLOAD]),
+            request_tail="".join(f"{name}:{value}\n" for name, value in bound.items())
+            + f"\n{signed_headers}\n{UNSIGNED_PAYLOAD}",
             head=f"{signer.algorithm}\n{timestamp}\n{datestamp}/{SCOPE_SUFFIX}\n",
         )
 
@@ -177,7 +193,8 @@ def signed_url(
     issued: datetime,
     ttl: timedelta,
     method: str = "GET",
+    headers: Mapping[str, str] | None = None,
 ) -> str:
-    """The V4 signed URL of ``method`` on ``gs://bucket/name``, valid ``ttl`` from ``issued`` (UTC)
-    (one URL; many at once share a :class:`V4Signing`)."""
-    return V4Signing.of(signer, endpoint, bucket, issued, ttl, method).url(name)
+    """The V4 signed URL of ``method`` on ``gs://bucket/name``, valid ``ttl`` from ``issued`` (UTC),
+    binding ``headers`` (one URL; many at once share a :class:`V4Signing`)."""
+    return V4Signing.of(signer, endpoint, bucket, issued, ttl, method, headers).url(name)

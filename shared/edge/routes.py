@@ -81,6 +81,7 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin", id_kind="event"),
     Route("POST", "/api/v1/events/{id}/restore", "restore_event", "admin", id_kind="event"),
     Route("GET", "/api/v1/events/{id}/history", "get_event_history", "viewer", id_kind="event"),
+    Route("POST", "/api/v1/events/{id}/upload-urls", "create_upload_urls", "admin", id_kind="event"),
     Route("POST", "/api/v1/keys", "create_key", "admin"),
     Route("GET", "/api/v1/keys", "list_keys", "admin"),
     Route("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin", id_kind="key"),

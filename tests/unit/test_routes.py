@@ -107,6 +107,7 @@ def test_the_apis_operations() -> None:
         ("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
         ("POST", "/api/v1/events/{id}/restore", "restore_event", "admin"),
         ("GET", "/api/v1/events/{id}/history", "get_event_history", "viewer"),
+        ("POST", "/api/v1/events/{id}/upload-urls", "create_upload_urls", "admin"),
         ("POST", "/api/v1/keys", "create_key", "admin"),
         ("GET", "/api/v1/keys", "list_keys", "admin"),
         ("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin"),
