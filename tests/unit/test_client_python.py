@@ -155,6 +155,8 @@ def schema_properties(name: str) -> dict[str, Any]:
         (novavms.HistoryEntry, "HistoryEntry"),
         (novavms.Actor, "Actor"),
         (novavms.BatchResult, "BatchResult"),
+        (novavms.UploadTarget, "UploadTarget"),
+        (novavms.UploadUrls, "UploadUrls"),
     ],
 )
 def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
