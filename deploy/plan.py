@@ -76,6 +76,10 @@ RESOURCES = {
     # well within the 60 s every mutating function has (the idempotency lock outlives it).
     "batch_update_events": Resources("512Mi", 60),
     "batch_delete_events": Resources("512Mi", 60),
+    # The ingest API: a batch body is up to EVENTS_INGEST_MAX_BODY_BYTES (10 MiB), parsed whole
+    # (several times its size in memory) and at most 500 events written in four concurrent chunks.
+    "upsert_event": Resources("512Mi", 60),
+    "ingest_events": Resources("1Gi", 60),
 }
 
 

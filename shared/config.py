@@ -18,6 +18,7 @@ from shared.errors import ConfigurationError
 MAX_JWT_LEEWAY_SECONDS = 30
 GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 T = TypeVar("T")
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Settings:
     max_keys_per_org: int
     changes_retention_seconds: int
     changes_settle_seconds: int
+    ingest_rate_limit_per_minute: int
+    ingest_max_body_bytes: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -179,6 +182,8 @@ def settings() -> Settings:
         max_keys_per_org=_int("EVENTS_MAX_KEYS_PER_ORG", 100, 1, 10_000),
         changes_retention_seconds=_int("EVENTS_CHANGES_RETENTION_SECONDS", 604_800, 1, 30 * 24 * 3600),
         changes_settle_seconds=_int("EVENTS_CHANGES_SETTLE_SECONDS", 2, 0, 60),
+        ingest_rate_limit_per_minute=_int("EVENTS_INGEST_RATE_LIMIT_PER_MINUTE", 6000, 1, 10_000_000),
+        ingest_max_body_bytes=_int("EVENTS_INGEST_MAX_BODY_BYTES", 10 * MIB, 64 * 1024, 30 * MIB),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

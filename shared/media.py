@@ -13,6 +13,10 @@ V4 signed GET URLs valid for ``EVENTS_SIGNED_URL_TTL_SECONDS`` (:mod:`shared.url
 Unset, the signer is ``hmac`` when an HMAC access id is set, ``key-file`` when a key file is, else
 ``iam``. With ``STORAGE_EMULATOR_HOST`` set the URLs point at the storage emulator.
 
+Media an ingest caller uploads for an event live under the event's own prefix,
+:func:`upload_prefix` (``uploads/{event_id}/``); an event written through the ingest API may name
+only objects there (:func:`under_upload_prefix`).
+
 Each instance keeps the URLs it signed (up to :data:`CACHE_ENTRIES`, least recently used first out)
 and serves one again only while at least half its lifetime remains, so an answered URL always has at
 least ``EVENTS_SIGNED_URL_TTL_SECONDS / 2`` to live.
@@ -43,6 +47,24 @@ _signers: dict[tuple[str, str | None, str | None], Signer] = {}
 
 # Signed URLs by (endpoint, bucket, object), each kept for half its lifetime.
 CACHE: ExpiringCache[tuple[str, str, str], str] = ExpiringCache(CACHE_ENTRIES)
+
+
+UPLOADS = "uploads"
+
+
+def upload_prefix(event_id: str) -> str:
+    """Where the media uploaded for the event ``event_id`` (its canonical uuid) are named:
+    ``uploads/{event_id}/``."""
+    return f"{UPLOADS}/{event_id}/"
+
+
+def under_upload_prefix(name: str, event_id: str) -> bool:
+    """Whether the object ``name`` lies under the event's :func:`upload_prefix`: something follows
+    the prefix, and no segment is empty, ``.`` or ``..`` (a URL would resolve those elsewhere)."""
+    prefix = upload_prefix(event_id)
+    if not name.startswith(prefix) or len(name) == len(prefix):
+        return False
+    return all(segment not in ("", ".", "..") for segment in name[len(prefix) :].split("/"))
 
 
 def signer() -> Signer:

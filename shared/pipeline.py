@@ -20,11 +20,12 @@ from shared.model.event import (
     OPERATOR_FIELDS,
     PIPELINE_FIELDS,
     TRIGGER_TYPES,
+    PipelineRecord,
     encodable,
 )
 from shared.timefmt import parse_rfc3339
 
-PipelineRecord = tuple[str, dict[str, Any], dict[str, Any]]
+__all__ = ["PipelineRecord", "parse_pipeline_event"]
 
 
 def parse_pipeline_event(raw: object) -> PipelineRecord:

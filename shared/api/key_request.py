@@ -1,10 +1,11 @@
 """The body of ``POST /api/v1/keys``: ``{"name", "role", "site_ids"?, "expires_at"?}``.
 
 ``name`` is 1-100 characters, not blank, without invisible or bidirectional control characters
-(Unicode categories Cc and Cf); ``role`` is viewer, operator
-or admin (never more than the caller's, who is an admin); a viewer key needs ``site_ids`` (1-100
-uuids) and other roles take none (only viewers are site-scoped); ``expires_at`` is an RFC3339 time in
-the future. Anything else is 400 ``validation_error`` naming the field.
+(Unicode categories Cc and Cf); ``role`` is viewer, operator, admin (never more than the caller's,
+who is an admin) or ingest (a recording gateway's key: the ingest routes only); a viewer key needs
+``site_ids`` (1-100 uuids), an ingest key may name 1-100 (it then writes only events of those
+sites), operator and admin keys take none; ``expires_at`` is an RFC3339 time in the future.
+Anything else is 400 ``validation_error`` naming the field.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shared.ids import canonical_uuid
 from shared.model.event import encodable
 from shared.timefmt import parse_rfc3339, utcnow
 
-ROLES = ("viewer", "operator", "admin")
+ROLES = ("viewer", "operator", "admin", "ingest")
 FIELDS = ("name", "role", "site_ids", "expires_at")
 MAX_NAME = 100
 # A name: no invisible or bidirectional control characters (Unicode categories Cc and Cf, as of
@@ -81,19 +82,20 @@ def parse_key_request(body: bytes) -> KeyRequest:
             f"required, 1-{MAX_NAME} characters, not blank, no control or invisible formatting characters"
         )
     if role not in ROLES:
-        problems["role"] = "required, one of viewer, operator, admin"
+        problems["role"] = "required, one of viewer, operator, admin, ingest"
     site_ids: tuple[str, ...] | None = None
-    if role == "viewer":
+    if role == "viewer" or (role == "ingest" and sites is not None):
         if (
             not isinstance(sites, list)
             or not 1 <= len(sites) <= MAX_SITES
             or any(canonical_uuid(s) is None for s in sites)
         ):
-            problems["site_ids"] = f"a viewer key needs 1-{MAX_SITES} site uuids"
+            article = "an" if role == "ingest" else "a"
+            problems["site_ids"] = f"{article} {role} key needs 1-{MAX_SITES} site uuids"
         else:
             site_ids = tuple(sorted({str(canonical_uuid(site)) for site in sites}))
     elif sites is not None:
-        problems["site_ids"] = "only viewer keys are site-scoped"
+        problems["site_ids"] = "only viewer and ingest keys are site-scoped"
     expires_at = None
     if expires is not None:
         try:

@@ -47,6 +47,7 @@ CACHE_ENTRIES = 4096
 TOUCH_EVERY_SECONDS = 60
 TOUCH_TIMEOUT_SECONDS = 1.0
 TOUCHED_ENTRIES = 10_000  # the last-use table's bound (a forgotten key is at worst written again)
+SITE_SCOPED_ROLES = ("viewer", "ingest")  # the key roles whose site_ids limit what they reach
 _BODY = re.compile(rf"[{re.escape(ALPHABET)}]{{{RANDOM_CHARS + CHECK_CHARS}}}")
 
 
@@ -197,6 +198,8 @@ def issue_key(
 
 
 def key_scope(record: ApiKeyRecord) -> tuple[Actor, Scope]:
-    """Who a key acts as and what it reaches (only viewer keys are site-scoped)."""
-    sites = frozenset(record.site_ids) if record.role == "viewer" and record.site_ids is not None else None
+    """Who a key acts as and what it reaches (viewer keys, and ingest keys that name sites, are
+    site-scoped)."""
+    scoped = record.role in SITE_SCOPED_ROLES and record.site_ids is not None
+    sites = frozenset(record.site_ids or ()) if scoped else None
     return Actor(ActorKind.API_KEY, record.key_id), Scope(record.org_id, sites)

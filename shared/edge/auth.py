@@ -36,8 +36,12 @@ NUMERIC_CLAIMS = ("exp", "iat", "nbf")
 
 
 class Role(enum.IntEnum):
-    """Roles in increasing power: each may do what the ones below it may."""
+    """Roles in increasing power: each may do what the ones below it may. ``INGEST`` (API keys of
+    recording gateways) sits outside that order: it may only call the routes whose ``min_role`` is
+    ``ingest``, which admins may call too (:func:`require_role`); its value ranks it below viewers
+    wherever roles are compared."""
 
+    INGEST = 0
     VIEWER = 1
     OPERATOR = 2
     ADMIN = 3
@@ -111,9 +115,17 @@ def bearer_token(headers: HeaderSource, header_name: str) -> str:
 
 
 def require_role(principal: Principal, minimum: Role) -> None:
-    """Raise Forbidden unless the caller's role is at least ``minimum``."""
-    if principal.role < minimum:
-        raise Forbidden(f"requires role {minimum.name.lower()}; caller is {principal.role.name.lower()}")
+    """Raise Forbidden unless the caller may call a route of role ``minimum``: an ingest route
+    (``minimum`` INGEST) admits ingest keys and admins; every other route admits roles of the
+    viewer < operator < admin order at least ``minimum``, never an ingest key."""
+    role = principal.role
+    if minimum is Role.INGEST:
+        if role not in (Role.INGEST, Role.ADMIN):
+            raise Forbidden(f"requires an ingest key or an admin; caller is {role.name.lower()}")
+    elif role is Role.INGEST:
+        raise Forbidden("an ingest key may only call the ingest routes")
+    elif role < minimum:
+        raise Forbidden(f"requires role {minimum.name.lower()}; caller is {role.name.lower()}")
 
 
 def _verify(token: str) -> dict[str, Any]:

@@ -7,9 +7,11 @@ entry point of that route-table function. For each request it: takes or makes a 
 parameter); refuses a client address over its failed authentications (429, see
 :mod:`shared.edge.auth_failures`); authenticates the caller with the route's ``auth`` (401: a
 user's bearer token or API key by default, the scheduler's OIDC token for the scheduled export);
-runs the steps marked ``before_role`` (the rate limit: every authenticated request counts); checks
-the route's role (403), the path's id (404: an id the API never issues is refused before any store
-call) and a body's size and type (413, 400); runs the other ``steps`` in order, each
+runs the steps marked ``before_role`` for the route (the API's rate limit: every authenticated
+request counts); checks the route's role (403), the path's id (404: an id the API never issues is
+refused before any store call) and a body's size (413 over the route's ``max_body_bytes``: 64 KiB,
+a bulk route's ``EVENTS_INGEST_MAX_BODY_BYTES``) and type (400); runs the other ``steps`` in order
+(the ingest budget, which counts a request's events once its body is known, then idempotency), each
 wrapping the rest (idempotency); calls the handler with a :class:`Context`; turns :class:`ApiError`,
 and the model's and the store's errors (mapped by :mod:`shared.edge.errors`), into the contract's
 JSON envelope and anything else into a 500 without internals; adds the headers steps put in
@@ -35,6 +37,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
+from shared.api.bodies import json_object
 from shared.api.responses import REQUEST_ID_HEADER, error_response
 from shared.config import settings
 from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
@@ -48,7 +51,7 @@ from shared.edge.logs import (
     log_exception,
     log_request,
 )
-from shared.edge.routes import Route, routes_of
+from shared.edge.routes import MAX_BODY_BYTES, Route, routes_of
 from shared.errors import (
     ApiError,
     AuthRequired,
@@ -81,6 +84,13 @@ class Context:
     log: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     idempotency: PendingRecord | None = None
+    _body: dict[str, Any] | None = None
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's body as a JSON object (400 naming ``body`` otherwise), parsed once."""
+        if self._body is None:
+            self._body = json_object(self.request.get_data())
+        return self._body
 
     @property
     def principal(self) -> Principal:
@@ -124,32 +134,32 @@ def _chain(handler: Handler, steps: Sequence[Step]) -> Handler:
 
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-MAX_BODY_BYTES = 64 * 1024
 
 
-def _read_unsized_body(request: flask.Request) -> None:
-    """Read a body sent without a length (chunked) whole, up to one byte past the limit: over it is
+def _read_unsized_body(request: flask.Request, limit: int) -> None:
+    """Read a body sent without a length (chunked) whole, up to one byte past ``limit``: over it is
     413; within it, the request reads on as if the body had come with its length."""
     environ = request.environ
     if "wsgi.input_terminated" not in environ:  # the server did not decode it: nothing is read
         return
     stream, data = environ["wsgi.input"], b""
-    while len(data) <= MAX_BODY_BYTES and (chunk := stream.read(MAX_BODY_BYTES + 1 - len(data))):
+    while len(data) <= limit and (chunk := stream.read(limit + 1 - len(data))):
         data += chunk
-    if len(data) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(data), str(len(data))
 
 
-def check_json_body(request: flask.Request) -> None:
-    """A request body is at most :data:`MAX_BODY_BYTES` (413, whether it came with a length or
-    chunked) and, when present, JSON (400 naming ``Content-Type``)."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+def check_json_body(request: flask.Request, limit: int = MAX_BODY_BYTES) -> None:
+    """A request body is at most ``limit`` bytes (413, whether it came with a length or chunked;
+    :data:`MAX_BODY_BYTES` unless the route takes bulk bodies) and, when present, JSON (400 naming
+    ``Content-Type``)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.content_length is None and chunked:
-        _read_unsized_body(request)
-    request.max_content_length = MAX_BODY_BYTES
+        _read_unsized_body(request, limit)
+    request.max_content_length = limit
     has_body = bool(request.content_length) or chunked
     if has_body and request.mimetype != "application/json":
         raise ValidationError.field("Content-Type", "must be application/json")
@@ -184,7 +194,8 @@ def api_error_of(exc: HTTPException) -> ApiError:
         allowed = list(getattr(exc, "valid_methods", None) or [])
         return MethodNotAllowed(flask.request.method if flask.has_request_context() else "?", allowed)
     if status == 413:
-        return PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        limit = flask.request.max_content_length if flask.has_request_context() else None
+        return PayloadTooLarge(f"the body is larger than {limit or MAX_BODY_BYTES} bytes")
     if status < 500:
         return ValidationError(description)
     return InternalError("internal error; quote the request id to support")
@@ -252,6 +263,13 @@ def _metered_body(
         finished(sent)
 
 
+def _before_role(step: Step, route: Route) -> bool:
+    """Whether ``step`` runs before the role check on ``route``: its ``before_role`` mark, a bool or
+    a predicate of the route (the rate limit: the API's budget before, the ingest budget after)."""
+    mark = getattr(step, "before_role", False)
+    return bool(mark(route) if callable(mark) else mark)
+
+
 def endpoint(
     function: str, *, auth: Authenticator | None = authenticate_caller, steps: Sequence[Step] = ()
 ) -> Callable[[Handler], EntryPoint]:
@@ -267,12 +285,14 @@ def endpoint(
                 require_role(context.caller, Role.parse(context.route.min_role))
             context.route.check_id(context.path_params)
             if context.route.method in BODY_METHODS:
-                check_json_body(context.request)
-            return inner(context)
+                check_json_body(context.request, context.route.max_body_bytes)
+            return inners[context.route](context)
 
-        early = [step for step in steps if getattr(step, "before_role", False)]
-        inner = _chain(handler, [step for step in steps if step not in early])
-        chained = _chain(checked, early)
+        early = {route: [step for step in steps if _before_role(step, route)] for route in routes}
+        inners = {
+            route: _chain(handler, [step for step in steps if step not in early[route]]) for route in routes
+        }
+        chained = {route: _chain(checked, early[route]) for route in routes}
         if flask.has_app_context():  # functions-framework runs this module inside its app's context
             flask.current_app.register_error_handler(HTTPException, _framework_error)
 
@@ -284,7 +304,7 @@ def endpoint(
             context.route, context.path_params = _route_for(routes, request.method, request.path)
             refuse_query_credentials(request)
             if auth is None:
-                return inner(context)
+                return inners[context.route](context)
             address = client_address(request)
             refuse_if_over(address)
             try:
@@ -295,7 +315,7 @@ def endpoint(
             context.log["actor"] = context.actor.stored()
             if isinstance(context.caller, Principal):
                 context.log["org_id"] = context.caller.org_id
-            return chained(context)
+            return chained[context.route](context)
 
         @functools.wraps(handler)
         def entry_point(request: flask.Request) -> flask.Response:

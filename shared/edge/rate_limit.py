@@ -1,8 +1,11 @@
-"""The rate-limit step: a per-org budget of requests per minute (``EVENTS_RATE_LIMIT_PER_MINUTE``,
-default 600) shared by every instance of every function. API keys may spend at most
-``EVENTS_RATE_LIMIT_KEY_SHARE`` percent of it (default 50): each key at most that share, and all the
-org's keys together at most that share too, so the org's users (the console) always keep the rest
-however many keys a script uses.
+"""The rate-limit step: per-org budgets a minute, shared by every instance of every function. Which
+budget a request spends is its route's ``budget``: ``api`` routes spend the API's budget of requests
+(``EVENTS_RATE_LIMIT_PER_MINUTE``, default 600); ``ingest`` routes (event ingest, media upload URLs)
+spend the ingest budget of events (``EVENTS_INGEST_RATE_LIMIT_PER_MINUTE``, default 6000): a batch
+costs its number of events, any other request 1. Neither route ever spends the other's budget.
+API keys may spend at most ``EVENTS_RATE_LIMIT_KEY_SHARE`` percent of the API's budget (default
+50): each key at most that share, and all the org's keys together at most that share too, so the
+org's users (the console) always keep the rest however many keys a script uses.
 
 Budgets are fixed one-minute windows. Each instance leases slices of a window's budget in one
 Firestore transaction each and spends them locally, so an org's accepted requests in a window never
@@ -11,15 +14,18 @@ up to twice the budget can pass in the 60 s around a boundary), while store writ
 not with requests. An instance's first slice in a window is a hundredth of the budget and each next
 one doubles, up to a tenth: a busy instance soon leases in tenths, and the many instances that serve a
 request or two (cold starts of a dozen functions) reserve a hundredth each, not a tenth. Over budget:
-429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window).
+429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window). An ingest request costing
+more than what remains is refused whole (nothing of it is written); its 429 says what remains.
 Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers, one list
 item per policy that applies to the caller: a user's ``RateLimit-Policy: "org";q=600;w=60``, an API
 key's ``"key";q=300;w=60, "keys";q=300;w=60, "org";q=600;w=60``, and ``RateLimit`` with each one's
 ``r=<remaining>;t=<seconds to reset>`` (``r`` is what this instance knows: its unspent slice plus
 what no instance has leased yet). A 429 names the policy that refused with ``r=0``.
-Unauthenticated requests never reach this step; it runs right after authentication, before the role
-check, so every authenticated request counts and every authenticated answer, a 403 included, carries
-the headers. When the limiter's store cannot be reached within the
+Unauthenticated requests never reach this step; on an ``api`` route it runs right after
+authentication, before the role check, so every authenticated request counts and every authenticated
+answer, a 403 included, carries the headers. On an ``ingest`` route it runs once the role and the
+body's size are checked (the cost is the body's count of events), before idempotency and the write;
+its only policy is the org's ``"ingest";q=6000;w=60``. When the limiter's store cannot be reached within the
 request's store budget the step fails open (the request proceeds, a log line says so): a limiter
 outage must not take the API down, and the request itself answers 503 if the store is really gone.
 Orgs never wait on each other: each has its own windows and its own lock.
@@ -33,18 +39,21 @@ from dataclasses import dataclass
 
 import flask
 
+from shared.api.ingest import MAX_EVENTS
 from shared.config import Settings, settings
 from shared.edge.auth import Principal
 from shared.edge.endpoint import Context, Handler
 from shared.edge.logs import log_error
+from shared.edge.routes import Route
 from shared.edge.windows import minute_window, policy_headers
-from shared.errors import RateLimited
+from shared.errors import RateLimited, ValidationError
 from shared.model.actor import ActorKind
 from shared.store.budget import outage
 from shared.store.rate_windows import RateWindows
 
 SLICES_PER_WINDOW = 10
 KEYS_BUCKET = "keys"  # all the org's API keys together (a key's own bucket is "key-<key id>")
+INGEST_BUCKET = "ingest"  # the org's ingest budget, counted in events
 
 
 @dataclass
@@ -75,30 +84,35 @@ def _lock(key: tuple[str, str], window: int) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-def _take(org_id: str, bucket: str, budget: int, window: int) -> tuple[bool, int]:
-    """Spend one request of the bucket's window: (allowed, remaining as this instance knows it)."""
+def _take(org_id: str, bucket: str, budget: int, window: int, cost: int = 1) -> tuple[bool, int]:
+    """Spend ``cost`` of the bucket's window, all or nothing: (allowed, remaining as this instance
+    knows it). A cost larger than this instance's unspent slice leases at least the difference."""
     key = (org_id, bucket)
     with _lock(key, window):
         lease = _leases.get(key)
         if lease is None or lease.window != window:
             lease = _leases[key] = _Lease(window, next_slice=max(1, budget // (SLICES_PER_WINDOW * 10)))
-        if lease.unspent == 0 and not lease.exhausted:
-            want = min(max(1, budget // SLICES_PER_WINDOW), lease.next_slice)
+        if lease.unspent < cost and not lease.exhausted:
+            want = max(min(max(1, budget // SLICES_PER_WINDOW), lease.next_slice), cost - lease.unspent)
             lease.next_slice *= 2
             granted, total = RateWindows(org_id).lease(bucket, window, want, budget)
             lease.unspent += granted
             lease.leased_total = total
             lease.exhausted = granted == 0 or total >= budget
-        if lease.unspent == 0:
-            return False, 0
-        lease.unspent -= 1
-        return True, lease.unspent + max(0, budget - lease.leased_total)
+        remaining = lease.unspent + max(0, budget - lease.leased_total)
+        if lease.unspent < cost:
+            return False, remaining
+        lease.unspent -= cost
+        return True, remaining - cost
 
 
-def policies(config: Settings, principal: Principal) -> list[tuple[str, str, int]]:
+def policies(config: Settings, principal: Principal, route: Route) -> list[tuple[str, str, int]]:
     """The ``(policy, bucket, budget)`` a caller's request spends, most specific first (what a
-    narrower one refuses is not taken from the wider ones): a user's the org's; an API key's its
-    own share, the keys' shared share, then the org's."""
+    narrower one refuses is not taken from the wider ones): on an ingest route the org's ingest
+    budget alone; else a user's the org's, an API key's its own share, the keys' shared share, then
+    the org's."""
+    if route.budget == "ingest":
+        return [("ingest", INGEST_BUCKET, config.ingest_rate_limit_per_minute)]
     org = ("org", "org", config.rate_limit_per_minute)
     if principal.actor.kind is not ActorKind.API_KEY:
         return [org]
@@ -106,14 +120,27 @@ def policies(config: Settings, principal: Principal) -> list[tuple[str, str, int
     return [("key", f"key-{principal.actor.id}", share), ("keys", KEYS_BUCKET, share), org]
 
 
+def cost_of(context: Context) -> int:
+    """What a request costs its budget: on an ingest route, the number of events of a body
+    ``{"events": [...]}`` (1 to the batch's cap; a body the route refuses costs 1); else 1."""
+    if context.route.budget != "ingest":
+        return 1
+    try:
+        events = context.json_body().get("events")
+    except ValidationError:
+        return 1  # the handler answers 400
+    return len(events) if isinstance(events, list) and 1 <= len(events) <= MAX_EVENTS else 1
+
+
 def rate_limit(context: Context, proceed: Handler) -> flask.Response:
-    """The step: spend one of each budget that applies to the caller, or answer 429."""
+    """The step: spend the request's cost of each budget that applies to the caller, or answer 429."""
     principal = context.principal
     window, reset = minute_window(time.time())
     announced: list[tuple[str, int, int]] = []
-    for name, bucket, budget in policies(settings(), principal):
+    cost = cost_of(context)
+    for name, bucket, budget in policies(settings(), principal, context.route):
         try:
-            allowed, remaining = _take(principal.org_id, bucket, budget, window)
+            allowed, remaining = _take(principal.org_id, bucket, budget, window, cost)
         except Exception as exc:
             if outage(exc) is None:
                 raise
@@ -121,10 +148,15 @@ def rate_limit(context: Context, proceed: Handler) -> flask.Response:
             continue
         announced.append((name, budget, remaining))
         if not allowed:
-            whose = {"org": "the org's", "keys": "the org's API keys'", "key": "this API key's"}[name]
-            refused = RateLimited(
-                f"{whose} budget of {budget} requests a minute is spent; retry after {reset} s"
-            )
+            if name == "ingest":
+                message = (
+                    f"the org's ingest budget of {budget} events a minute has {remaining} left, fewer "
+                    f"than this request's {cost}; nothing was written; retry after {reset} s"
+                )
+            else:
+                whose = {"org": "the org's", "keys": "the org's API keys'", "key": "this API key's"}[name]
+                message = f"{whose} budget of {budget} requests a minute is spent; retry after {reset} s"
+            refused = RateLimited(message)
             refused.headers.update(policy_headers(announced, reset), **{"Retry-After": str(reset)})
             raise refused
     headers = policy_headers(announced, reset) if announced else {}
@@ -132,4 +164,6 @@ def rate_limit(context: Context, proceed: Handler) -> flask.Response:
     return proceed(context)
 
 
-rate_limit.before_role = True  # type: ignore[attr-defined]  # every authenticated request counts
+# Every authenticated request of an API route counts (before the role check); an ingest route's
+# request counts once its events are known (after the role and body checks).
+rate_limit.before_role = lambda route: route.budget == "api"  # type: ignore[attr-defined]

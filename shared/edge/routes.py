@@ -8,6 +8,12 @@ token checked at the gateway); ``docs`` routes serve the docs page and the docum
 auth; ``internal`` routes (the scheduled export, which Cloud Scheduler calls at its function's own
 URL) are in neither gateway. A function may answer several routes. A route whose path takes an ``{id}``
 names what kind of id it is (``event`` or ``key``): an id the API never issues is 404 before any store call.
+
+A route's ``budget`` says which per-org rate budget it spends (:mod:`shared.edge.rate_limit`): ``api``
+(requests) or ``ingest`` (events: the ingest routes and media upload URLs, never the API's). Its
+``bulk_body`` says it takes bodies up to ``EVENTS_INGEST_MAX_BODY_BYTES`` (default 10 MiB) instead of
+:data:`MAX_BODY_BYTES` (64 KiB). ``min_role`` ``ingest`` admits ingest API keys and admins only; an
+ingest key is refused (403) by every other route (:func:`shared.edge.auth.require_role`).
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from shared.config import settings
 from shared.errors import NotFound
 from shared.ids import canonical_uuid, valid_key_id
 
 IdKind = Literal["event", "key"]
+Budget = Literal["api", "ingest"]
+MAX_BODY_BYTES = 64 * 1024  # every route's body limit but a bulk route's
 # Each kind of id: whether a value is one the API issues, and the 404's message when not.
 ID_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "event": (lambda value: canonical_uuid(value) is not None, "event not found"),
@@ -39,6 +48,13 @@ class Route:
     min_role: str | None
     kind: Literal["api", "docs", "internal"] = "api"
     id_kind: IdKind | None = None
+    budget: Budget = "api"
+    bulk_body: bool = False
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest body the route takes (413 above it)."""
+        return settings().ingest_max_body_bytes if self.bulk_body else MAX_BODY_BYTES
 
     @property
     def public(self) -> bool:
@@ -76,7 +92,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events/changes", "list_changes", "viewer"),
     Route("POST", "/api/v1/events/batch-update", "batch_update_events", "operator"),
     Route("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
+    Route("POST", "/api/v1/events/ingest", "ingest_events", "ingest", budget="ingest", bulk_body=True),
     Route("GET", "/api/v1/events/{id}", "get_event", "viewer", id_kind="event"),
+    Route("PUT", "/api/v1/events/{id}", "upsert_event", "ingest", "api", "event", "ingest", bulk_body=True),
     Route("PATCH", "/api/v1/events/{id}", "update_event", "operator", id_kind="event"),
     Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin", id_kind="event"),
     Route("POST", "/api/v1/events/{id}/restore", "restore_event", "admin", id_kind="event"),

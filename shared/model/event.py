@@ -32,6 +32,9 @@ OPERATOR_DEFAULTS: Mapping[str, Any] = {
     "deleted_by": None,
 }
 OPERATOR_FIELDS = tuple(OPERATOR_DEFAULTS)
+PipelineRecord = tuple[str, dict[str, Any], dict[str, Any]]
+"""An event as the pipeline's loader and the ingest API write it: (canonical id, pipeline fields,
+initial operator fields)."""
 NOTES_MAX_CHARS = 2000
 MAX_DURATION_SEC = 7 * 24 * 3600
 

@@ -1,7 +1,7 @@
 """API keys at ``api_keys/{key_id}``: who may call without a user's token, stored only as a hash.
 
 The document id is the key id, the first 16 hex digits of the key's SHA-256; the document holds the
-whole SHA-256 (never the key), the org, role and (viewers) sites, a name, the key's last four
+whole SHA-256 (never the key), the org, role and (viewer and ingest keys) sites, a name, the key's last four
 characters, who created it and when, an optional expiry, the revocation time and the last use.
 Creation and revocation are transactions that also record an idempotency outcome; the last use is
 written at most about once a minute per key and instance, best effort, with a short deadline.

@@ -34,7 +34,7 @@ from shared.ids import canonical_uuid
 from shared.model.actor import PIPELINE, Actor
 from shared.model.changes import EventChanges, dismissal, restoration
 from shared.model.errors import NotFoundError, TooManyEvents
-from shared.model.event import PIPELINE_FIELDS, Event, Position
+from shared.model.event import PIPELINE_FIELDS, Event, PipelineRecord, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.store import changes as change_log
@@ -109,16 +109,17 @@ def _live(decide: Callable[[Event, datetime], dict[str, Any]]) -> Decide:
     return lambda event, now: {} if event is None else decide(event, now)
 
 
-def _load(pipeline: dict[str, Any], operator: dict[str, Any]) -> Operation:
-    """A pipeline load of one event: created with its operator fields, else its pipeline fields that
-    differ rewritten (dismissed events included)."""
+def _load(pipeline: dict[str, Any], operator: dict[str, Any], actor: Actor = PIPELINE) -> Operation:
+    """A load of one event by ``actor`` (the loader, or an ingest API caller): created with its
+    operator fields, else its pipeline fields that differ rewritten (dismissed events included, and
+    left dismissed); when none differs, nothing is written."""
 
     def decide(event: Event | None, _: datetime) -> dict[str, Any]:
         if event is None:
             return {**pipeline, **operator}
         return {name: pipeline[name] for name in PIPELINE_FIELDS if event.data.get(name) != pipeline[name]}
 
-    return Operation(PIPELINE, decide, None, include_deleted=True, creates=True)
+    return Operation(actor, decide, None, include_deleted=True, creates=True)
 
 
 @dataclass(frozen=True)
@@ -414,13 +415,18 @@ class EventStore:
     def _plan(self, key: str, data: Mapping[str, Any] | None, op: Operation, now: datetime) -> Planned:
         """What ``op`` does to the event ``key`` whose document is ``data`` (None: absent): not found
         (absent and not created, or dismissed unless the operation reaches dismissed events),
-        ScopeError outside the scope's sites, unchanged (nothing to write) or the fields to write."""
+        ScopeError when the event's stored site or the site it would be written with is outside the
+        scope's sites (a load may not move an event out of them), unchanged (nothing to write) or
+        the fields to write."""
         if data is None and not op.creates:
             return Planned(key, NOT_FOUND, data, {})
         if data is not None and data.get("deleted") and not op.include_deleted:
             return Planned(key, NOT_FOUND, data, {})
         fields = op.decide(None if data is None else Event(key, data), now)
-        self.scope.check(str((data or fields)["site_id"]))
+        if data is not None:
+            self.scope.check(str(data["site_id"]))
+        if "site_id" in fields:
+            self.scope.check(str(fields["site_id"]))
         if not fields:
             return Planned(key, UNCHANGED, data, {})
         return Planned(key, CREATED if data is None else CHANGED, data, fields)
@@ -477,12 +483,21 @@ class EventStore:
                 self._stage(transaction, planned, op, now)
             written = planned.after
             if record is not None:
-                record.save(transaction, {"kind": "event", "event_id": key, "event": written})
+                saved = {"kind": "event", "event_id": key, "event": written, "status": planned.status}
+                record.save(transaction, saved)
             return planned, Event(key, written)
 
         planned, event = run_transaction(self.client, run, lock_key=ref.path)
         self._committed([planned])
         return planned, event
+
+    def load_one(self, record: PipelineRecord, actor: Actor, outcome: OutcomeRecord | None = None) -> str:
+        """Load one event (:func:`_load` by ``actor``) in one transaction, with the idempotency
+        ``outcome`` record when given (its outcome names the status too); returns ``created``,
+        ``changed`` or ``unchanged``. ScopeError (nothing written) outside the scope's sites."""
+        event_id, pipeline, operator = record
+        planned, _ = self._write_one(event_id, _load(pipeline, operator, actor), outcome)
+        return planned.status
 
     def _change(self, event_id: str, op: Operation, record: OutcomeRecord | None) -> Event:
         """:meth:`_write_one`, NotFoundError when the event is not there."""
@@ -584,24 +599,48 @@ class EventStore:
         scan = self.scan(event_filter, read_time=counted.read_time, rows=counted.total)
         return [event.id for event in scan]
 
-    def upsert_pipeline(
-        self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
-    ) -> tuple[int, int]:
-        """Write events from the pipeline: (id, pipeline fields, initial operator fields), through the
-        one write path (the last record of an id in a chunk wins).
+    def stored_sites(self, event_ids: Sequence[str]) -> dict[str, str]:
+        """The stored site of each of these (canonical) ids that exists, dismissed or not, in one
+        batched read (what a site-scoped load checks before it writes anything)."""
+        refs = [self.events.document(key) for key in dict.fromkeys(event_ids)]
+        if not refs:
+            return {}
+        snaps = [snap for snap in self.client.get_all(refs, **rpc()) if snap.exists]
+        documents_read("events", len(snaps))
+        return {snap.id: str((snap.to_dict() or {}).get("site_id")) for snap in snaps}
 
-        A new event gets both; an existing one (deleted or not) only its pipeline fields that
-        differ, so acknowledgements, stars, notes, deletions and history survive a re-load. No history
-        entries are written; a change record is, for each event created or changed. The scope must
-        reach the whole org. Returns (created, updated: the existing events the records named).
-        """
+    def load(self, records: Iterable[PipelineRecord], actor: Actor = PIPELINE) -> dict[str, str]:
+        """Load events, each (canonical id, pipeline fields, initial operator fields) as
+        :func:`shared.pipeline.parse_pipeline_event` makes them, by ``actor`` through the one write
+        path: the outcome of each distinct id, in the order ids first appear: ``created``, ``changed``
+        (only its pipeline fields that differ rewritten: acknowledgements, stars, notes, dismissals and
+        history survive) or ``unchanged`` (nothing differs: nothing written, no change record). The
+        last record of an id wins. A new event gets both field sets; no history entries are written;
+        a change record is, for each event created or changed in a field the API shows.
+
+        Events are written :data:`BATCH_CHUNK` to a batched write (each chunk atomic, an event
+        never half-written), :data:`BATCH_CONCURRENCY` chunks at once; ScopeError when an event's
+        stored or given site is outside a site-scoped store's sites."""
+        latest: dict[str, Operation] = {}
+        for event_id, pipeline, operator in records:
+            latest[event_id] = _load(pipeline, operator, actor)
+        items = [(key, key, op) for key, op in latest.items()]
+        chunks = [items[i : i + BATCH_CHUNK] for i in range(0, len(items), BATCH_CHUNK)]
+        done = bounded([partial(self._write_chunk, chunk) for chunk in chunks], BATCH_CONCURRENCY)
+        status = {planned.key: planned.status for results in done for planned in results}
+        return {key: status[key] for key in latest}
+
+    def upsert_pipeline(self, records: Iterable[PipelineRecord]) -> tuple[int, int]:
+        """Write events from the pipeline's loader, read a chunk at a time (a file of any length), each
+        chunk by :meth:`load` (its rules; the last record of an id in a chunk wins, a later chunk
+        after an earlier one). The scope must reach the whole org. Returns (created, updated: the
+        existing events the records named, ``changed`` or ``unchanged``)."""
         if self.scope.sites is not None:
             raise ValueError("pipeline loads write the whole org; a site-scoped store cannot")
         created = updated = 0
         pending = iter(records)
         while chunk := list(itertools.islice(pending, BATCH_CHUNK)):
-            latest = {event_id: _load(pipeline, operator) for event_id, pipeline, operator in chunk}
-            for planned in self._write_chunk([(key, key, op) for key, op in latest.items()]):
-                created += planned.status == CREATED
-                updated += planned.status != CREATED
+            for status in self.load(chunk).values():
+                created += status == CREATED
+                updated += status != CREATED
         return created, updated

@@ -12,6 +12,7 @@ from shared.edge import auth_failures
 from shared.edge.auth import Principal, Role
 from shared.edge.logs import REDACTED, client_address, credential_parameter, holds_credential, redact
 from shared.edge.rate_limit import policies
+from shared.edge.routes import API_ROUTES, route_of
 from shared.errors import RateLimited
 from shared.model.actor import Actor, ActorKind
 from shared.model.scope import Scope
@@ -97,9 +98,23 @@ def test_a_key_spends_its_own_the_keys_and_the_orgs_budget_and_a_user_the_orgs(
     reset_caches()
     key = Principal(Actor(ActorKind.API_KEY, "0123456789abcdef"), Role.OPERATOR, Scope("org-a"))
     user = Principal(Actor.user("u1"), Role.OPERATOR, Scope("org-a"))
-    assert policies(settings(), key) == [
+    listing = route_of("list_events")
+    assert policies(settings(), key, listing) == [
         ("key", "key-0123456789abcdef", 12),
         ("keys", "keys", 12),
         ("org", "org", 30),
     ]
-    assert policies(settings(), user) == [("org", "org", 30)]
+    assert policies(settings(), user, listing) == [("org", "org", 30)]
+
+
+def test_an_ingest_route_spends_the_orgs_ingest_budget_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_RATE_LIMIT_PER_MINUTE", "30")
+    monkeypatch.setenv("EVENTS_INGEST_RATE_LIMIT_PER_MINUTE", "700")
+    reset_caches()
+    key = Principal(Actor(ActorKind.API_KEY, "0123456789abcdef"), Role.INGEST, Scope("org-a"))
+    admin = Principal(Actor.user("u1"), Role.ADMIN, Scope("org-a"))
+    for route in (route_of("ingest_events"), route_of("upsert_event")):
+        assert route.budget == "ingest"
+        assert policies(settings(), key, route) == [("ingest", "ingest", 700)]
+        assert policies(settings(), admin, route) == [("ingest", "ingest", 700)]
+    assert all(route.budget == "api" for route in API_ROUTES if route.min_role != "ingest")

@@ -104,8 +104,9 @@ def test_each_role_may_do_what_the_ones_below_it_may() -> None:
     def principal(role: Role) -> Principal:
         return Principal(Actor.user("u"), role, Scope("org-1"))
 
-    for caller in Role:
-        for minimum in Role:
+    ordered = [Role.VIEWER, Role.OPERATOR, Role.ADMIN]
+    for caller in ordered:
+        for minimum in ordered:
             if caller >= minimum:
                 require_role(principal(caller), minimum)
             else:
@@ -117,6 +118,23 @@ def test_each_role_may_do_what_the_ones_below_it_may() -> None:
                 )
     assert Role.VIEWER < Role.OPERATOR < Role.ADMIN
     assert Role.parse("admin") is Role.ADMIN
+
+
+def test_ingest_sits_outside_the_order() -> None:
+    """An ingest route admits ingest keys and admins; an ingest key is refused by every other route."""
+
+    def principal(role: Role) -> Principal:
+        return Principal(Actor.user("u"), role, Scope("org-1"))
+
+    require_role(principal(Role.INGEST), Role.INGEST)
+    require_role(principal(Role.ADMIN), Role.INGEST)
+    for caller in (Role.VIEWER, Role.OPERATOR):
+        with pytest.raises(Forbidden, match="requires an ingest key or an admin"):
+            require_role(principal(caller), Role.INGEST)
+    for minimum in (Role.VIEWER, Role.OPERATOR, Role.ADMIN):
+        with pytest.raises(Forbidden, match="an ingest key may only call the ingest routes"):
+            require_role(principal(Role.INGEST), minimum)
+    assert Role.parse("ingest") is Role.INGEST
 
 
 # -- the header ------------------------------------------------------------------------------------------

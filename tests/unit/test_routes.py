@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from shared.edge.routes import FUNCTIONS, MUTATING_METHODS, PUBLIC_ROUTES, ROUTES, Route, resolve, route_of
+from shared.edge.routes import (
+    FUNCTIONS,
+    MAX_BODY_BYTES,
+    MUTATING_METHODS,
+    PUBLIC_ROUTES,
+    ROUTES,
+    Route,
+    resolve,
+    route_of,
+)
 
 EVENT_ID = "550e8400-e29b-41d4-a716-446655440000"
 ITEM = f"/api/v1/events/{EVENT_ID}"
@@ -34,17 +43,40 @@ def test_resolve_finds_the_function(method: str, path: str, function: str) -> No
     [
         ("/api/v1/events", ["GET"]),
         ("/api/v1/events/export", ["GET"]),
-        (ITEM, ["GET", "PATCH", "DELETE"]),
+        (ITEM, ["GET", "PUT", "PATCH", "DELETE"]),
+        ("/api/v1/events/ingest", ["POST"]),
     ],
 )
 def test_resolve_lists_the_methods_a_path_allows(path: str, allowed: list[str]) -> None:
-    assert resolve("GET", path)[1] == allowed
-    assert resolve("PUT", path) == (None, allowed)
+    assert resolve("OPTIONS", path)[1] == allowed
+    assert resolve("HEAD", path) == (None, allowed)
 
 
 def test_the_export_path_never_falls_through_to_an_event_id() -> None:
     assert resolve("PATCH", "/api/v1/events/export") == (None, ["GET"])
     assert resolve("DELETE", "/api/v1/events/export") == (None, ["GET"])
+    assert resolve("PUT", "/api/v1/events/ingest") == (None, ["POST"])
+    assert resolve("GET", "/api/v1/events/ingest") == (None, ["POST"])
+
+
+def test_the_ingest_routes_take_bulk_bodies_and_spend_the_ingest_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.config import settings
+
+    monkeypatch.setenv("EVENTS_INGEST_MAX_BODY_BYTES", str(2 * 1024 * 1024))
+    settings.cache_clear()
+    try:
+        for function in ("ingest_events", "upsert_event"):
+            route = route_of(function)
+            assert (route.min_role, route.budget, route.max_body_bytes) == ("ingest", "ingest", 2 * 1024 * 1024)
+        for route in ROUTES:
+            if route.min_role != "ingest":
+                assert (route.budget, route.max_body_bytes) == ("api", MAX_BODY_BYTES)
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+    assert route_of("ingest_events").max_body_bytes == 10 * 1024 * 1024
 
 
 @pytest.mark.parametrize(
@@ -102,7 +134,9 @@ def test_the_apis_operations() -> None:
         ("GET", "/api/v1/events/changes", "list_changes", "viewer"),
         ("POST", "/api/v1/events/batch-update", "batch_update_events", "operator"),
         ("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
+        ("POST", "/api/v1/events/ingest", "ingest_events", "ingest"),
         ("GET", "/api/v1/events/{id}", "get_event", "viewer"),
+        ("PUT", "/api/v1/events/{id}", "upsert_event", "ingest"),
         ("PATCH", "/api/v1/events/{id}", "update_event", "operator"),
         ("DELETE", "/api/v1/events/{id}", "delete_event", "admin"),
         ("POST", "/api/v1/events/{id}/restore", "restore_event", "admin"),
