@@ -679,31 +679,36 @@ def test_upsert_creates_then_updates_then_leaves_unchanged(
 
 def test_ingest_reports_a_mixed_batch_in_input_order(make_client: MakeClient, ingest_key: str) -> None:
     gateway = make_client(api_key=ingest_key)
-    kept = event_line(0)
-    gateway.events.ingest([kept])
-    no_id = {k: v for k, v in event_line(1).items() if k != "id"}
-    fresh, duplicate = event_line(2), event_line(3)
+    same, kept = event_line(0), event_line(1)
+    gateway.events.ingest([same, kept])
+    no_id = {k: v for k, v in event_line(2).items() if k != "id"}
+    fresh, duplicate = event_line(3), event_line(4)
     batch = [
-        kept,  # 0: the same again
-        event_line(4, trigger_type="explosion", snapshot_url="https://x/y.jpg"),  # 1: invalid
+        same,  # 0: the same again
+        event_line(5, trigger_type="explosion", snapshot_url="https://x/y.jpg"),  # 1: invalid
         no_id,  # 2: no usable id
         fresh,  # 3
         {**kept, "summary": "revised"},  # 4
-        duplicate,  # 5
+        duplicate,  # 5: superseded by 6
         {**duplicate, "summary": "the last wins"},  # 6
     ]
     result = gateway.events.ingest(iter(batch))  # any iterable
     assert isinstance(result, novavms.IngestResult)
-    statuses = [(item.id, item.status) for item in result.results]
-    assert [status for _, status in statuses[:5]] == ["unchanged", "invalid", "invalid", "created", "updated"]
-    assert {status for _, status in statuses[5:]} <= {"created", "updated"}  # each duplicate is reported
-    assert [event_id for event_id, _ in statuses] == [
-        kept["id"], batch[1]["id"], None, fresh["id"], kept["id"], duplicate["id"], duplicate["id"]
-    ]  # fmt: skip
+    assert [(item.id, item.status) for item in result.results] == [
+        (same["id"], "unchanged"),
+        (batch[1]["id"], "invalid"),
+        (None, "invalid"),
+        (fresh["id"], "created"),
+        (kept["id"], "updated"),
+        (duplicate["id"], "superseded"),
+        (duplicate["id"], "created"),
+    ]
     bad = result.results[1].errors or {}
     assert {"trigger_type", "snapshot_url"} <= set(bad), bad
     assert result.results[2].index == 2 and result.results[2].errors
-    assert result.invalid == 2 and result.created + result.updated + result.unchanged == 5
+    assert result.results[5].superseded_by == 6
+    counts = (result.created, result.updated, result.unchanged, result.invalid, result.superseded)
+    assert counts == (2, 1, 1, 2, 1)
     admin = make_client("admin")
     assert admin.events.get(duplicate["id"]).summary == "the last wins"
     assert admin.events.get(kept["id"]).summary == "revised"

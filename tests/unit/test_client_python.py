@@ -421,7 +421,8 @@ def test_each_batch_has_its_own_idempotency_key_derived_from_the_callers() -> No
 
 
 def answer(created: int, results: list[dict[str, Any]], **counts: int) -> dict[str, Any]:
-    return {"created": created, "updated": 0, "unchanged": 0, "invalid": 0, **counts, "results": results}
+    base = {"created": created, "updated": 0, "unchanged": 0, "invalid": 0, "superseded": 0}
+    return {**base, **counts, "results": results}
 
 
 def test_the_reports_of_batches_merge_in_input_order_with_positions_in_the_whole_input() -> None:
@@ -448,17 +449,32 @@ def test_the_reports_of_batches_merge_in_input_order_with_positions_in_the_whole
         ),
         2,
     )
-    reports.add(answer(0, [{"id": "a", "status": "updated"}], updated=1), 1)
+    reports.add(
+        answer(
+            0,
+            [{"id": "a", "status": "superseded", "superseded_by": 1}, {"id": "a", "status": "updated"}],
+            updated=1,
+            superseded=1,
+        ),
+        2,
+    )
     result = reports.result()
-    assert (result.created, result.updated, result.unchanged, result.invalid) == (1, 1, 1, 2)
-    assert [(item.id, item.status, item.index) for item in result.results] == [
-        ("a", "created", None),
-        (None, "invalid", 1),
-        ("b", "unchanged", None),
-        (None, "invalid", 3),
-        ("a", "updated", None),
+    assert (result.created, result.updated, result.unchanged, result.invalid, result.superseded) == (
+        1,
+        1,
+        1,
+        2,
+        1,
+    )
+    assert [(item.id, item.status, item.index, item.superseded_by) for item in result.results] == [
+        ("a", "created", None, None),
+        (None, "invalid", 1, None),
+        ("b", "unchanged", None, None),
+        (None, "invalid", 3, None),
+        ("a", "superseded", None, 5),
+        ("a", "updated", None, None),
     ]
-    assert result.results[3].errors == {"id": "x"} and reports.sent == 5
+    assert result.results[3].errors == {"id": "x"} and reports.sent == 6
     assert first["results"][1]["index"] == 1, "the answers themselves are left as they were"
 
 

@@ -1,9 +1,10 @@
 /**
  * How `events.ingest` sends any number of events and reports them as one. The server takes 1-500
  * events a request (more is 413): the input is read lazily in batches of at most {@link MAX_BATCH},
- * sent one after the other in input order (a duplicate id in two batches: the later one wins, as
- * within one), and the answers are merged into one report in input order, the counts added up and
- * each result's `index` made a position in the whole input. An empty input is still sent, once, so
+ * sent one after the other in input order, and the answers are merged into one report in input
+ * order, the counts added up and each result's positions (`index`, `supersededBy`) made positions in
+ * the whole input. An id sent twice in one request is written once (the earlier occurrence is
+ * `superseded`); in two requests the later one wins too, but both are written. An empty input is still sent, once, so
  * that the server's 400 names `events`.
  */
 
@@ -12,6 +13,7 @@ import type { IngestResult } from "./types.js";
 
 /** The most events one `POST /api/v1/events/ingest` takes. */
 export const MAX_BATCH = 500;
+const COUNTS = ["created", "updated", "unchanged", "invalid", "superseded"] as const;
 
 /** `events` in arrays of at most `size`, read as they are needed; an empty input gives one empty array. */
 export async function* batches<T>(events: Iterable<T> | AsyncIterable<T>, size = MAX_BATCH): AsyncGenerator<T[]> {
@@ -49,14 +51,14 @@ export class IngestReports {
   /** The report of every batch so far, as the server would answer one request of them all. */
   result(): IngestResult {
     if (this.#answers.length === 1) return this.#answers[0]!.answer;
-    const report: IngestResult = { created: 0, updated: 0, unchanged: 0, invalid: 0, results: [] };
+    const report: IngestResult = { created: 0, updated: 0, unchanged: 0, invalid: 0, superseded: 0, results: [] };
     for (const { offset, answer } of this.#answers) {
-      report.created += answer.created;
-      report.updated += answer.updated;
-      report.unchanged += answer.unchanged;
-      report.invalid += answer.invalid;
+      for (const count of COUNTS) report[count] += answer[count];
       for (const item of answer.results) {
-        report.results.push(typeof item.index === "number" ? { ...item, index: item.index + offset } : item);
+        const moved = { ...item };
+        if (typeof moved.index === "number") moved.index += offset;
+        if (typeof moved.supersededBy === "number") moved.supersededBy += offset;
+        report.results.push(moved);
       }
     }
     return report;

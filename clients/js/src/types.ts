@@ -7,8 +7,8 @@
 export type TriggerType = "motion" | "ai_tag" | "manual";
 /** State of an event's AI analysis. */
 export type AiStatus = "pending" | "completed" | "skipped" | "failed";
-/** A user's or key's role. */
-export type Role = "viewer" | "operator" | "admin";
+/** A user's or key's role; `ingest` is a recording gateway's key (the ingest routes only). */
+export type Role = "viewer" | "operator" | "admin" | "ingest";
 
 /** An event as listed (schema `EventListItem`). */
 export interface EventListItem {
@@ -269,17 +269,23 @@ export interface UpsertResult {
 }
 
 /** What an ingest did to one event. */
-export type IngestStatus = "created" | "updated" | "unchanged" | "invalid";
+export type IngestStatus = "created" | "updated" | "unchanged" | "invalid" | "superseded";
 
 /** One event of an ingest, in input order. */
 export interface IngestResultItem {
   /** null when the event had no usable id (then `index` says which it was). */
   id: string | null;
+  /**
+   * `invalid`: nothing written, `errors` says why; `superseded`: the same id came again later in
+   * the same request (at `supersededBy`) and only that one was written.
+   */
   status: IngestStatus;
-  /** For `invalid`: each bad field (by its API name, as sent) and its problem; nothing was written. */
+  /** For `invalid`: each bad field (by its API name, as sent) and its problem. */
   errors?: Record<string, string>;
   /** The event's position in the whole input (from 0), given when its id is null. */
   index?: number;
+  /** For `superseded`: the position (in the whole input) of the occurrence written instead. */
+  supersededBy?: number;
 }
 
 /** What `events.ingest` did: the counts and each event's result, in input order. */
@@ -288,6 +294,7 @@ export interface IngestResult {
   updated: number;
   unchanged: number;
   invalid: number;
+  superseded: number;
   results: IngestResultItem[];
 }
 
@@ -393,10 +400,11 @@ export interface KeyListParams {
   cursor?: string;
 }
 
-/** `keys.create` body (schema `ApiKeyRequest`): a viewer key names its sites. */
+/** `keys.create` body (schema `ApiKeyRequest`): a viewer key names its sites; an ingest key may (it then writes only events of those sites). */
 export type KeyCreateParams =
   | { name: string; role: "viewer"; siteIds: string[]; expiresAt?: DateInput | null }
-  | { name: string; role: "operator" | "admin"; expiresAt?: DateInput | null };
+  | { name: string; role: "operator" | "admin"; expiresAt?: DateInput | null }
+  | { name: string; role: "ingest"; siteIds?: string[]; expiresAt?: DateInput | null };
 
 /** Per-call options, the last argument of every method. */
 export interface RequestOptions {

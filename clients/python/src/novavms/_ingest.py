@@ -1,10 +1,12 @@
 """How ``events.ingest`` sends any number of events and reports them as one.
 
 The server takes 1-500 events a request (more is 413). The client reads the caller's iterable
-lazily in batches of at most :data:`MAX_BATCH`, sends them one after the other in input order (a
-duplicate id in two batches: the later one wins, as within one), and merges the answers into one
-report in input order: the counts added up, each result's ``index`` made a position in the whole
-input. An empty input is still sent, once, so that the server's 400 names ``events``.
+lazily in batches of at most :data:`MAX_BATCH`, sends them one after the other in input order, and
+merges the answers into one report in input order: the counts added up, each result's positions
+(``index``, ``superseded_by``) made positions in the whole input. An id sent twice in one request is
+written once (the earlier occurrence is ``superseded``); in two requests, the later one wins too, but
+both are written (``created`` then ``updated``, say). An empty input is still sent, once, so that the
+server's 400 names ``events``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ __all__ = ["MAX_BATCH", "IngestReports", "async_batches", "batch_key", "batches"
 
 MAX_BATCH = 500
 """The most events one ``POST /api/v1/events/ingest`` takes."""
-_COUNTS = ("created", "updated", "unchanged", "invalid")
+_COUNTS = ("created", "updated", "unchanged", "invalid", "superseded")
+_POSITIONS = ("index", "superseded_by")  # positions in a request, made positions in the whole input
 
 
 def batches(events: Iterable[Any], size: int = MAX_BATCH) -> Iterator[list[Any]]:
@@ -90,8 +93,9 @@ class IngestReports:
                 report[name] += int(answer.get(name) or 0)
             for item in answer.get("results") or []:
                 moved = dict(item)
-                if isinstance(moved.get("index"), int):
-                    moved["index"] += offset
+                for name in _POSITIONS:
+                    if isinstance(moved.get(name), int):
+                        moved[name] += offset
                 results.append(moved)
         report["results"] = results
         return report

@@ -45,13 +45,13 @@ __all__ = [
 
 TriggerType = Literal["motion", "ai_tag", "manual"]
 AiStatus = Literal["pending", "completed", "skipped", "failed"]
-Role = Literal["viewer", "operator", "admin"]
+Role = Literal["viewer", "operator", "admin", "ingest"]
 ActorKind = Literal["user", "api_key", "pipeline", "scheduler"]
 HistoryAction = Literal["update", "delete", "restore"]
 BatchStatus = Literal["changed", "unchanged", "not_found"]
 ChangeType = Literal["event.created", "event.updated", "event.deleted", "event.restored"]
 UpsertStatus = Literal["created", "updated", "unchanged"]
-IngestStatus = Literal["created", "updated", "unchanged", "invalid"]
+IngestStatus = Literal["created", "updated", "unchanged", "invalid", "superseded"]
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
@@ -282,19 +282,23 @@ class UpsertResult(Model):
 @dataclasses.dataclass(frozen=True)
 class IngestItem(Model):
     """One event of an ingest, in input order: its ``id`` (None when it had no usable id; then
-    ``index`` is its position in the input), its ``status``, and for ``invalid`` the ``errors``
-    naming each bad field (as a validation error's ``fields``)."""
+    ``index`` is its position in the input) and its ``status``: ``created``, ``updated``,
+    ``unchanged``, ``invalid`` (nothing written; ``errors`` names each bad field, as a validation
+    error's ``fields``) or ``superseded`` (the same id came again later in the same request, at
+    position ``superseded_by``, and only that one was written)."""
 
     id: str | None
     status: IngestStatus
     errors: dict[str, str] | None = None
     index: int | None = None
+    superseded_by: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class IngestResult(Model):
-    """What an ingest did: how many events were ``created``, ``updated``, ``unchanged`` and
-    ``invalid`` (nothing written), and each event's :class:`IngestItem` in input order."""
+    """What an ingest did: how many events were ``created``, ``updated``, ``unchanged``,
+    ``invalid`` (nothing written) and ``superseded``, and each event's :class:`IngestItem` in input
+    order (positions count from 0 in the whole input)."""
 
     _NESTED: ClassVar[dict[str, type[Model]]] = {"results": IngestItem}
 
@@ -302,6 +306,7 @@ class IngestResult(Model):
     updated: int
     unchanged: int
     invalid: int
+    superseded: int
     results: list[IngestItem]
 
 
