@@ -32,6 +32,14 @@ SECRETS = {  # environment variable -> secret name (suffix)
     # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in docs/deploying.md).
     "EVENTS_SIGNING_HMAC_ACCESS_ID": "signing-hmac-access-id",
     "EVENTS_SIGNING_HMAC_SECRET": "signing-hmac-secret",
+    # The media uploader's HMAC key (signs upload URLs): given to create_upload_urls only.
+    "EVENTS_UPLOAD_HMAC_ACCESS_ID": "upload-hmac-access-id",
+    "EVENTS_UPLOAD_HMAC_SECRET": "upload-hmac-secret",
+}
+UPLOADS = "create_upload_urls"
+SECRETS_OF_ONE = {  # a secret only one function gets (every other secret goes to every function)
+    "EVENTS_UPLOAD_HMAC_ACCESS_ID": UPLOADS,
+    "EVENTS_UPLOAD_HMAC_SECRET": UPLOADS,
 }
 APIS = (
     "cloudfunctions.googleapis.com",
@@ -71,6 +79,7 @@ RESOURCES = {
     "list_deleted_events": Resources("512Mi", 60),
     "restore_event": Resources("512Mi", 60),
     "get_event_history": Resources("256Mi", 60),
+    UPLOADS: Resources("256Mi", 30),
     "list_changes": Resources("512Mi", 60),
     # A batch is at most EVENTS_BATCH_MAX_EVENTS events (about 1.4 s at the measured 700 events/s):
     # well within the 60 s every mutating function has (the idempotency lock outlives it).
@@ -107,6 +116,29 @@ def _ensure(describe: str, create: str) -> str:
 def _upsert(describe: str, update: str, create: str) -> str:
     """Update what ``describe`` finds, else create it."""
     return f"if {describe} >/dev/null 2>&1; then {update}; else {create}; fi"
+
+
+def _hmac_key_once(tenant: Tenant, account: str, access_id_variable: str, secret_variable: str) -> str:
+    """Make ``account``'s HMAC key once (only while the secret of ``secret_variable`` has no version)
+    and put both halves into the secrets of the two variables."""
+    p = f"--project={tenant.project}"
+    access_id_secret = tenant.secret(SECRETS[access_id_variable])
+    hmac_secret = tenant.secret(SECRETS[secret_variable])
+    return (
+        _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={hmac_secret}", p)
+        + " >/dev/null 2>&1 || { read -r HMAC_ACCESS_ID HMAC_SECRET < <("
+        + _q("gcloud", "storage", "hmac", "create", account, "--format=value(metadata.accessId,secret)", p)
+        + ') && printf %s "$HMAC_ACCESS_ID" | '
+        + _q("gcloud", "secrets", "versions", "add", access_id_secret, "--data-file=-", p)
+        + ' && printf %s "$HMAC_SECRET" | '
+        + _q("gcloud", "secrets", "versions", "add", hmac_secret, "--data-file=-", p)
+        + "; }"
+    )
+
+
+def secrets_of(function: str) -> dict[str, str]:
+    """The secrets a function gets (environment variable -> secret name suffix)."""
+    return {var: name for var, name in SECRETS.items() if SECRETS_OF_ONE.get(var, function) == function}
 
 
 def environment(tenant: Tenant, function: str) -> dict[str, str]:
@@ -161,7 +193,8 @@ def function_deploy(tenant: Tenant, function: str) -> str:
         f"--min-instances={tenant.min_instances}",
         f"--max-instances={tenant.max_instances}",
         "--set-env-vars=^|^" + "|".join(f"{k}={v}" for k, v in env.items()),
-        "--set-secrets=" + ",".join(f"{var}={tenant.secret(name)}:latest" for var, name in SECRETS.items()),
+        "--set-secrets="
+        + ",".join(f"{var}={tenant.secret(name)}:latest" for var, name in secrets_of(function).items()),
     )
 
 
@@ -180,13 +213,14 @@ def steps(tenant: Tenant) -> list[str]:
 
     lines.append(
         "# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's,"
-        " the media URL signer's"
+        " the media URL signer's, the media uploader's"
     )
     for role, title in (
         ("fn", "functions"),
         ("gw", "API Gateway"),
         ("sched", "Cloud Scheduler"),
         ("signer", "media URL signer (reads the media bucket only)"),
+        ("upload", "media uploader (creates objects in the media bucket only)"),
     ):
         lines.append(
             _ensure(
@@ -374,17 +408,17 @@ def steps(tenant: Tenant) -> list[str]:
         " account, which may only read the media bucket; its key is made once and kept in Secret Manager"
     )
     lines.append(_bucket_role(tenant.media_bucket, signer, "roles/storage.objectViewer", p))
-    access_id_secret = tenant.secret(SECRETS["EVENTS_SIGNING_HMAC_ACCESS_ID"])
-    hmac_secret = tenant.secret(SECRETS["EVENTS_SIGNING_HMAC_SECRET"])
     lines.append(
-        _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={hmac_secret}", p)
-        + " >/dev/null 2>&1 || { read -r HMAC_ACCESS_ID HMAC_SECRET < <("
-        + _q("gcloud", "storage", "hmac", "create", signer, "--format=value(metadata.accessId,secret)", p)
-        + ') && printf %s "$HMAC_ACCESS_ID" | '
-        + _q("gcloud", "secrets", "versions", "add", access_id_secret, "--data-file=-", p)
-        + ' && printf %s "$HMAC_SECRET" | '
-        + _q("gcloud", "secrets", "versions", "add", hmac_secret, "--data-file=-", p)
-        + "; }"
+        _hmac_key_once(tenant, signer, "EVENTS_SIGNING_HMAC_ACCESS_ID", "EVENTS_SIGNING_HMAC_SECRET")
+    )
+    uploader = tenant.account("upload")
+    lines.append(
+        "# Upload URLs are signed with an HMAC key of the uploader account, which may only create objects"
+        f" in the media bucket; its key is made once and kept in Secret Manager, given to {UPLOADS} only"
+    )
+    lines.append(_bucket_role(tenant.media_bucket, uploader, "roles/storage.objectCreator", p))
+    lines.append(
+        _hmac_key_once(tenant, uploader, "EVENTS_UPLOAD_HMAC_ACCESS_ID", "EVENTS_UPLOAD_HMAC_SECRET")
     )
     lines.append(
         "# The fallback signer (EVENTS_URL_SIGNER=iam): the functions sign with signBlob as themselves only"

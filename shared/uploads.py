@@ -26,7 +26,7 @@ from typing import Any
 
 from shared.config import require, settings
 from shared.errors import ConfigurationError
-from shared.media import endpoint
+from shared.media import endpoint, upload_prefix
 from shared.timefmt import format_rfc3339, utcnow
 from shared.url_signing import HmacSigner, V4Signing
 
@@ -57,17 +57,12 @@ _lock = threading.Lock()
 _signers: dict[tuple[str, str], HmacSigner] = {}
 
 
-def upload_prefix(event_id: str) -> str:
-    """The prefix of every object uploaded for an event (its id in canonical form)."""
-    return f"uploads/{event_id}/"
-
-
 def upload_signer() -> HmacSigner:
     """The uploader account's HMAC signer (built once per key); ConfigurationError when unset."""
     config = settings()
     access_id, secret = config.upload_hmac_access_id, config.upload_hmac_secret
     if not (access_id and secret):
-        raise ConfigurationError("upload URLs need EVENTS_UPLOAD_HMAC_ACCESS_ID and EVENTS_UPLOAD_HMAC_SECRET")
+        raise ConfigurationError("upload URLs need EVENTS_UPLOAD_HMAC_ACCESS_ID and _SECRET")
     with _lock:
         if (access_id, secret) not in _signers:
             _signers.clear()
@@ -76,7 +71,8 @@ def upload_signer() -> HmacSigner:
 
 
 def new_objects(event_id: str) -> dict[str, str]:
-    """A fresh object name for each kind of media of the event: ``uploads/{event_id}/{random}``."""
+    """A fresh object name for each kind of media of the event (a canonical id):
+    ``uploads/{event_id}/{random}`` (:func:`shared.media.upload_prefix`)."""
     return {upload.kind: upload_prefix(event_id) + secrets.token_urlsafe(RANDOM_BYTES) for upload in UPLOADS}
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -111,9 +111,8 @@ def _encode(value: str) -> str:
 def canonical_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers as V4 signs them: names lower-cased, values trimmed with inner runs of spaces made
     one, sorted by name."""
-    return {
-        name.lower(): " ".join(value.split()) for name, value in sorted(headers.items(), key=lambda h: h[0].lower())
-    }
+    lowered = {name.lower(): " ".join(value.split()) for name, value in headers.items()}
+    return dict(sorted(lowered.items()))
 
 
 @dataclass(frozen=True)

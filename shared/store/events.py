@@ -361,14 +361,13 @@ class EventStore:
         return event
 
     def check_reach(self, event_id: str) -> None:
-        """ScopeError when the event exists (dismissed or not) on a site outside the scope. An event
-        that does not exist yet has no site to check; a scope of every site reads nothing."""
-        key = canonical_uuid(event_id)
-        if self.scope.sites is None or key is None:
+        """ScopeError when the event (a canonical id) exists, dismissed or not, on a site outside the
+        scope. An event that does not exist yet has no site to check; a scope of every site reads
+        nothing."""
+        if self.scope.sites is None:
             return
-        data = get_document(self.events.document(key)).to_dict()
-        if data is not None:
-            self.scope.check(str(data["site_id"]))
+        for site in self.stored_sites([event_id]).values():
+            self.scope.check(site)
 
     def neighbours(self, event: Event) -> tuple[str | None, str | None]:
         """(prev, next) event ids in list order within the scope: prev is the newer neighbour, next

@@ -97,6 +97,26 @@ def test_plan_deploys_every_function_once_per_tenant() -> None:
         assert any("backups schedules create" in line for line in plan)
 
 
+def _hmac_key_made_once(plan: list[str], account: str, secret: str) -> None:
+    """The plan makes ``account``'s HMAC key exactly once, only while ``secret`` has no version, and
+    puts both halves into Secret Manager."""
+    (made,) = [line for line in plan if f"storage hmac create {account} " in line]
+    assert made.startswith(f"gcloud secrets versions describe latest --secret={secret}")
+    assert " || { " in made and made.count("gcloud secrets versions add") == 2
+
+
+def _deployed_secrets(plan: list[str]) -> dict[str, str]:
+    """Each deployed function's ``--set-secrets`` and ``--set-env-vars``, by entry point."""
+    found = {}
+    for line in plan:
+        if line.startswith("gcloud functions deploy "):
+            argv = shlex.split(line)
+            entry = next(arg for arg in argv if arg.startswith("--entry-point=")).split("=", 1)[1]
+            env = next(arg for arg in argv if arg.startswith("--set-env-vars="))
+            found[entry] = env + " " + next(arg for arg in argv if arg.startswith("--set-secrets="))
+    return found
+
+
 def test_plan_signs_media_urls_with_a_read_only_signers_hmac_key() -> None:
     for tenant in TENANTS.values():
         plan = steps(tenant)
@@ -107,18 +127,33 @@ def test_plan_signs_media_urls_with_a_read_only_signers_hmac_key() -> None:
             f"gs://{tenant.media_bucket} " in bindings[0]
             and "--role=roles/storage.objectViewer" in bindings[0]
         )
-        (made,) = [line for line in plan if "storage hmac create" in line]
-        # Made once: only when the secret has no version yet; both halves go to Secret Manager.
-        assert made.startswith(
-            f"gcloud secrets versions describe latest --secret={tenant.secret('signing-hmac-secret')}"
+        _hmac_key_made_once(plan, signer, tenant.secret("signing-hmac-secret"))
+        for function, deployed in _deployed_secrets(plan).items():
+            assert "|EVENTS_URL_SIGNER=hmac" in deployed, function
+            assert f"EVENTS_SIGNING_HMAC_SECRET={tenant.secret('signing-hmac-secret')}:latest" in deployed
+
+
+def test_plan_signs_upload_urls_with_a_create_only_uploaders_hmac_key_given_to_one_function() -> None:
+    for tenant in TENANTS.values():
+        plan = steps(tenant)
+        uploader, signer = tenant.account("upload"), tenant.account("signer")
+        assert uploader != signer
+        bindings = [line for line in plan if f"serviceAccount:{uploader}" in line]
+        assert len(bindings) == 1, "the uploader account gets one role, on one bucket"
+        assert (
+            f"gs://{tenant.media_bucket} " in bindings[0]
+            and "--role=roles/storage.objectCreator" in bindings[0]
         )
-        assert " || { " in made and made.count("gcloud secrets versions add") == 2
-        deploys = [shlex.split(line) for line in plan if line.startswith("gcloud functions deploy ")]
-        for argv in deploys:
-            env = next(arg for arg in argv if arg.startswith("--set-env-vars="))
-            secrets = next(arg for arg in argv if arg.startswith("--set-secrets="))
-            assert "|EVENTS_URL_SIGNER=hmac" in env
-            assert f"EVENTS_SIGNING_HMAC_SECRET={tenant.secret('signing-hmac-secret')}:latest" in secrets
+        signer_roles = [line for line in plan if f"serviceAccount:{signer}" in line]
+        assert not any("objectCreator" in line or "objectUser" in line for line in signer_roles), (
+            "the read signer stays read-only"
+        )
+        _hmac_key_made_once(plan, uploader, tenant.secret("upload-hmac-secret"))
+        upload_secret = f"EVENTS_UPLOAD_HMAC_SECRET={tenant.secret('upload-hmac-secret')}:latest"
+        upload_id = f"EVENTS_UPLOAD_HMAC_ACCESS_ID={tenant.secret('upload-hmac-access-id')}:latest"
+        for function, deployed in _deployed_secrets(plan).items():
+            given = upload_secret in deployed and upload_id in deployed
+            assert given == (function == "create_upload_urls"), function
 
 
 def test_dry_run_prints_the_plan() -> None:

@@ -8,7 +8,9 @@ exempting an answer: ``x-novavms-after-now`` (a time that must be in the future:
 ``x-novavms-opaque`` (a value only the server issues, such as a cursor: not
 generated), ``x-novavms-unique`` (a value each distinct request needs its own of, such as an
 Idempotency-Key: a fresh one per request) and ``x-novavms-not-after`` (an order between two parameters
-or body properties, such as date_from and date_to: valid requests keep it). ``x-novavms-not-issued``
+or body properties, such as date_from and date_to: valid requests keep it), ``x-novavms-path-id`` (a body
+property that, given, must be the path's ``id``: set to it) and ``x-novavms-upload-object`` (a media
+object name that must lie under the path's event's upload prefix: moved there). ``x-novavms-not-issued``
 lists values of a path parameter the API never issues (reserved store ids such as ``__name__`` or
 ``..``): each is sent as an explicit example through Schemathesis' checks and must be a documented 404.
 """
@@ -26,6 +28,8 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from shared.ids import canonical_uuid
+from shared.media import upload_prefix
 from shared.timefmt import parse_bound
 from tests.contract import document
 from tests.integration.conftest import Token, event_line
@@ -93,6 +97,22 @@ def _body_schema(ctx: Any) -> dict[str, Any]:
     return dict(body.get("content", {}).get("application/json", {}).get("schema", {}))
 
 
+def _bind_to_path(case: Any, schema: dict[str, Any]) -> None:
+    """In a body, give each property declared ``x-novavms-path-id`` the path's id, and put each
+    ``x-novavms-upload-object`` name under the path's event's upload prefix."""
+    path_id = canonical_uuid((getattr(case, "path_parameters", None) or {}).get("id"))
+    if path_id is None or not isinstance(case.body, dict):
+        return
+    for variant in _resolved(schema).get("oneOf", [_resolved(schema)]):
+        for name, spec in _resolved(variant).get("properties", {}).items():
+            if name not in case.body:
+                continue
+            if spec.get("x-novavms-path-id"):
+                case.body[name] = path_id
+            elif spec.get("x-novavms-upload-object") and isinstance(case.body[name], str):
+                case.body[name] = f"{upload_prefix(path_id)}object"
+
+
 def _positive(case: Any) -> bool:
     meta = getattr(case, "meta", None)
     return meta is None or bool(meta.generation.mode.is_positive)
@@ -113,6 +133,7 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
         return
     if isinstance(case.body, dict):
         _keep_order(case.body, _body_schema(ctx))
+        _bind_to_path(case, _body_schema(ctx))
         for name in _future_fields(ctx):
             if name in case.body and _after(datetime.now(UTC).isoformat(), case.body[name]):
                 case.body[name] = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -50,8 +50,9 @@ def verifies(method: str, url: str, sent: Mapping[str, str], secret: str) -> boo
         f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items())
     )
     canonical_headers = "".join(f"{name}:{received[name].strip()}\n" for name in sorted(signed_names))
+    signed = ";".join(sorted(signed_names))
     canonical_request = "\n".join(
-        [method, parts.path, canonical_query, canonical_headers, ";".join(sorted(signed_names)), "UNSIGNED-PAYLOAD"]
+        [method, parts.path, canonical_query, canonical_headers, signed, "UNSIGNED-PAYLOAD"]
     )
     timestamp = query["X-Goog-Date"]
     scope = query["X-Goog-Credential"].split("/", 1)[1]
