@@ -33,6 +33,8 @@ DEV_ALGORITHMS = ("HS256",)
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 API_KEY_MARK = "sk_"
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+INGEST_ROLE = "ingest"
+INGEST_ONLY = "an ingest key may only call the ingest routes"
 
 
 class Role(enum.IntEnum):
@@ -85,9 +87,12 @@ def _user(token: str) -> Principal:
 
 
 def authenticate_user(headers: HeaderSource) -> Principal:
-    """The user calling with the bearer JWT of these headers (API keys refused); raises AuthRequired."""
+    """The user calling with the bearer JWT of these headers; raises AuthRequired for an API key
+    (Forbidden for a valid ingest key, which every route but the ingest routes refuses with 403)."""
     token = _caller_token(headers)
     if token.startswith(API_KEY_MARK):
+        if key_record(token).role == INGEST_ROLE:
+            raise Forbidden(INGEST_ONLY)
         raise AuthRequired("this operation needs a user's token, not an API key")
     return _user(token)
 
@@ -123,7 +128,7 @@ def require_role(principal: Principal, minimum: Role) -> None:
         if role not in (Role.INGEST, Role.ADMIN):
             raise Forbidden(f"requires an ingest key or an admin; caller is {role.name.lower()}")
     elif role is Role.INGEST:
-        raise Forbidden("an ingest key may only call the ingest routes")
+        raise Forbidden(INGEST_ONLY)
     elif role < minimum:
         raise Forbidden(f"requires role {minimum.name.lower()}; caller is {role.name.lower()}")
 
