@@ -4,6 +4,8 @@
  * that got no answer is an {@link APIConnectionError} ({@link APITimeoutError} when it timed out).
  */
 
+import type { IngestResult } from "./types.js";
+
 /** The base of every error this client throws. */
 export class NovaVMSError extends Error {
   /** The HTTP status, when the server answered. */
@@ -122,11 +124,11 @@ export class UploadError extends NovaVMSError {
  * earlier requests were written. `result` reports those first `sent` events. Ingest is idempotent
  * by id: sending the events again, or those from `sent` on, is safe.
  */
-export class IngestIncompleteError<Result = unknown> extends NovaVMSError {
+export class IngestIncompleteError extends NovaVMSError {
   readonly error: NovaVMSError;
-  readonly result: Result;
+  readonly result: IngestResult;
   readonly sent: number;
-  constructor(error: NovaVMSError, result: Result, sent: number) {
+  constructor(error: NovaVMSError, result: IngestResult, sent: number) {
     super(`ingest stopped after ${sent} events were written: ${error.message}`, {
       status: error.status,
       code: error.code,

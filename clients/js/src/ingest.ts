@@ -67,6 +67,6 @@ export class IngestReports {
   /** What to throw when the next batch failed: the error itself while nothing was written, else an {@link IngestIncompleteError}. */
   failure(error: unknown): unknown {
     if (this.#answers.length === 0 || !(error instanceof NovaVMSError)) return error;
-    return new IngestIncompleteError<IngestResult>(error, this.result(), this.sent);
+    return new IngestIncompleteError(error, this.result(), this.sent);
   }
 }

@@ -261,7 +261,7 @@ export interface BatchResult {
 /** What an upsert did to its event. */
 export type UpsertStatus = "created" | "updated" | "unchanged";
 
-/** The answer of `events.upsert` (`PUT /api/v1/events/{id}`). */
+/** The answer of `events.upsert` (`PUT /api/v1/events/{id}`; schema `IngestOutcome`). */
 export interface UpsertResult {
   id: string;
   /** `created` (201); `updated`: the pipeline's fields changed; `unchanged`: the same event again. */
@@ -288,7 +288,7 @@ export interface IngestResultItem {
   supersededBy?: number;
 }
 
-/** What `events.ingest` did: the counts and each event's result, in input order. */
+/** What `events.ingest` did (schema `IngestResult`): the counts and each event's result, in input order. */
 export interface IngestResult {
   created: number;
   updated: number;
@@ -299,9 +299,10 @@ export interface IngestResult {
 }
 
 /**
- * An event as a recording gateway loads it (`events.upsert`, `events.ingest`): the pipeline's
- * fields of the detail shape plus `siteId` and the uploaded media's objects, in camelCase. The
- * server validates every field (unknown and computed ones, such as `snapshotUrl`, are refused).
+ * An event as a recording gateway loads it (`events.upsert`, `events.ingest`; schema
+ * `IngestEvent`): the pipeline's fields of the detail shape plus `siteId` and the uploaded media's
+ * objects, in camelCase. The server validates every field (unknown and computed ones, such as
+ * `snapshotUrl`, are refused).
  */
 export interface EventInput {
   /** Required by `ingest`; `upsert` takes it from its argument. */
@@ -325,6 +326,12 @@ export interface EventInput {
   /** An object uploaded with `events.uploadMedia` (under `uploads/{id}/`). */
   snapshotObject?: string | null;
   clipObject?: string | null;
+  /** Operator fields only seed a new event: a re-load never overwrites what operators did. */
+  acknowledged?: boolean;
+  acknowledgedBy?: string | null;
+  acknowledgedAt?: DateInput | null;
+  starred?: boolean;
+  notes?: string | null;
 }
 
 /** The headers a signed upload must send, exactly (they are signed). */
