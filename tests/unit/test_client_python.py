@@ -92,7 +92,7 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
                 if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
             ]  # fmt: skip
             args: list[Any] = ["e1" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD]
-            kwargs = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
+            kwargs: dict[str, Any] = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
             if name == "export_to":
                 args = [io.BytesIO()]
             if name == "upload_media":
@@ -534,8 +534,10 @@ def test_an_upload_sends_the_signed_headers_and_its_length_only(tmp_path: Path) 
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"m" * (_media.CHUNK + 3))
     on_disk = _media.media_body(clip)
-    assert on_disk.size == _media.CHUNK + 3 and b"".join(on_disk.content()) == clip.read_bytes()
-    assert b"".join(on_disk.content()) == clip.read_bytes(), "each attempt reads the file afresh"
+    first, again = on_disk.content(), on_disk.content()
+    assert not isinstance(first, bytes) and not isinstance(again, bytes), "a file is streamed"
+    assert on_disk.size == _media.CHUNK + 3 and b"".join(first) == clip.read_bytes()
+    assert b"".join(again) == clip.read_bytes(), "each attempt reads the file afresh"
     with pytest.raises(OSError):
         _media.media_body(tmp_path / "missing.jpg")
 
