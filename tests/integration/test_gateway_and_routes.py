@@ -42,7 +42,7 @@ def test_resolve_prefers_the_specific_route() -> None:
     assert export is not None and export.function == "export_events" and allowed == ["GET"]
     assert resolve("DELETE", "/api/v1/events/export") == (None, ["GET"])
     one, allowed = resolve("PATCH", "/api/v1/events/abc/")
-    assert one is not None and one.function == "update_event" and allowed == ["GET", "PATCH", "DELETE"]
+    assert one is not None and one.function == "update_event" and allowed == ["GET", "PUT", "PATCH", "DELETE"]
     assert resolve("GET", "/api/v1/events/a/b") == (None, [])
 
 
@@ -52,7 +52,8 @@ def test_resolve_prefers_the_specific_route() -> None:
         ("GET", "/api/v2/events", 404, "not_found"),
         ("GET", "/", 404, "not_found"),
         ("POST", "/api/v1/events", 405, "method_not_allowed"),
-        ("PUT", "/api/v1/events/c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f", 405, "method_not_allowed"),
+        ("POST", "/api/v1/events/c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f", 405, "method_not_allowed"),
+        ("GET", "/api/v1/events/ingest", 405, "method_not_allowed"),
         ("POST", "/api/v1/events/export", 405, "method_not_allowed"),
     ],
 )
@@ -176,7 +177,7 @@ def test_cors_for_configured_origins_only(api: Api, token: Token) -> None:
     preflight = api.call("OPTIONS", "/api/v1/events/c1d2e3f4-5a6b-4c7d-8e9f-0a1b2c3d4e5f", headers=origin)
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == origin["Origin"]
-    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, PATCH, DELETE"
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, PUT, PATCH, DELETE"
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
     listed = api.get("/api/v1/events", token("admin"), headers=origin)
     assert listed.headers["Access-Control-Allow-Origin"] == origin["Origin"]

@@ -6,8 +6,10 @@ A list page reads its N+1 documents with one query and one count per chunk of si
 a GET reads the event and one neighbour each way; a PATCH is one transaction (begin, read, commit of
 the event, its history entry and its change record) and the neighbour reads; an export counts, then
 reads its N rows in pages of C (ceil(N/C) queries, N documents); a batch reads its events in one call
-and writes each change with its history entry and change record in one commit. The limiter's and
-idempotency's calls are reported apart.
+and writes each change with its history entry and change record in one commit; an ingest batch reads
+its events in one call (a site-scoped key's first reads their stored sites in one more) and commits
+only the events that changed, with their change records. The limiter's and idempotency's calls are
+reported apart.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import requests
 
 from shared.api.responses import REQUEST_ID_HEADER
 from shared.store.meter import STORE_COST_HEADER, parse_header
-from tests.integration.conftest import Api, Token, event_line, reset_caches
+from tests.integration.conftest import SITE_A, Api, Token, event_line, reset_caches
 
 EVENTS = "/api/v1/events"
 AddEvents = Callable[..., list[dict[str, Any]]]
@@ -224,3 +226,31 @@ def test_the_header_is_off_unless_configured(api: Api, token: Token, log_lines: 
     assert answer.status_code == 200 and STORE_COST_HEADER not in answer.headers
     line = log_lines.of_request(answer.headers[REQUEST_ID_HEADER])
     assert line["store"] == {"events": usage(2, 0, 2), "rate_limit": LEASE}, "the log line still has it"
+
+
+def test_an_ingest_batch_reads_its_events_in_one_call_and_writes_them_in_one_commit(
+    api: Api, token: Token, add_events: AddEvents
+) -> None:
+    (existing,) = add_events([event_line(0)])
+    admin = token("admin")
+    lines = [event_line(n + 1) for n in range(3)]
+    windows = Windows()
+    created = api.post(f"{EVENTS}/ingest", admin, json={"events": [*lines, existing]})
+    assert created.json()["created"] == 3 and created.json()["unchanged"] == 1
+    # one read of the four ids (the one that exists is billed), one commit of the three new events
+    # and their change records; the unchanged one writes nothing. The ingest budget leases its slice.
+    assert cost(created) == {"events": usage(2, 1, 1, writes=6), "rate_limit": LEASE}
+    again = api.post(f"{EVENTS}/ingest", admin, json={"events": [*lines, {**existing, "summary": "new"}]})
+    assert again.json()["unchanged"] == 3 and again.json()["updated"] == 1
+    # the four are read; only the changed one is written, with its change record
+    assert cost(again)["events"] == usage(2, 4, 4, writes=2)
+    windows.assert_no_lease_unless_a_new_one(again)
+    unchanged = api.call("PUT", f"{EVENTS}/{existing['id']}", admin, json={**existing, "summary": "new"})
+    assert unchanged.json()["status"] == "unchanged"
+    # begin, read, and a commit of nothing
+    assert parse_header(unchanged.headers[STORE_COST_HEADER])["events"] == usage(3, 1, 1)
+    key = api.post("/api/v1/keys", admin, json={"name": "gw", "role": "ingest", "site_ids": [SITE_A]})
+    scoped = api.post(f"{EVENTS}/ingest", key.json()["secret"], json={"events": lines})
+    assert scoped.json()["unchanged"] == 3
+    # a site-scoped key's request first reads the stored sites of its ids (one call), then the chunk
+    assert cost(scoped)["events"] == usage(2, 6, 6)
