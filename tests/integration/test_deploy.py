@@ -307,6 +307,10 @@ def test_bundle_serves_from_its_own_requirements(
         elif function == "get_event_history":
             answer = first_answer(process, "GET", base + path + "/history", headers=admin)
             assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}
+        elif function == "create_upload_urls":
+            answer = first_answer(process, "POST", base + path + "/upload-urls", headers=admin)
+            assert answer.status_code == 200
+            assert answer.json()["snapshot"]["object"].startswith(f"uploads/{line['id']}/")
         elif function in ("batch_update_events", "batch_delete_events"):
             selection: dict[str, Any] = {"ids": [line["id"]]}
             if function == "batch_update_events":
