@@ -86,11 +86,13 @@ test-integration: $(STAMP) browser
 # export memory (bench.export_memory's method) and cold start. bench.totals adds the list's billed reads
 # at 1k and 200k events to bench/results.json; bench.bulk measures batch throughput. bench.cold_start stays for its check that
 # delete_event never loads google.cloud.storage. bench.abuse adds the attacker's numbers (store reads per
-# 100 forged keys; the console's share served while two keys flood) to bench/results.json.
+# 100 forged keys; the console's share served while two keys flood) to bench/results.json. bench.ingest adds
+# ingest_events_per_s_ratio (batch ingest through the function against bare batched writes).
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench.totals
 	$(BIN)/python -m bench.changes
+	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.bulk
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.load

@@ -13,7 +13,9 @@ before any store read, as cheaply as the gateway could: a forged API key fails i
 authentications is 429, and the org's budgets bound authenticated callers. The functions read the
 client's address from the ``X-Forwarded-For`` that the gateway's and the functions' Google front ends
 append to (``EVENTS_FORWARDED_FOR_POSITION``). CORS preflights (``OPTIONS``) pass to a function of
-the path, which answers them.
+the path, which answers them. Request bodies: API Gateway takes up to 32 MB and a gen2 function (Cloud
+Run) 32 MiB, above the ingest routes' ``EVENTS_INGEST_MAX_BODY_BYTES`` (10 MiB by default, at most
+30 MiB), so the functions' own limits (64 KiB, the ingest routes' setting) are the ones callers meet.
 """
 
 from __future__ import annotations

@@ -16,18 +16,26 @@ from typing import Any
 import flask
 import functions_framework
 
-from shared.api.ingest import batch_result, check_sites, parse_batch, valid_records
+from shared.api.ingest import (
+    batch_result,
+    check_sites,
+    parse_batch,
+    stored_answer,
+    stored_outcome,
+    valid_records,
+)
 from shared.api.responses import json_response
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.idempotency import idempotent
 from shared.edge.rate_limit import rate_limit
 from shared.store.budget import per_call
 from shared.store.events import EventStore
+from shared.store.idempotency import IdempotencyRecords
 
 
 def replay_ingest(context: Context, outcome: dict[str, Any]) -> flask.Response:
     """The first answer of the batch again."""
-    return json_response(outcome["result"])
+    return json_response(stored_answer(outcome))
 
 
 @functions_framework.http
@@ -42,5 +50,9 @@ def ingest_events(context: Context) -> flask.Response:
         outcomes = store.load(records, context.actor) if records else {}
     result = batch_result(entries, outcomes)
     if context.idempotency is not None:
-        context.idempotency.complete({"kind": "batch", "result": result})
+        outcome = stored_outcome(result)
+        if outcome is None:  # too large to keep: a retry executes again (idempotent by id)
+            IdempotencyRecords(context.principal.org_id).release(context.idempotency)
+        else:
+            context.idempotency.complete(outcome)
     return json_response(result)

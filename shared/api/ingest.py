@@ -20,10 +20,18 @@ is 400 naming ``events``; more than :data:`MAX_EVENTS` is 413 ``payload_too_larg
 A site-scoped ingest key writes only events of its sites: :func:`check_sites` refuses (403) a
 request whose events name another site, or would move a stored event away from the key's sites,
 before anything is written (the store checks again as it writes).
+
+What another way in (a Pub/Sub subscriber) reuses, so its events follow the same rules: validate with
+:func:`ingest_event` (one event) or :func:`parse_batch` (a body), check a scoped caller with
+:func:`check_sites`, write the valid records with :meth:`shared.store.events.EventStore.load` (the
+caller's actor; each id's ``created``/``changed``/``unchanged``, :data:`STATUS_OF` maps them to the
+API's words) and report with :func:`batch_result`.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +49,9 @@ BODY_FIELDS = ("events",)
 # The store's outcome of a write -> the status the API answers.
 STATUS_OF = {"created": "created", "changed": "updated", "unchanged": "unchanged"}
 COUNTED = ("created", "updated", "unchanged", "invalid", "superseded")
+# The most a batch's stored answer (for Idempotency-Key replays) may take, compressed: within
+# Firestore's 1 MiB document.
+MAX_STORED_ANSWER = 900_000
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,20 @@ def batch_result(entries: Sequence[Entry], outcomes: Mapping[str, str]) -> dict[
         results.append(item)
     counts = {status: sum(item["status"] == status for item in results) for status in COUNTED}
     return {**counts, "results": results}
+
+
+def stored_outcome(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A batch's answer as its idempotency record keeps it: compressed JSON (its ``errors`` are keyed
+    by whatever field names the caller sent, which a Firestore map may not hold); None when it would
+    not fit (then nothing is kept, and a retry executes again: ingest is idempotent by id)."""
+    packed = zlib.compress(json.dumps(result, separators=(",", ":")).encode())
+    return {"kind": "batch", "answer": packed} if len(packed) <= MAX_STORED_ANSWER else None
+
+
+def stored_answer(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer a :func:`stored_outcome` keeps."""
+    answer: dict[str, Any] = json.loads(zlib.decompress(outcome["answer"]))
+    return answer
 
 
 def valid_records(entries: Sequence[Entry]) -> list[PipelineRecord]:

@@ -12,7 +12,10 @@ event of a batch) goes through one path: its rules (not found, scope) are decide
 field old -> new, under ``.../events/{id}/history``) and its change record (:mod:`shared.store.changes`)
 are staged into the same transaction or batched write, with the request's idempotency record when
 it carries one; after the commit, the :data:`AFTER_COMMIT` hooks run. A write that changes nothing
-writes nothing. The store raises the model's errors (:mod:`shared.model.errors`), never HTTP ones.
+writes nothing. Loads (the loader's :meth:`EventStore.upsert_pipeline`, the ingest API's
+:meth:`EventStore.load` and :meth:`EventStore.load_one`, by the caller's actor) report each id's
+outcome: ``created``, ``changed`` or ``unchanged``. The store raises the model's errors
+(:mod:`shared.model.errors`), never HTTP ones.
 """
 
 from __future__ import annotations

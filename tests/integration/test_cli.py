@@ -581,6 +581,25 @@ def test_keys_list_has_a_header_row_over_aligned_columns(org: str) -> None:
     assert row.endswith("every site  nightly sync"), row
 
 
+def test_keys_create_makes_ingest_keys_with_or_without_sites(api: Api, org: str) -> None:
+    site = event_line()["site_id"]
+    scoped = cli("keys", "create", "--org", org, "--role", "ingest", "--sites", site)
+    assert scoped.returncode == 0, scoped.stderr
+    line = event_line(0)
+    answer = api.call("PUT", f"/api/v1/events/{line['id']}", scoped.stdout.strip(), json=line)
+    assert answer.status_code == 201, answer.text
+    elsewhere = event_line(1, site_id=str(uuid.uuid4()))
+    outside = api.call("PUT", f"/api/v1/events/{elsewhere['id']}", scoped.stdout.strip(), json=elsewhere)
+    assert outside.status_code == 403
+    anywhere = cli("keys", "create", "--org", org, "--role", "ingest")
+    assert anywhere.returncode == 0, anywhere.stderr
+    assert api.call("PUT", f"/api/v1/events/{elsewhere['id']}", anywhere.stdout.strip(), json=elsewhere).ok
+    listed_keys = cli("keys", "list", "--org", org).stdout
+    assert listed_keys.count("  ingest  ") == 2 and site in listed_keys and "every site" in listed_keys
+    bad = cli("keys", "create", "--org", org, "--role", "ingest", "--sites", "nope")
+    assert bad.returncode != 0 and "site uuids" in bad.stderr
+
+
 # -- seed --------------------------------------------------------------------------------------------
 
 

@@ -447,10 +447,12 @@ def test_idempotency_keys_replay_the_first_answer(api: Api, token: Token, org: s
     other = put(api, key, {**line, "summary": "other"}, headers=headers)
     assert other.status_code == 400 and "Idempotency-Key" in other.json()["fields"]
     batch_headers = {"Idempotency-Key": uuid.uuid4().hex}
-    body = {"events": [event_line(1), {**line, "summary": "changed"}]}
+    # an invalid event's errors are keyed by the names the caller sent, "" included: kept all the same
+    body = {"events": [event_line(1), {**line, "summary": "changed"}, {**event_line(2), "": "?"}]}
     done = api.post(INGEST, key, json=body, headers=batch_headers)
     again = api.post(INGEST, key, json=body, headers=batch_headers)
     assert done.json()["created"] == 1 and done.json()["updated"] == 1
+    assert done.json()["results"][2]["errors"] == {"": "unknown field"}
     assert again.json() == done.json() and again.headers["Idempotent-Replayed"] == "true"
 
 
