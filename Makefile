@@ -87,7 +87,8 @@ test-integration: $(STAMP) browser
 # at 1k and 200k events to bench/results.json; bench.bulk measures batch throughput. bench.cold_start stays for its check that
 # delete_event never loads google.cloud.storage. bench.abuse adds the attacker's numbers (store reads per
 # 100 forged keys; the console's share served while two keys flood) to bench/results.json. bench.ingest adds
-# ingest_events_per_s_ratio (batch ingest through the function against bare batched writes).
+# ingest_events_per_s_ratio (batch ingest through the function against bare batched writes); bench.pubsub
+# adds events/s through Pub/Sub (emulator, delivery, function) over the HTTPS batch ingest's.
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench.totals
@@ -99,6 +100,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.limits
 	$(BIN)/python -m bench.contention
 	$(BIN)/python -m bench.abuse
+	$(BIN)/python -m bench.pubsub
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules \

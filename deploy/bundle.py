@@ -30,6 +30,8 @@ DISTRIBUTION_OF = {
     "google.cloud.firestore_v1": "google-cloud-firestore",
     "google.api_core": "google-api-core",  # locked as what the Firestore and Storage clients require
     "google.cloud.storage": "google-cloud-storage",
+    "google.cloud.pubsub_v1": "google-cloud-pubsub",
+    "cloudevents": "cloudevents",  # locked as what functions-framework requires
     "google.auth": "google-auth",
     "google.oauth2": "google-auth",
     "jwt": "pyjwt",

@@ -3,7 +3,9 @@
 ``steps(tenant)`` is the whole deployment in order: APIs, service accounts, secrets, Firestore
 (database, point-in-time recovery, backups, indexes, field overrides with the idempotency records'
 TTL policy, and rules), buckets, least-privilege IAM, one gen2 function per verb (on the runtime of
-the Python the tests run on, see deploy/runtime.py), API Gateway and the Cloud Scheduler job. Every
+the Python the tests run on, see deploy/runtime.py), API Gateway, the Cloud Scheduler job and the
+Pub/Sub ingest (its topics, the publisher's account, the function its topic triggers with retries,
+and the dead-letter policy of the trigger's subscription). Every
 step is idempotent (describe, then create or update), so a deployment can be re-run.
 ``python -m deploy --dry-run`` prints exactly these lines; without it they run under
 ``bash -euo pipefail``.
@@ -18,9 +20,17 @@ from dataclasses import dataclass
 from deploy.gateway_config import function_url
 from deploy.tenants import Tenant, check_tenant_runtime
 from shared.edge.routes import FUNCTIONS
+from shared.pubsub.dead_letter import dead_letters_subscription, dead_topic
 
 SCHEDULED = "scheduled_export"
-ALL_FUNCTIONS = FUNCTIONS
+PUBSUB_INGEST = "ingest_pubsub"  # triggered by the tenant's ingest topic, not routed by the gateway
+EVENT_FUNCTIONS = (PUBSUB_INGEST,)
+ALL_FUNCTIONS = (*FUNCTIONS, *EVENT_FUNCTIONS)
+# The trigger's subscription: Eventarc's retry policy (exponential backoff) and, after this many
+# failed deliveries (a long outage, an org over its ingest budget for long), Pub/Sub's own dead letter.
+MAX_DELIVERY_ATTEMPTS = 10
+RETRY_DELAYS = ("10s", "600s")
+DEAD_LETTER_RETENTION = "7d"
 SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_CURSOR_KEY": "cursor-key",
     # Keys the API keys' checksums (a forged key is refused without a store read); changing it
@@ -54,6 +64,8 @@ APIS = (
     "secretmanager.googleapis.com",
     "iamcredentials.googleapis.com",
     "storage.googleapis.com",
+    "pubsub.googleapis.com",
+    "eventarc.googleapis.com",
 )
 
 
@@ -89,6 +101,8 @@ RESOURCES = {
     # (several times its size in memory) and at most 500 events written in four concurrent chunks.
     "upsert_event": Resources("512Mi", 60),
     "ingest_events": Resources("1Gi", 60),
+    # A message is at most 500 events (Pub/Sub's 10 MB), written like an ingest batch.
+    PUBSUB_INGEST: Resources("1Gi", 60),
 }
 
 
@@ -163,6 +177,8 @@ def environment(tenant: Tenant, function: str) -> dict[str, str]:
             EVENTS_SCHEDULER_VERIFY_SIGNATURE="false",
             EVENTS_SCHEDULED_EXPORT_MAX_ROWS=str(tenant.scheduled_export_max_rows),
         )
+    elif function == PUBSUB_INGEST:
+        env.update(EVENTS_INGEST_TOPIC=tenant.ingest_topic)
     else:
         env.update(EVENTS_FORWARDED_AUTH="true", EVENTS_CORS_ORIGINS=",".join(tenant.cors_origins))
     return env
@@ -173,6 +189,16 @@ def function_deploy(tenant: Tenant, function: str) -> str:
     check_tenant_runtime(tenant)
     resources = RESOURCES[function]
     env = environment(tenant, function)
+    if function == PUBSUB_INGEST:  # Eventarc pushes the topic's messages (messagePublished), retried
+        trigger = [
+            f"--trigger-topic={tenant.ingest_topic}",
+            "--retry",
+            f"--trigger-service-account={tenant.account('trigger')}",
+            "--no-allow-unauthenticated",
+            "--ingress-settings=internal-only",
+        ]
+    else:
+        trigger = ["--trigger-http", "--no-allow-unauthenticated", "--ingress-settings=all"]
     return _q(
         "gcloud",
         "functions",
@@ -184,9 +210,7 @@ def function_deploy(tenant: Tenant, function: str) -> str:
         f"--runtime={tenant.runtime}",
         f"--source={build_dir(tenant)}/bundles/{function}",
         f"--entry-point={function}",
-        "--trigger-http",
-        "--no-allow-unauthenticated",
-        "--ingress-settings=all",
+        *trigger,
         f"--service-account={tenant.account('fn')}",
         f"--memory={resources.memory}",
         f"--timeout={resources.timeout_seconds}s",
@@ -213,7 +237,8 @@ def steps(tenant: Tenant) -> list[str]:
 
     lines.append(
         "# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's,"
-        " the media URL signer's, the media uploader's"
+        " the media URL signer's, the media uploader's, the Pub/Sub ingest trigger's and the pipeline's"
+        " publisher"
     )
     for role, title in (
         ("fn", "functions"),
@@ -221,6 +246,8 @@ def steps(tenant: Tenant) -> list[str]:
         ("sched", "Cloud Scheduler"),
         ("signer", "media URL signer (reads the media bucket only)"),
         ("upload", "media uploader (creates objects in the media bucket only)"),
+        ("trigger", "Pub/Sub ingest trigger (invokes ingest_pubsub)"),
+        ("pub", "pipeline publisher (publishes to the ingest topic only)"),
     ):
         lines.append(
             _ensure(
@@ -437,7 +464,7 @@ def steps(tenant: Tenant) -> list[str]:
     )
 
     lines.append("# Functions, one per verb, and who may invoke them")
-    for function in ALL_FUNCTIONS:
+    for function in FUNCTIONS:
         lines.append(function_deploy(tenant, function))
         invoker = sched if function == SCHEDULED else gw
         lines.append(
@@ -501,6 +528,114 @@ def steps(tenant: Tenant) -> list[str]:
                 "gcloud", "scheduler", "jobs", "update", "http", job, *job_args, f"--update-headers={headers}"
             ),
             _q("gcloud", "scheduler", "jobs", "create", "http", job, *job_args, f"--headers={headers}"),
+        )
+    )
+    lines += pubsub_ingest(tenant)
+    return lines
+
+
+def pubsub_ingest(tenant: Tenant) -> list[str]:
+    """The Pub/Sub ingest's steps: both topics, the dead letters' inbox, the publisher's and the
+    function's rights, the function its topic triggers (retries on), the dead-letter policy of the
+    trigger's subscription with the Pub/Sub service agent's rights it needs, and how to publish."""
+    p = f"--project={tenant.project}"
+    region = f"--region={tenant.region}"
+    topic, dead = tenant.ingest_topic, dead_topic(tenant.ingest_topic)
+    inbox = dead_letters_subscription(tenant.ingest_topic)
+    function = tenant.function_name(PUBSUB_INGEST)
+    lines = [
+        f"# Pub/Sub ingest: the topic {topic} triggers {PUBSUB_INGEST} (retries on), what it rejects goes to"
+        f" {dead}, a named publisher account may publish"
+    ]
+    for name in (topic, dead):
+        lines.append(
+            _ensure(
+                _q("gcloud", "pubsub", "topics", "describe", name, p),
+                _q("gcloud", "pubsub", "topics", "create", name, p),
+            )
+        )
+    lines.append(
+        _ensure(
+            _q("gcloud", "pubsub", "subscriptions", "describe", inbox, p),
+            _q(
+                "gcloud",
+                "pubsub",
+                "subscriptions",
+                "create",
+                inbox,
+                f"--topic={dead}",
+                f"--message-retention-duration={DEAD_LETTER_RETENTION}",
+                "--ack-deadline=60",
+                p,
+            ),
+        )
+    )
+    for name, account in ((topic, tenant.account("pub")), (dead, tenant.account("fn"))):
+        lines.append(
+            _q(
+                "gcloud",
+                "pubsub",
+                "topics",
+                "add-iam-policy-binding",
+                name,
+                f"--member=serviceAccount:{account}",
+                "--role=roles/pubsub.publisher",
+                p,
+            )
+        )
+    lines.append(function_deploy(tenant, PUBSUB_INGEST))
+    lines.append(
+        _q(
+            "gcloud",
+            "functions",
+            "add-invoker-policy-binding",
+            function,
+            region,
+            f"--member=serviceAccount:{tenant.account('trigger')}",
+            p,
+        )
+    )
+    describe_trigger = _q(
+        "gcloud", "functions", "describe", function, "--gen2", region,
+        "--format=value(eventTrigger.trigger)", p,
+    )  # fmt: skip
+    lines.append(
+        f'TRIGGER_SUBSCRIPTION=$(gcloud eventarc triggers describe "$({describe_trigger})" '
+        + _q(f"--location={tenant.region}", "--format=value(transport.pubsub.subscription)", p)
+        + ")"
+        + f' && PUBSUB_AGENT="service-$({_q("gcloud", "projects", "describe", tenant.project)}'
+        + " --format='value(projectNumber)')@gcp-sa-pubsub.iam.gserviceaccount.com\""
+    )
+    lines.append(
+        'gcloud pubsub subscriptions update "$TRIGGER_SUBSCRIPTION" '
+        + _q(
+            f"--dead-letter-topic={dead}",
+            f"--max-delivery-attempts={MAX_DELIVERY_ATTEMPTS}",
+            f"--min-retry-delay={RETRY_DELAYS[0]}",
+            f"--max-retry-delay={RETRY_DELAYS[1]}",
+            p,
+        )
+    )
+    lines.append(
+        _q("gcloud", "pubsub", "topics", "add-iam-policy-binding", dead)
+        + ' --member="serviceAccount:$PUBSUB_AGENT" '
+        + _q("--role=roles/pubsub.publisher", p)
+    )
+    lines.append(
+        'gcloud pubsub subscriptions add-iam-policy-binding "$TRIGGER_SUBSCRIPTION"'
+        + ' --member="serviceAccount:$PUBSUB_AGENT" '
+        + _q("--role=roles/pubsub.subscriber", p)
+    )
+    publish = _q(
+        "gcloud", "pubsub", "topics", "publish", topic, "--message=EVENT_JSON",
+        f"--attribute=org_id={tenant.org_id}", f"--impersonate-service-account={tenant.account('pub')}", p,
+    )  # fmt: skip
+    lines.append(
+        "echo "
+        + shlex.quote(
+            f"Publish events as {tenant.account('pub')} (publisher on {topic} only), one event or"
+            f" an events list of up to 500 a message: {publish}; what was rejected, and why:"
+            f" gcloud pubsub subscriptions pull {inbox} --limit=10 {p}"
         )
     )
     return lines

@@ -39,6 +39,7 @@ class Tenant:
     scheduled_export_max_rows: int
     backup_retention: str
     cors_origins: tuple[str, ...]
+    ingest_topic: str
 
     @property
     def prefix(self) -> str:
@@ -50,7 +51,8 @@ class Tenant:
         return f"{self.prefix}-{function.replace('_', '-')}"
 
     def account(self, role: str) -> str:
-        """Email of one of the tenant's service accounts (``fn``, ``gw``, ``sched``)."""
+        """Email of one of the tenant's service accounts (``fn``, ``gw``, ``sched``, ``signer``,
+        ``trigger``, ``pub``)."""
         return f"{self.prefix}-{role}@{self.project}.iam.gserviceaccount.com"
 
     def secret(self, name: str) -> str:
@@ -83,5 +85,15 @@ def load_tenants(path: Path = TENANTS_FILE) -> dict[str, Tenant]:
         if len(tenant.schedule.split()) != 5:
             raise TenantError(f"tenant {name}: schedule must be a 5-field cron expression")
         check_tenant_runtime(tenant)
+        shared_topic = [
+            other.name
+            for other in tenants.values()
+            if (other.project, other.ingest_topic) == (tenant.project, tenant.ingest_topic)
+        ]
+        if shared_topic:
+            raise TenantError(
+                f"tenant {name}: ingest_topic {tenant.ingest_topic!r} in {tenant.project} is tenant"
+                f" {shared_topic[0]}'s: give one of them its own"
+            )
         tenants[name] = tenant
     return tenants

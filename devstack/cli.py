@@ -1,5 +1,5 @@
-"""novavms-events: the local stack's command line (dev, token, keys, load, seed, export,
-scheduled-export, indexes).
+"""novavms-events: the local stack's command line (dev, token, keys, load, publish, dead-letters, seed,
+export, scheduled-export, indexes).
 
 The commands use the running local stack (make dev): the one serving --stack-port when given; else
 the one of NOVAVMS_DEVSTACK_DIR when that is set; else the one of .devstack/, or the only one
@@ -39,10 +39,12 @@ if TYPE_CHECKING:
 INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 DEV_TOKEN_TTL = 12 * 3600
 NEEDS_STORE = frozenset({"load", "seed", "export", "scheduled-export", "keys"})
+NEEDS_PUBSUB = frozenset({"publish", "dead-letters"})
 SHOWN_ERRORS = 10  # a load prints at most this many rejected lines
 KEY_COLUMNS = ("ID", "ROLE", "KEY", "STATE", "SITES", "NAME")
 SITE_SCOPED = ("viewer", "ingest")
 API_LOAD_RETRIES = 5  # a bulk load waits out the ingest budget's 429s longer than a single call
+DEAD_LETTER_COLUMNS = ("PUBLISHED", "REASON", "ORIGINAL_ID", "DETAIL", "DATA")
 
 
 class _Refused(Exception):
@@ -171,6 +173,60 @@ def _load_api(args: argparse.Namespace, stream: BinaryIO, progress: Callable[[in
         return load_through_api(client.events, stream, progress, give_up_after=SHOWN_ERRORS)
 
 
+def _publish(args: argparse.Namespace) -> int:
+    """Publish JSON Lines to the ingest topic (one message a line, or --batch N events a message)."""
+    from devstack.pubsub import publish_lines
+    from shared.config import settings
+
+    config = settings()
+    try:
+        stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    with stream:
+        ids = publish_lines(config.project or "", config.ingest_topic, stream, args.org, args.batch)
+    for message_id in ids:
+        print(message_id)
+    print(f"published {len(ids)} messages to {config.ingest_topic}", file=sys.stderr)
+    return 0
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    """What the ingest rejected for an org: reason, original message id, a preview of the data."""
+    from devstack.pubsub import read_dead_letters
+    from shared.config import settings
+
+    config = settings()
+    letters = read_dead_letters(config.project or "", config.ingest_topic, args.org, args.limit, args.ack)
+    if args.json:
+        for letter in letters:
+            print(json.dumps(letter.view(args.preview)))
+        return 0
+    if not letters:
+        print(f"no dead letters for org {args.org}", file=sys.stderr)
+        return 0
+    rows = [
+        (
+            view["published"],
+            view["reason"],
+            view["original_message_id"] or "-",
+            _clipped(view["detail"], 80),
+            _clipped(view["data"], args.preview),
+        )
+        for view in (letter.view(args.preview) for letter in letters)
+    ]
+    print(_table(DEAD_LETTER_COLUMNS, rows))
+    what = "acknowledged (removed)" if args.ack else "left in the inbox (--ack removes them)"
+    print(f"{len(letters)} dead letters of org {args.org}, {what}", file=sys.stderr)
+    return 0
+
+
+def _clipped(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
 def _export(args: argparse.Namespace) -> int:
     from shared.api.query import parse_list_query
     from shared.config import settings
@@ -274,6 +330,7 @@ def _indexes(args: argparse.Namespace) -> int:
 def _dev(args: argparse.Namespace) -> int:
     from devstack.emulators import Emulators
     from devstack.gateway import gateway_server
+    from devstack.pubsub import Delivery, ensure_topology
     from devstack.seed import DEMO_ORG, SITES, seed
     from devstack.tokens import write_signing_key
 
@@ -290,7 +347,8 @@ def _dev(args: argparse.Namespace) -> int:
         print(f"port {args.port} is in use: choose another with make dev PORT=<port>", file=sys.stderr)
         return 2
     STATE_DIR.mkdir(parents=True, exist_ok=True)
-    emulators = Emulators.start(log_dir=STATE_DIR)
+    emulators = Emulators.start(log_dir=STATE_DIR, pubsub=True)
+    delivery: Delivery | None = None
     try:
         os.environ.update({k: v for k, v in emulators.environment().items() if not os.environ.get(k)})
         apply_dev_environment()
@@ -301,6 +359,9 @@ def _dev(args: argparse.Namespace) -> int:
             write_signing_key(Path(config.signing_key_file), config.project or "novavms-dev")
         live = seed(DEMO_ORG, operator_demo=True)
         print(f"seeded {live} demo events into org {DEMO_ORG!r} (and one dismissed, in the trash)")
+        project, topic = config.project or "novavms-dev", config.ingest_topic
+        ensure_topology(project, topic)
+        delivery = Delivery(project, topic).start()
         server = gateway_server(args.port)
         port = server.server_port  # the one asked for, or a free one for --port 0
         env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
@@ -313,7 +374,11 @@ def _dev(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, stop)
         base = f"http://127.0.0.1:{port}"
         print(f"\nNovaVMS Events is serving at {base}  (OpenAPI: {base}/openapi.json)")
-        print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}\n")
+        print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}")
+        print(
+            f"Pub/Sub emulator {emulators.pubsub_host}: topic {topic} delivers to ingest_pubsub "
+            f"(novavms-events publish --org {DEMO_ORG} FILE; novavms-events dead-letters --org {DEMO_ORG})\n"
+        )
         print(f"Demo org {DEMO_ORG!r}, sites: {', '.join(SITES)}")
         print(f"The viewer token sees the first two sites: {', '.join(SITES[:2])}")
         expires = (datetime.now(UTC) + timedelta(seconds=DEV_TOKEN_TTL)).strftime("%Y-%m-%d %H:%M UTC")
@@ -336,6 +401,8 @@ def _dev(args: argparse.Namespace) -> int:
             server.server_close()
     finally:
         clear_state()
+        if delivery is not None:
+            delivery.stop()
         emulators.stop()
     return 0
 
@@ -435,6 +502,27 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.set_defaults(run=_load)
 
+    publish = commands.add_parser(
+        "publish", help="publish events (JSON Lines, '-' for stdin) to the ingest topic (Pub/Sub)"
+    )
+    publish.add_argument("--org", required=True, type=_org, help="the messages' org_id attribute")
+    publish.add_argument(
+        "--batch",
+        type=_batch_size,
+        metavar="N",
+        help='N events a message, as {"events": [...]} (default: one message a line, as it is)',
+    )
+    publish.add_argument("file")
+    publish.set_defaults(run=_publish)
+
+    dead = commands.add_parser("dead-letters", help="what the Pub/Sub ingest rejected, and why")
+    dead.add_argument("--org", required=True, type=_org)
+    dead.add_argument("--limit", type=_positive, default=100, metavar="N", help="at most N (default 100)")
+    dead.add_argument("--preview", type=_positive, default=120, metavar="CHARS", help="of the data")
+    dead.add_argument("--ack", action="store_true", help="remove the ones shown from the inbox")
+    dead.add_argument("--json", action="store_true", help="one JSON object a line")
+    dead.set_defaults(run=_dead_letters)
+
     seed = commands.add_parser("seed", help="load the demo data that make dev loads")
     seed.add_argument("--org", default="demo", type=_org)
     seed.add_argument("--count", type=int, default=200)
@@ -471,6 +559,14 @@ def parser() -> argparse.ArgumentParser:
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError("a whole number of 1 or more")
+    return int(value)
+
+
+def _batch_size(value: str) -> int:
+    from shared.api.ingest import MAX_EVENTS
+
+    if not value.isdigit() or not 1 <= int(value) <= MAX_EVENTS:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to {MAX_EVENTS}")
     return int(value)
 
 
@@ -526,6 +622,26 @@ def _store_missing() -> str | None:
         return f"the Firestore emulator at {host} does not answer: is the local stack still running?"
 
 
+def _pubsub_missing() -> str | None:
+    """Why the Pub/Sub commands cannot run here, or None: they need the Pub/Sub emulator of a running
+    local stack (or ``PUBSUB_EMULATOR_HOST``), or a Google Cloud project the user named explicitly."""
+    from shared.config import settings
+
+    host = settings().pubsub_emulator_host
+    if not host:
+        if os.environ.get("GOOGLE_CLOUD_PROJECT") and not explicit_project_defaulted():
+            return None
+        return (
+            "no Pub/Sub emulator found: start the local stack with `make dev` (or set PUBSUB_EMULATOR_HOST, "
+            "or GOOGLE_CLOUD_PROJECT to use that Google Cloud project's topic)"
+        )
+    try:
+        with socket.create_connection(tuple(host.rsplit(":", 1)), timeout=2):  # type: ignore[arg-type]
+            return None
+    except (OSError, ValueError):
+        return f"the Pub/Sub emulator at {host} does not answer: is the local stack still running?"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command != "dev":
@@ -533,6 +649,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no running local stack serves port {args.stack_port}{_running_ports()}", file=sys.stderr)
             return 2
         apply_dev_environment(args.stack_port)
+    if args.command in NEEDS_PUBSUB and (problem := _pubsub_missing()):
+        print(f"novavms-events {args.command}: {problem}", file=sys.stderr)
+        return 2
     through_api = getattr(args, "api", None) is not None
     if args.command in NEEDS_STORE and not through_api and (problem := _store_missing()):
         print(f"novavms-events {args.command}: {problem}", file=sys.stderr)

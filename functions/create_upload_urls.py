@@ -41,7 +41,7 @@ def create_upload_urls(context: Context) -> flask.Response:
     """Fresh objects under ``uploads/{id}/`` and their signed PUT URLs; the body is empty or ``{}``
     (400 otherwise); 403 for an existing event outside a site-scoped caller's sites."""
     if json_object(context.request.get_data(), empty={}):
-        raise ValidationError("the body must be empty or {}: this request takes no fields")
+        raise ValidationError.field("body", "must be empty or {}: this request takes no fields")
     event_id = canonical_uuid(context.path_params["id"])
     assert event_id is not None  # the route checked the id (404 otherwise)
     EventStore(context.principal.scope).check_reach(event_id)

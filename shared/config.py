@@ -9,6 +9,7 @@ environment call ``settings.cache_clear()``. Values a function needs are checked
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
@@ -34,6 +35,8 @@ class Settings:
     jwt_leeway_seconds: int
     forwarded_auth: bool
     pinned_org: str | None
+    ingest_topic: str
+    pubsub_emulator_host: str | None
     cursor_key: bytes | None
     media_bucket: str | None
     export_bucket: str | None
@@ -123,6 +126,14 @@ def _key_prefix() -> str:
     return prefix
 
 
+def _topic(name: str, default: str) -> str:
+    """A Pub/Sub topic id: 3-255 letters, digits and ``-_.~+%``, starting with a letter, not ``goog``."""
+    topic = _str(name) or default
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._~+%-]{2,254}", topic) or topic.lower().startswith("goog"):
+        raise ConfigurationError(f"{name} must be a Pub/Sub topic id, got {topic!r}")
+    return topic
+
+
 def require(value: T | None, variable: str) -> T:
     """``value``, or a ConfigurationError naming the unset ``variable`` (checked where it is needed,
     so a function only demands the settings it uses)."""
@@ -151,6 +162,8 @@ def settings() -> Settings:
         jwt_leeway_seconds=_int("EVENTS_JWT_LEEWAY_SECONDS", 30, 0, MAX_JWT_LEEWAY_SECONDS),
         forwarded_auth=_bool("EVENTS_FORWARDED_AUTH", False),
         pinned_org=_str("EVENTS_PINNED_ORG"),
+        ingest_topic=_topic("EVENTS_INGEST_TOPIC", "events-ingest"),
+        pubsub_emulator_host=_str("PUBSUB_EMULATOR_HOST"),
         cursor_key=cursor_key.encode() if cursor_key else None,
         media_bucket=_str("EVENTS_MEDIA_BUCKET"),
         export_bucket=_str("EVENTS_EXPORT_BUCKET"),

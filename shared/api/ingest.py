@@ -39,11 +39,11 @@ from typing import Any
 from shared.errors import Forbidden, PayloadTooLarge, ValidationError
 from shared.ids import canonical_uuid
 from shared.media import under_upload_prefix, upload_prefix
-from shared.model.event import PipelineRecord
+from shared.model.event import INGEST_BATCH_MAX, PipelineRecord
 from shared.pipeline import parse_pipeline_event
 from shared.store.events import EventStore
 
-MAX_EVENTS = 500
+MAX_EVENTS = INGEST_BATCH_MAX
 MEDIA_FIELDS = ("snapshot_object", "clip_object")
 BODY_FIELDS = ("events",)
 # The store's outcome of a write -> the status the API answers.

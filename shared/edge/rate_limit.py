@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 import flask
 
-from shared.api.ingest import MAX_EVENTS
 from shared.config import Settings, settings
 from shared.edge.auth import Principal
 from shared.edge.endpoint import Context, Handler
@@ -48,6 +47,7 @@ from shared.edge.routes import Route
 from shared.edge.windows import minute_window, policy_headers
 from shared.errors import RateLimited, ValidationError
 from shared.model.actor import ActorKind
+from shared.model.event import INGEST_BATCH_MAX
 from shared.store.budget import outage
 from shared.store.rate_windows import RateWindows
 
@@ -129,37 +129,60 @@ def cost_of(context: Context) -> int:
         events = context.json_body().get("events")
     except ValidationError:
         return 1  # the handler answers 400
-    return len(events) if isinstance(events, list) and 1 <= len(events) <= MAX_EVENTS else 1
+    return len(events) if isinstance(events, list) and 1 <= len(events) <= INGEST_BATCH_MAX else 1
+
+
+def _spend(
+    org_id: str,
+    policy: tuple[str, str, int],
+    cost: int,
+    window: tuple[int, int],
+    announced: list[tuple[str, int, int]],
+    what: str = "request",
+) -> None:
+    """Spend ``cost`` of one policy's budget in ``window`` (start, seconds to reset), adding it to
+    ``announced``; RateLimited (with the policies' headers) when it does not fit. When the limiter's
+    store cannot be reached it fails open: a log line, nothing announced."""
+    name, bucket, budget = policy
+    start, reset = window
+    try:
+        allowed, remaining = _take(org_id, bucket, budget, start, cost)
+    except Exception as exc:
+        if outage(exc) is None:
+            raise
+        log_error("rate limiter unreachable: failing open", org_id=org_id, error=repr(exc))
+        return
+    announced.append((name, budget, remaining))
+    if not allowed:
+        if name == "ingest":
+            message = (
+                f"the org's ingest budget of {budget} events a minute has {remaining} left, fewer "
+                f"than this {what}'s {cost}; nothing was written; retry after {reset} s"
+            )
+        else:
+            whose = {"org": "the org's", "keys": "the org's API keys'", "key": "this API key's"}[name]
+            message = f"{whose} budget of {budget} requests a minute is spent; retry after {reset} s"
+        refused = RateLimited(message)
+        refused.headers.update(policy_headers(announced, reset), **{"Retry-After": str(reset)})
+        raise refused
+
+
+def spend_ingest_budget(org_id: str, events: int) -> None:
+    """Spend ``events`` of the org's ingest budget outside a request (a Pub/Sub message's events):
+    RateLimited, nothing spent, when fewer remain; fails open like the step."""
+    policy = ("ingest", INGEST_BUCKET, settings().ingest_rate_limit_per_minute)
+    _spend(org_id, policy, events, minute_window(time.time()), [], what="message")
 
 
 def rate_limit(context: Context, proceed: Handler) -> flask.Response:
     """The step: spend the request's cost of each budget that applies to the caller, or answer 429."""
     principal = context.principal
-    window, reset = minute_window(time.time())
+    window = minute_window(time.time())
     announced: list[tuple[str, int, int]] = []
     cost = cost_of(context)
-    for name, bucket, budget in policies(settings(), principal, context.route):
-        try:
-            allowed, remaining = _take(principal.org_id, bucket, budget, window, cost)
-        except Exception as exc:
-            if outage(exc) is None:
-                raise
-            log_error("rate limiter unreachable: failing open", org_id=principal.org_id, error=repr(exc))
-            continue
-        announced.append((name, budget, remaining))
-        if not allowed:
-            if name == "ingest":
-                message = (
-                    f"the org's ingest budget of {budget} events a minute has {remaining} left, fewer "
-                    f"than this request's {cost}; nothing was written; retry after {reset} s"
-                )
-            else:
-                whose = {"org": "the org's", "keys": "the org's API keys'", "key": "this API key's"}[name]
-                message = f"{whose} budget of {budget} requests a minute is spent; retry after {reset} s"
-            refused = RateLimited(message)
-            refused.headers.update(policy_headers(announced, reset), **{"Retry-After": str(reset)})
-            raise refused
-    headers = policy_headers(announced, reset) if announced else {}
+    for policy in policies(settings(), principal, context.route):
+        _spend(principal.org_id, policy, cost, window, announced)
+    headers = policy_headers(announced, window[1]) if announced else {}
     context.headers.update(headers)  # on the answer, whatever it is (an error too)
     return proceed(context)
 

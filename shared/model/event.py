@@ -36,6 +36,7 @@ PipelineRecord = tuple[str, dict[str, Any], dict[str, Any]]
 """An event as the pipeline's loader and the ingest API write it: (canonical id, pipeline fields,
 initial operator fields)."""
 NOTES_MAX_CHARS = 2000
+INGEST_BATCH_MAX = 500  # the most events one ingest request may carry
 MAX_DURATION_SEC = 7 * 24 * 3600
 
 

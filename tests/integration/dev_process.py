@@ -126,6 +126,8 @@ class DevStack:
             self.port = int(found.group(1).rsplit(":", 1)[1])  # chosen by dev itself for --port 0
         if found := re.search(r"Firestore emulator (\S+), storage emulator (\S+)", text):
             printed["firestore"], printed["storage"] = found.group(1), found.group(2)
+        if found := re.search(r"Pub/Sub emulator (\S+):", text):
+            printed["pubsub"] = found.group(1)
         for role, value in re.findall(r"^(viewer|operator|admin)\s+token: (\S+)$", text, re.MULTILINE):
             printed[role] = value
         return printed

@@ -682,7 +682,9 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         assert printed.get("url") == base, dev.output
         assert printed.get("firestore") == emulators.firestore_host, "dev must reuse FIRESTORE_EMULATOR_HOST"
         assert printed.get("storage", "").removeprefix("http://") == emulators.storage_host
-        assert not any("java" in command_of(pid) for pid in dev.children), "dev started its own Firestore"
+        children = [command_of(pid) for pid in dev.children]
+        assert not any("cloud-firestore-emulator" in command for command in children), "its own Firestore"
+        assert printed.get("pubsub"), "dev starts the Pub/Sub emulator the environment does not name"
         demo = Api(base)
 
         operator = printed.get("operator")
@@ -794,5 +796,7 @@ def test_dev_starts_and_stops_its_own_emulators(tmp_path: Path) -> None:
         assert not port_open("127.0.0.1", dev.port)
         assert not port_open(firestore_host, int(firestore_port)), "its Firestore emulator still listens"
         assert not port_open(storage_host, int(storage_port)), "its storage emulator still listens"
+        pubsub_host, pubsub_port = printed["pubsub"].rsplit(":", 1)
+        assert not port_open(pubsub_host, int(pubsub_port)), "its Pub/Sub emulator still listens"
         left = [f"{pid}: {command_of(pid)}" for pid in dev.children if alive(pid)]
         assert not left, f"processes dev started survive it: {left}"

@@ -4,6 +4,8 @@ valid and routes every route, the plan deploys every function once per tenant, C
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import shlex
@@ -25,6 +27,9 @@ from deploy.tenants import load_tenants
 from devstack.emulators import Emulators, free_port
 from devstack.processes import spawn, stop_group
 from shared.edge.routes import API_ROUTES
+from shared.model.scope import Scope
+from shared.pubsub.message import MESSAGE_PUBLISHED
+from shared.store.events import EventStore
 from tests.contract import check_response
 from tests.integration.conftest import Token, event_line
 
@@ -90,7 +95,8 @@ def test_plan_deploys_every_function_once_per_tenant() -> None:
                 for line in plan
                 if "add-invoker-policy-binding " + tenant.function_name(function) + " " in line
             ]
-            expected = tenant.account("sched" if function == "scheduled_export" else "gw")
+            invoker = {"scheduled_export": "sched", "ingest_pubsub": "trigger"}.get(function, "gw")
+            expected = tenant.account(invoker)
             assert len(invokers) == 1 and f"serviceAccount:{expected}" in invokers[0]
         assert sum("scheduler jobs create http" in line for line in plan) == 1
         assert any("--enable-pitr" in line for line in plan)
@@ -252,6 +258,21 @@ def first_answer(process: subprocess.Popen[bytes], method: str, url: str, **kwar
             time.sleep(0.2)
 
 
+def wait_for_cloud_event(
+    process: subprocess.Popen[bytes], base: str, headers: dict[str, str], body: dict[str, Any]
+) -> requests.Response:
+    """The answer of a CloudEvent function served from a bundle to a binary-mode CloudEvent."""
+    deadline = time.monotonic() + 120  # only ends a hang: a loaded machine starts slowly
+    while True:
+        try:
+            return requests.post(base + "/", headers=headers, json=body, timeout=30)
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                raise AssertionError(process.stderr.read().decode() if process.stderr else "exited") from None
+            assert time.monotonic() < deadline, "the bundle did not start"
+            time.sleep(0.2)
+
+
 @pytest.mark.parametrize("function", ALL_FUNCTIONS)
 def test_bundle_serves_from_its_own_requirements(
     function: str,
@@ -259,6 +280,7 @@ def test_bundle_serves_from_its_own_requirements(
     emulators: Emulators,
     token: Token,
     add_events: Any,
+    org: str,
 ) -> None:
     bundle, venv = bundle_python[function]
     line = add_events([event_line(0)])[0]
@@ -322,11 +344,37 @@ def test_bundle_serves_from_its_own_requirements(
                 url = base + "/api/v1/events/batch-delete"
             answer = first_answer(process, "POST", url, headers=admin, json=selection)
             assert answer.status_code == 200 and answer.json()["changed"] == 1
+        elif function == "upsert_event":
+            fresh = event_line(1)
+            answer = first_answer(
+                process, "PUT", f"{base}/api/v1/events/{fresh['id']}", headers=admin, json=fresh
+            )
+            assert answer.status_code == 201 and answer.json() == {"id": fresh["id"], "status": "created"}
+        elif function == "ingest_events":
+            batch: dict[str, Any] = {"events": [event_line(2), line]}
+            answer = first_answer(process, "POST", base + "/api/v1/events/ingest", headers=admin, json=batch)
+            counts = (answer.json()["created"], answer.json()["unchanged"])
+            assert answer.status_code == 200 and counts == (1, 1)
         elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
             answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
             assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text
             assert (bundle / "docs_assets" / "swagger-ui-bundle.js").is_file()
             assert requests.get(base + "/openapi.json", timeout=10).json()["openapi"].startswith("3.")
+        elif function == "ingest_pubsub":  # a valid event needs no dead letter: no Pub/Sub here
+            fresh = event_line(1)
+            message: dict[str, Any] = {
+                "data": base64.b64encode(json.dumps(fresh).encode()).decode(),
+                "messageId": "1",
+                "attributes": {"org_id": org},
+            }
+            headers = {
+                "ce-id": "1", "ce-specversion": "1.0", "ce-type": MESSAGE_PUBLISHED,
+                "ce-source": "//pubsub.googleapis.com/projects/p/topics/events-ingest",
+            }  # fmt: skip
+            answer = wait_for_cloud_event(process, base, headers, {"message": message})
+            assert answer.status_code == 200, answer.text
+            assert EventStore(Scope(org)).get(fresh["id"]) is not None
+            return
         else:  # scheduled_export: its OIDC path runs end to end in test_export; here, a request without one
             answer = first_answer(process, "POST", base + "/", json={})
             assert answer.status_code == 401 and answer.json()["error"] == "auth_required"

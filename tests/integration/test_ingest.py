@@ -421,6 +421,24 @@ def test_the_ingest_budget_counts_events_and_refuses_a_request_whole(
     assert last.status_code == 429
 
 
+def test_the_ingest_budget_is_shared_across_instances(api: Api, token: Token, org: str) -> None:
+    """What one instance leased is spent for every instance: a fresh instance (its leases forgotten)
+    finds only what no instance has leased."""
+    from shared.edge import rate_limit
+
+    os.environ["EVENTS_INGEST_RATE_LIMIT_PER_MINUTE"] = "8"
+    reset_caches()
+    fresh_window()
+    admin = token("admin")
+    first = api.post(INGEST, admin, json={"events": [event_line(n) for n in range(5)]})
+    assert first.status_code == 200 and remaining(first) == 3
+    rate_limit._leases.clear()  # another instance: it knows nothing this one leased
+    lines = [event_line(10 + n) for n in range(4)]
+    refused = api.post(INGEST, admin, json={"events": lines})
+    assert refused.status_code == 429 and all(stored(org, line["id"]) is None for line in lines)
+    assert api.post(INGEST, admin, json={"events": lines[:3]}).status_code == 200
+
+
 def test_the_api_budget_is_not_spent_by_ingest(api: Api, token: Token) -> None:
     os.environ["EVENTS_RATE_LIMIT_PER_MINUTE"] = "4"
     reset_caches()

@@ -133,6 +133,7 @@ def test_bad_requests(api: Api, token: Token) -> None:
     assert upload_urls(api, admin, event_id, json={}).status_code == 200
     fields = upload_urls(api, admin, event_id, json={"content_type": "text/html"})
     assert (fields.status_code, fields.json()["error"]) == (400, "validation_error")
+    assert "body" in fields.json()["fields"]
     not_json = upload_urls(api, admin, event_id, data=b"x", headers={"Content-Type": "text/plain"})
     assert not_json.status_code == 400
     assert upload_urls(api, admin, "not-a-uuid").status_code == 404

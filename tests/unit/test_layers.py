@@ -1,8 +1,8 @@
 """The library's layers: each module of ``shared`` imports only its own layer and those below it.
 
-edge (routes, endpoint, auth, steps) > api, exports, pipeline (wire formats) > store, media, uploads,
-url_signing, gcs (Firestore, Storage) > model (events, filters, changes, actors, scopes) > config, errors,
-ids, timefmt.
+edge (routes, endpoint, auth, steps), pubsub (the Pub/Sub ingest's entry) > api, exports, pipeline
+(wire formats) > store, media, uploads, url_signing, gcs (Firestore, Storage) > model (events, filters,
+changes, actors, scopes) > config, errors, ids, timefmt.
 The model knows neither wire formats nor clouds, and neither the model nor the store (nor anything
 below wire formats) raises the contract's HTTP errors: they raise ``shared.model.errors``, which the
 edge maps (``shared.edge.errors``).
@@ -22,7 +22,7 @@ RANKS = {
     "model": 1,
     "store": 2, "media": 2, "uploads": 2, "gcs": 2, "url_signing": 2,
     "api": 3, "exports": 3, "pipeline": 3,
-    "edge": 4,
+    "edge": 4, "pubsub": 4,
 }  # fmt: skip
 MODEL_MAY_NOT_IMPORT = ("flask", "werkzeug", "google", "jwt", "requests", "csv")
 # What a module below the wire formats may take from shared.errors: a deployment's fault, not an answer.

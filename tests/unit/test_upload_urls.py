@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 
 from shared.errors import ConfigurationError
-from shared.uploads import CLIP, SNAPSHOT, new_objects, upload_targets
+from shared.uploads import CLIP, SNAPSHOT, Upload, new_objects, upload_targets
 from tests.conftest import reset_caches
 
 ACCESS_ID, SECRET = "GOOG1EUPLOADERUNIT", "unit-upload-secret-0123456789"
@@ -66,16 +66,16 @@ def verifies(method: str, url: str, sent: Mapping[str, str], secret: str) -> boo
 
 
 @pytest.mark.parametrize("upload", [SNAPSHOT, CLIP], ids=lambda upload: upload.kind)
-def test_the_signed_headers_bind_the_content_type_and_the_size_range(upload: object) -> None:
-    target = upload_targets(new_objects(EVENT), ISSUED)[upload.kind]  # type: ignore[attr-defined]
+def test_the_signed_headers_bind_the_content_type_and_the_size_range(upload: Upload) -> None:
+    target = upload_targets(new_objects(EVENT), ISSUED)[upload.kind]
     url, headers = target["url"], target["headers"]
     query = dict(parse_qsl(urlsplit(url).query))
     assert query["X-Goog-SignedHeaders"] == "content-type;host;x-goog-content-length-range"
     assert query["X-Goog-Algorithm"] == "GOOG4-HMAC-SHA256"
     assert query["X-Goog-Credential"].startswith(f"{ACCESS_ID}/20260421/")
     assert headers == {
-        "Content-Type": upload.content_type,  # type: ignore[attr-defined]
-        "x-goog-content-length-range": f"0,{upload.max_bytes}",  # type: ignore[attr-defined]
+        "Content-Type": upload.content_type,
+        "x-goog-content-length-range": f"0,{upload.max_bytes}",
     }
     assert target["method"] == "PUT" and verifies("PUT", url, headers, SECRET)
 
