@@ -16,11 +16,11 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from devstack.stackenv import (
     ROOT,
@@ -33,12 +33,17 @@ from devstack.stackenv import (
     write_state,
 )
 
+if TYPE_CHECKING:
+    from devstack.loader import LoadReport
+
 INDEXES_FILE = ROOT / "deploy" / "firestore.indexes.json"
 DEV_TOKEN_TTL = 12 * 3600
 NEEDS_STORE = frozenset({"load", "seed", "export", "scheduled-export", "keys"})
 NEEDS_PUBSUB = frozenset({"publish", "dead-letters"})
 SHOWN_ERRORS = 10  # a load prints at most this many rejected lines
 KEY_COLUMNS = ("ID", "ROLE", "KEY", "STATE", "SITES", "NAME")
+SITE_SCOPED = ("viewer", "ingest")
+API_LOAD_RETRIES = 5  # a bulk load waits out the ingest budget's 429s longer than a single call
 DEAD_LETTER_COLUMNS = ("PUBLISHED", "REASON", "ORIGINAL_ID", "DETAIL", "DATA")
 
 
@@ -46,29 +51,28 @@ class _Refused(Exception):
     """A command line that cannot work; its message is printed as is (exit 2)."""
 
 
-def _viewer_sites(role: str, given: str | None, what: str) -> list[str] | None:
-    """Only viewers are site-scoped: a viewer needs sites (uuids); an ingest key may name some (it
-    then writes only their events); other roles take none."""
+def _key_sites(role: str, given: str | None, what: str) -> list[str] | None:
+    """Only viewers and ingest keys are site-scoped: a viewer needs sites (uuids), an ingest key may
+    name some (it then writes only events of those sites), other roles take none."""
     from shared.ids import canonical_uuid
 
     sites = [site.strip() for site in (given or "").split(",") if site.strip()]
-    if role == "ingest" and given is not None:
-        if not sites or any(canonical_uuid(site) is None for site in sites):
-            raise _Refused("--sites takes site uuids, comma-separated")
-        return sites
-    if role != "viewer":
+    if role not in SITE_SCOPED:
         if given is not None:
-            raise _Refused(f"only viewers are site-scoped: a {role} sees every site; drop --sites")
+            scoped = "viewers" if what == "token" else "viewers and ingest keys"  # a token is never ingest
+            raise _Refused(f"only {scoped} are site-scoped: a {role} sees every site; drop --sites")
         return None
-    if not sites:
+    if role == "viewer" and not sites:
         raise _Refused(f"a viewer {what} needs --sites SITE_ID[,...]: a viewer sees only its sites")
+    if given is not None and not sites:
+        raise _Refused("--sites takes site uuids, comma-separated")
     if any(canonical_uuid(site) is None for site in sites):
         raise _Refused("--sites takes site uuids, comma-separated")
-    return sites
+    return sites or None
 
 
 def _token(args: argparse.Namespace) -> int:
-    sites = _viewer_sites(args.role, args.sites, "token")
+    sites = _key_sites(args.role, args.sites, "token")
     print(_mint(args.role, args.org, sites, sub=args.sub, ttl=args.ttl))
     return 0
 
@@ -83,7 +87,7 @@ def _keys(args: argparse.Namespace) -> int:
 
     store, by = ApiKeys(), Actor.user("cli")
     if args.keys_command == "create":
-        sites = _viewer_sites(args.role, args.sites, "key")
+        sites = _key_sites(args.role, args.sites, "key")
         name = args.name or f"{args.role} key (cli)"
         record, secret = issue_key(
             args.org, name, args.role, tuple(sorted(set(sites))) if sites else None, None, by
@@ -113,10 +117,11 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from devstack.loader import load_lines
-    from shared.model.scope import Scope
-    from shared.store.events import EventStore
-
+    """Load JSON Lines into the org's store (``--org``), or through the ingest API (``--api``)."""
+    if args.api is None and args.org is None:
+        raise _Refused("load needs --org ORG (write to the store), or --api URL with an ingest key")
+    if args.api is not None and args.org is not None:
+        raise _Refused("with --api the key names the org: drop --org")
     try:
         stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
     except OSError as exc:
@@ -124,23 +129,48 @@ def _load(args: argparse.Namespace) -> int:
         return 2
     with stream:
         bar = _progress(None, " lines")
-        report = load_lines(
-            EventStore(Scope(args.org)),
-            stream,
-            bar.update if bar is not None else lambda _: None,
-            give_up_after=SHOWN_ERRORS,
-        )
-        if bar is not None:
-            bar.close()
+        progress = bar.update if bar is not None else lambda _: None
+        try:
+            report = _load_api(args, stream, progress) if args.api else _load_store(args, stream, progress)
+        finally:
+            if bar is not None:
+                bar.close()
     for number, message in report.errors[:SHOWN_ERRORS]:
         print(f"line {number}: {message[:300]}", file=sys.stderr)
-    summary = f"created {report.created}, updated {report.updated}, rejected {len(report.errors)}"
+    if report.failure is not None:
+        print(f"the API stopped the load: {report.failure}", file=sys.stderr)
+    unchanged = "" if report.unchanged is None else f", unchanged {report.unchanged}"
+    summary = f"created {report.created}, updated {report.updated}{unchanged}, rejected {len(report.errors)}"
+    if report.superseded:
+        summary += f", superseded {report.superseded} (a later line of the same id won)"
     if report.stopped:
         summary += f"; stopped: {args.file} is not JSON Lines (one JSON event a line)"
     elif len(report.errors) > SHOWN_ERRORS:
         summary += f"; the first {SHOWN_ERRORS} are shown"
     print(summary)
-    return 1 if report.errors else 0
+    return 1 if report.errors or report.failure is not None else 0
+
+
+def _load_store(args: argparse.Namespace, stream: BinaryIO, progress: Callable[[int], None]) -> LoadReport:
+    from devstack.loader import load_lines
+    from shared.model.scope import Scope
+    from shared.store.events import EventStore
+
+    return load_lines(EventStore(Scope(args.org)), stream, progress, give_up_after=SHOWN_ERRORS)
+
+
+def _load_api(args: argparse.Namespace, stream: BinaryIO, progress: Callable[[int], None]) -> LoadReport:
+    """The load through the ingest API at ``--api`` with ``--key`` (else ``NOVAVMS_API_KEY``)."""
+    import novavms
+
+    from devstack.loader import load_through_api
+
+    try:
+        client = novavms.Client(api_key=args.key, base_url=args.api, max_retries=API_LOAD_RETRIES)
+    except novavms.NovaVMSError as missing:
+        raise _Refused("load --api needs an API key: --key KEY, or set NOVAVMS_API_KEY") from missing
+    with client:
+        return load_through_api(client.events, stream, progress, give_up_after=SHOWN_ERRORS)
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -457,7 +487,18 @@ def parser() -> argparse.ArgumentParser:
     keys.set_defaults(run=_keys)
 
     load = commands.add_parser("load", help="bulk-load events from JSON Lines ('-' for stdin)")
-    load.add_argument("--org", required=True, type=_org)
+    load.add_argument("--org", type=_org, help="write into this org's store (no --api)")
+    load.add_argument(
+        "--api",
+        type=_api_url,
+        metavar="URL",
+        help="load through the ingest API at this gateway (500 events a request; the server validates)",
+    )
+    load.add_argument(
+        "--key",
+        metavar="KEY",
+        help="with --api: an ingest (or admin) API key; default NOVAVMS_API_KEY, which keeps it out of ps",
+    )
     load.add_argument("file")
     load.set_defaults(run=_load)
 
@@ -535,6 +576,12 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _api_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise argparse.ArgumentTypeError("the gateway's URL, e.g. http://127.0.0.1:8080")
+    return value
+
+
 def _key_id(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{6,}", value):
         raise argparse.ArgumentTypeError("a key id is 6 or more letters, digits, '_' or '-'")
@@ -605,7 +652,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in NEEDS_PUBSUB and (problem := _pubsub_missing()):
         print(f"novavms-events {args.command}: {problem}", file=sys.stderr)
         return 2
-    if args.command in NEEDS_STORE and (problem := _store_missing()):
+    through_api = getattr(args, "api", None) is not None
+    if args.command in NEEDS_STORE and not through_api and (problem := _store_missing()):
         print(f"novavms-events {args.command}: {problem}", file=sys.stderr)
         return 2
     try:

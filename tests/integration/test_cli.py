@@ -42,7 +42,10 @@ from tests.integration.dev_process import alive, command_of, dev_stack, port_ope
 CLI = str(ROOT / ".venv" / "bin" / "novavms-events")
 DEMO_TOTAL = 200 + APRIL_EVENTS + 1  # make dev's seed: a week of recent events, April's, the example
 EVENTS = "/api/v1/events"
-SUMMARY = re.compile(r"^created (\d+), updated (\d+), rejected (\d+)(?:; .*)?$", re.MULTILINE)
+SUMMARY = re.compile(
+    r"^created (\d+), updated (\d+)(?:, unchanged (\d+))?, rejected (\d+)(?:, superseded \d+ .*?)?(?:; .*)?$",
+    re.MULTILINE,
+)
 
 
 def cli(
@@ -70,11 +73,19 @@ def cli_token(*args: str, env: dict[str, str] | None = None) -> str:
 
 
 def load_counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int, int]:
-    """(created, updated, rejected) from a load's summary line."""
+    """(created, updated, rejected) from a load's summary line (a load into the store)."""
     found = SUMMARY.search(done.stdout)
     assert found, f"no summary in stdout {done.stdout!r} (stderr {done.stderr!r})"
-    created, updated, rejected = (int(group) for group in found.groups())
-    return created, updated, rejected
+    assert found.group(3) is None, "a load into the store counts unchanged events as updated"
+    return int(found.group(1)), int(found.group(2)), int(found.group(4))
+
+
+def api_load_counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int, int, int]:
+    """(created, updated, unchanged, rejected) from the summary line of a load through the API."""
+    found = SUMMARY.search(done.stdout)
+    assert found and found.group(3) is not None, f"no API summary in {done.stdout!r} ({done.stderr!r})"
+    created, updated, unchanged, rejected = (int(group) for group in found.groups())
+    return created, updated, unchanged, rejected
 
 
 def write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
@@ -473,6 +484,84 @@ def test_scheduled_export_prints_one_line_per_outcome(org: str, add_events: Any)
     assert refused.returncode == 1 and refused.stdout == "", refused.stdout
     assert refused.stderr.startswith("scheduled export failed: 400 validation_error: "), refused.stderr
     assert refused.stderr.count("\n") == 1 and "date_to" in refused.stderr, refused.stderr
+
+
+# -- load --api: through the ingest API with a key -------------------------------------------------------
+
+
+def new_key(org: str, role: str, *sites: str) -> str:
+    created = cli(
+        "keys", "create", "--org", org, "--role", role, *(("--sites", ",".join(sites)) if sites else ())
+    )
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip()
+
+
+def test_load_through_the_api_reports_each_line_and_never_prints_the_key(
+    api: Api, org: str, token: Token, tmp_path: Path, gateway_url: str
+) -> None:
+    key = new_key(org, "ingest")
+    good = [event_line(n % 700) for n in range(1100)]  # three requests: 500, 500 and 100
+    invalid = event_line(3, trigger_type="explosion", snapshot_url="https://example.com/x.jpg")
+    rows = [json.dumps(line) for line in good[:2]] + ['{"id": "not json', json.dumps(invalid), ""]
+    rows += [json.dumps(line) for line in good[2:]]
+    path = tmp_path / "gateway.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = {**os.environ, "NOVAVMS_API_KEY": key}
+
+    done = cli("load", "--api", gateway_url, str(path), env=env, timeout=300)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert api_load_counts(done) == (1100, 0, 0, 2)
+    reported = dict(re.findall(r"^line (\d+): (.*)$", done.stderr, re.MULTILINE))
+    assert sorted(reported, key=int) == ["3", "4"], done.stderr
+    assert reported["3"].startswith("not JSON")
+    assert "trigger_type" in reported["4"] and "snapshot_url" in reported["4"]
+    assert key not in done.stdout + done.stderr
+    admin = token("admin")
+    assert total(api, admin) == 1100
+    assert api.get(f"{EVENTS}/{invalid['id']}", admin).status_code == 404
+
+    again = cli("load", "--api", gateway_url, "--key", key, str(path), env=dict(os.environ), timeout=300)
+    assert api_load_counts(again) == (0, 0, 1100, 2), again.stderr
+    assert key not in again.stdout + again.stderr
+
+    revised = write_lines(tmp_path / "revised.jsonl", [{**good[0], "summary": "revised"}, good[1]])
+    assert api_load_counts(cli("load", "--api", gateway_url, str(revised), env=env)) == (0, 1, 1, 0)
+    assert api.get(f"{EVENTS}/{good[0]['id']}", admin).json()["summary"] == "revised"
+
+
+def test_load_through_the_api_with_a_key_that_may_not_ingest_stops_in_one_line(
+    org: str, tmp_path: Path, gateway_url: str
+) -> None:
+    path = write_lines(tmp_path / "events.jsonl", [event_line(0)])
+    viewer = new_key(org, "viewer", SITE_A)
+    done = cli("load", "--api", gateway_url, "--key", viewer, str(path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("the API stopped the load: 403 forbidden: "), done.stderr
+    assert api_load_counts(done) == (0, 0, 0, 0) and viewer not in done.stdout + done.stderr
+    site_key = new_key(org, "ingest", SITE_B)  # an event of SITE_A is outside its sites
+    assert cli("load", "--api", gateway_url, "--key", site_key, str(path)).stderr.startswith(
+        "the API stopped the load: 403 forbidden: "
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("load", "-"), "load needs --org ORG"),
+        (("load", "--org", "demo", "--api", "http://127.0.0.1:9", "-"), "drop --org"),
+        (("load", "--api", "http://127.0.0.1:9", "-"), "load --api needs an API key"),
+        (("load", "--api", "not a url", "-"), "the gateway's URL"),
+        (
+            ("keys", "create", "--org", "demo", "--role", "operator", "--sites", SITE_A),
+            "viewers and ingest keys",
+        ),
+    ],
+)
+def test_load_and_keys_refuse_what_cannot_work(args: tuple[str, ...], message: str) -> None:
+    env = {name: value for name, value in os.environ.items() if name != "NOVAVMS_API_KEY"}
+    done = cli(*args, stdin="", env=env)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
 # -- keys --------------------------------------------------------------------------------------------

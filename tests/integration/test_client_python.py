@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -638,3 +638,200 @@ def test_the_change_feed_is_paged_until_drained_sync_and_async(
     with pytest.raises(novavms.GoneError) as gone:
         client.events.changes(cursor=last.next_cursor, types=["event.updated"])
     assert gone.value.status == 410 and gone.value.code == "gone"
+
+
+# -- the way in for recording gateways: upsert, ingest, media uploads ------------------------------------
+
+
+@pytest.fixture
+def ingest_key(make_client: MakeClient) -> str:
+    """The secret of a fresh ingest key of the test's org (made as an admin user makes it)."""
+    key = make_client("admin").keys.create(name="gateway site A", role="ingest")
+    assert key.secret is not None and key.role == "ingest"
+    return key.secret
+
+
+def test_upsert_creates_then_updates_then_leaves_unchanged(
+    make_client: MakeClient, ingest_key: str, gateway_url: str
+) -> None:
+    gateway = make_client(api_key=ingest_key)
+    line = event_line(0, ai_status="pending", summary=None, narrative=None, tags=[])
+    event_id, body = line["id"], {k: v for k, v in line.items() if k != "id"}
+    body["triggered_at"] = datetime(2026, 4, 21, 15, 45, 22, tzinfo=timezone(timedelta(hours=2)))
+
+    created = gateway.events.upsert(event_id, body)
+    assert isinstance(created, novavms.UpsertResult) and (created.id, created.status) == (event_id, "created")
+    assert gateway.events.upsert(event_id, body).status == "unchanged"
+
+    operator = make_client("operator")
+    operator.events.update(event_id, acknowledged=True, notes="seen")
+    completed = {**body, "ai_status": "completed", "narrative": "A courier at the dock.", "tags": ["person"]}
+    assert gateway.events.upsert(event_id, completed, idempotency_key="reload-1").status == "updated"
+    assert (
+        gateway.events.upsert(event_id, completed, idempotency_key="reload-1").status == "updated"
+    )  # replay
+
+    event = operator.events.get(event_id)
+    assert event.triggered_at == datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)
+    assert event.ai_status == "completed" and event.tags == ["person"]
+    assert event.acknowledged and event.notes == "seen", "a re-load keeps what operators did"
+
+
+def test_ingest_reports_a_mixed_batch_in_input_order(make_client: MakeClient, ingest_key: str) -> None:
+    gateway = make_client(api_key=ingest_key)
+    same, kept = event_line(0), event_line(1)
+    gateway.events.ingest([same, kept])
+    no_id = {k: v for k, v in event_line(2).items() if k != "id"}
+    fresh, duplicate = event_line(3), event_line(4)
+    batch = [
+        same,  # 0: the same again
+        event_line(5, trigger_type="explosion", snapshot_url="https://x/y.jpg"),  # 1: invalid
+        no_id,  # 2: no usable id
+        fresh,  # 3
+        {**kept, "summary": "revised"},  # 4
+        duplicate,  # 5: superseded by 6
+        {**duplicate, "summary": "the last wins"},  # 6
+    ]
+    result = gateway.events.ingest(iter(batch))  # any iterable
+    assert isinstance(result, novavms.IngestResult)
+    assert [(item.id, item.status) for item in result.results] == [
+        (same["id"], "unchanged"),
+        (batch[1]["id"], "invalid"),
+        (None, "invalid"),
+        (fresh["id"], "created"),
+        (kept["id"], "updated"),
+        (duplicate["id"], "superseded"),
+        (duplicate["id"], "created"),
+    ]
+    bad = result.results[1].errors or {}
+    assert {"trigger_type", "snapshot_url"} <= set(bad), bad
+    assert result.results[2].index == 2 and result.results[2].errors
+    assert result.results[5].superseded_by == 6
+    counts = (result.created, result.updated, result.unchanged, result.invalid, result.superseded)
+    assert counts == (2, 1, 1, 2, 1)
+    admin = make_client("admin")
+    assert admin.events.get(duplicate["id"]).summary == "the last wins"
+    assert admin.events.get(kept["id"]).summary == "revised"
+    with pytest.raises(novavms.NotFoundError):
+        admin.events.get(batch[1]["id"])
+    with pytest.raises(novavms.ValidationError) as empty:
+        gateway.events.ingest([])
+    assert "events" in empty.value.fields
+
+
+def test_ingest_of_more_than_500_events_is_sent_in_batches_and_reported_as_one(
+    make_client: MakeClient, ingest_key: str, token: Token
+) -> None:
+    sent: list[httpx.Request] = []
+    gateway = make_client(api_key=ingest_key, http_client=requests_counted(sent))
+    lines = [event_line(n % 600) for n in range(1203)]
+    lines[1100] = {k: v for k, v in lines[1100].items() if k != "id"}  # reported with its index
+    read: list[int] = []
+
+    def events() -> Iterator[dict[str, Any]]:
+        for n, line in enumerate(lines):
+            read.append(n)
+            yield line
+
+    result = gateway.events.ingest(events(), idempotency_key=f"bulk-{uuid.uuid4()}")
+    assert [request.url.path for request in sent] == ["/api/v1/events/ingest"] * 3
+    assert [len(json.loads(request.content)["events"]) for request in sent] == [500, 500, 203]
+    keys = [request.headers["idempotency-key"] for request in sent]
+    assert keys[1] == keys[0] + "/1" and keys[2] == keys[0] + "/2"
+    assert (result.created, result.invalid, len(result.results)) == (1202, 1, 1203)
+    assert result.results[1100].id is None and result.results[1100].index == 1100
+    assert [item.id for item in result.results[:1100]] == [line["id"] for line in lines[:1100]]
+    assert make_client("admin").events.list(limit=1).total == 1202
+
+
+def test_async_ingest_takes_an_async_iterable(gateway_url: str, ingest_key: str, token: Token) -> None:
+    lines = [event_line(n) for n in range(501)]
+
+    async def events() -> Any:
+        for line in lines:
+            yield line
+
+    async def run() -> novavms.IngestResult:
+        async with novavms.AsyncClient(api_key=ingest_key, base_url=gateway_url) as client:
+            return await client.events.ingest(events())
+
+    result = asyncio.run(run())
+    assert result.created == 501 and [item.id for item in result.results] == [line["id"] for line in lines]
+
+
+def test_upload_media_puts_the_files_to_storage_and_the_event_serves_them(
+    make_client: MakeClient, ingest_key: str, tmp_path: Path
+) -> None:
+    sent: list[httpx.Request] = []
+    gateway = make_client(api_key=ingest_key, http_client=requests_counted(sent))
+    line = event_line(0)
+    snapshot = b"\xff\xd8\xff\xe0" + os.urandom(2048)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(300_000))
+
+    objects = gateway.events.upload_media(line["id"], snapshot=snapshot, clip=clip)
+    assert isinstance(objects, novavms.MediaObjects)
+    for name in (objects.snapshot_object, objects.clip_object):
+        assert name is not None and name.startswith(f"uploads/{line['id']}/")
+    puts = [request for request in sent if request.method == "PUT"]
+    assert len(puts) == 2 and all("authorization" not in request.headers for request in puts)
+    by_type = {request.headers["content-type"]: request for request in puts}
+    assert by_type["image/jpeg"].headers["x-goog-content-length-range"] == "0,5242880"
+    assert by_type["video/mp4"].headers["content-length"] == str(clip.stat().st_size)
+
+    assert gateway.events.upsert(line["id"], {**line, **objects.event_fields()}).status == "created"
+    event = make_client("admin").events.get(line["id"])
+    assert event.snapshot_url and event.clip_url
+    assert httpx.get(event.snapshot_url).content == snapshot
+    assert httpx.get(event.clip_url).content == clip.read_bytes()
+
+
+def test_async_upload_media_uploads_both_files(gateway_url: str, ingest_key: str) -> None:
+    event_id = str(uuid.uuid4())
+
+    async def run() -> novavms.MediaObjects:
+        async with novavms.AsyncClient(api_key=ingest_key, base_url=gateway_url) as client:
+            return await client.events.upload_media(event_id, snapshot=b"\xff\xd8jpeg", clip=b"mp4")
+
+    objects = asyncio.run(run())
+    assert set(objects.event_fields()) == {"snapshot_object", "clip_object"}
+    assert objects.snapshot_object != objects.clip_object
+
+
+def test_ingest_errors_are_typed(make_client: MakeClient, ingest_key: str) -> None:
+    viewer = make_client("viewer")
+    line = event_line(0)
+    for call in (
+        lambda: viewer.events.upsert(line["id"], line),
+        lambda: viewer.events.ingest([line]),
+        lambda: viewer.events.upload_urls(line["id"]),
+    ):
+        with pytest.raises(novavms.PermissionDeniedError):
+            call()
+    gateway = make_client(api_key=ingest_key)
+    with pytest.raises(novavms.PermissionDeniedError):
+        gateway.events.list()  # an ingest key may only ingest
+    with pytest.raises(novavms.ValidationError) as invalid:
+        gateway.events.upsert(line["id"], {**line, "colour": "red", "snapshot_object": "uploads/other/x"})
+    assert {"colour", "snapshot_object"} <= set(invalid.value.fields)
+    too_many = novavms._operations.call("ingest_events", json={"events": [line] * 501})
+    with pytest.raises(novavms.PayloadTooLargeError):
+        gateway._json(too_many)  # what ingest() never sends: it splits
+
+
+def test_an_ingest_over_the_budget_is_refused_whole_or_reports_what_was_written(
+    make_client: MakeClient, ingest_key: str
+) -> None:
+    os.environ["EVENTS_INGEST_RATE_LIMIT_PER_MINUTE"] = "600"
+    reset_caches()
+    gateway = make_client(api_key=ingest_key, max_retries=0)
+    lines = [event_line(n) for n in range(1000)]
+    with pytest.raises(novavms.IngestIncompleteError) as stopped:
+        gateway.events.ingest(lines)
+    incomplete = stopped.value
+    assert isinstance(incomplete.error, novavms.RateLimitError) and incomplete.status == 429
+    assert incomplete.retry_after is not None and incomplete.retry_after > 0
+    assert incomplete.sent == 500 and incomplete.result.created == 500
+    with pytest.raises(novavms.RateLimitError):  # nothing written: the error as the server gave it
+        gateway.events.ingest(lines[500:])
+    assert make_client("admin").events.list(limit=1).total == 500

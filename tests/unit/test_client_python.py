@@ -4,6 +4,7 @@ them, errors map by status, retries wait as documented, and unknown fields stay 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import io
 import json
@@ -15,7 +16,7 @@ from typing import Any
 
 import novavms
 import pytest
-from novavms import _errors, _models, _operations, _params, _retries
+from novavms import _errors, _ingest, _media, _models, _operations, _params, _retries
 from novavms.resources.keys import ApiKeyList
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,9 @@ async def awaited(result: Awaitable[Any]) -> Any:
     return await result
 
 
+COMPOSITES = {"upload_media"}  # methods whose first request is another method's (upload_urls)
+
+
 def operations_called(client_class: type[Any]) -> dict[str, str]:
     """Each public method of the client's resources, called once through a transport that records the
     request and answers 418: which operation (method and path of the document) it sends."""
@@ -88,9 +92,11 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
                 if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
             ]  # fmt: skip
             args: list[Any] = ["e1" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD]
-            kwargs = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
+            kwargs: dict[str, Any] = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
             if name == "export_to":
                 args = [io.BytesIO()]
+            if name == "upload_media":
+                kwargs = {"snapshot": b"\xff\xd8\xff"}  # its first request is upload_urls'
             before = len(seen)
             with pytest.raises(novavms.APIError):
                 result = method(*args, **kwargs)
@@ -100,7 +106,8 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
             request = seen[-1]
             route = (request.method, template_of(request.url.path))
             assert route in by_route, f"{resource_name}.{name} sends {route}, which the document lacks"
-            called.setdefault(by_route[route], f"{resource_name}.{name}")
+            if name not in COMPOSITES:
+                called.setdefault(by_route[route], f"{resource_name}.{name}")
     return called
 
 
@@ -128,6 +135,9 @@ def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -
         "restore_event": "events.restore",
         "get_event_history": "events.history",
         "list_changes": "events.changes",
+        "upsert_event": "events.upsert",
+        "ingest_events": "events.ingest",
+        "create_upload_urls": "events.upload_urls",
         "create_key": "keys.create",
         "list_keys": "keys.list",
         "revoke_key": "keys.revoke",
@@ -149,6 +159,10 @@ def schema_properties(name: str) -> dict[str, Any]:
         (novavms.HistoryEntry, "HistoryEntry"),
         (novavms.Actor, "Actor"),
         (novavms.BatchResult, "BatchResult"),
+        (novavms.UploadTarget, "UploadTarget"),
+        (novavms.UploadUrls, "UploadUrls"),
+        (novavms.UpsertResult, "IngestOutcome"),
+        (novavms.IngestResult, "IngestResult"),
     ],
 )
 def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
@@ -172,6 +186,15 @@ def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
 )
 def test_enums_are_the_schemas(alias: Any, schema: str, field: str) -> None:
     assert list(typing.get_args(alias)) == schema_properties(schema)[field]["enum"]
+
+
+def test_an_ingest_result_item_is_the_schemas() -> None:
+    import dataclasses
+
+    item = schema_properties("IngestResult")["results"]["items"]["properties"]
+    assert {f.name for f in dataclasses.fields(novavms.IngestItem)} == set(item)
+    assert list(typing.get_args(novavms.IngestStatus)) == item["status"]["enum"]
+    assert list(typing.get_args(novavms.UpsertStatus)) == schema_properties("IngestOutcome")["status"]["enum"]
 
 
 def test_filters_and_update_fields_are_the_documents() -> None:
@@ -368,3 +391,164 @@ def test_help_of_a_client_names_its_resources_and_their_methods(
         ]
         assert methods and [name for name in methods if f"``{name}``" not in text] == []
     assert iterate in text
+
+
+# -- ingest: batches of at most 500, one report in input order ----------------------------------------
+
+
+def counted(count: int, read: list[int]) -> typing.Iterator[dict[str, Any]]:
+    """``count`` events, noting in ``read`` how many were taken so far."""
+    for n in range(count):
+        read.append(n)
+        yield {"id": f"e{n}"}
+
+
+@pytest.mark.parametrize(
+    ("count", "sizes"), [(0, [0]), (1, [1]), (500, [500]), (501, [500, 1]), (1201, [500, 500, 201])]
+)
+def test_ingest_batches_hold_at_most_500_in_input_order(count: int, sizes: list[int]) -> None:
+    sent = list(_ingest.batches({"id": f"e{n}"} for n in range(count)))
+    assert [len(batch) for batch in sent] == sizes
+    assert [event["id"] for batch in sent for event in batch] == [f"e{n}" for n in range(count)]
+
+    async def collect() -> list[list[Any]]:
+        async def events() -> typing.AsyncIterator[dict[str, Any]]:
+            for n in range(count):
+                yield {"id": f"e{n}"}
+
+        return [batch async for batch in _ingest.async_batches(events())]
+
+    assert [len(batch) for batch in asyncio.run(collect())] == sizes
+
+
+def test_ingest_batches_read_the_input_lazily() -> None:
+    read: list[int] = []
+    sent = _ingest.batches(counted(1200, read))
+    assert len(next(sent)) == 500 and len(read) == 500  # the second batch is not read yet
+    assert len(next(sent)) == 500 and len(read) == 1000
+    with pytest.raises(ValueError, match="at least one"):
+        next(_ingest.batches([], 0))
+
+
+def test_each_batch_has_its_own_idempotency_key_derived_from_the_callers() -> None:
+    assert [_ingest.batch_key("load-7", n) for n in range(3)] == ["load-7", "load-7/1", "load-7/2"]
+    assert _ingest.batch_key(None, 2) is None
+
+
+def answer(created: int, results: list[dict[str, Any]], **counts: int) -> dict[str, Any]:
+    base = {"created": created, "updated": 0, "unchanged": 0, "invalid": 0, "superseded": 0}
+    return {**base, **counts, "results": results}
+
+
+def test_the_reports_of_batches_merge_in_input_order_with_positions_in_the_whole_input() -> None:
+    reports = _ingest.IngestReports()
+    first = answer(
+        1,
+        [
+            {"id": "a", "status": "created"},
+            {"id": None, "status": "invalid", "errors": {"id": "missing"}, "index": 1},
+        ],
+        invalid=1,
+    )
+    reports.add(first, 2)
+    assert reports.merged() == first  # one batch: the server's answer as it is
+    reports.add(
+        answer(
+            0,
+            [
+                {"id": "b", "status": "unchanged"},
+                {"id": None, "status": "invalid", "errors": {"id": "x"}, "index": 1},
+            ],
+            unchanged=1,
+            invalid=1,
+        ),
+        2,
+    )
+    reports.add(
+        answer(
+            0,
+            [{"id": "a", "status": "superseded", "superseded_by": 1}, {"id": "a", "status": "updated"}],
+            updated=1,
+            superseded=1,
+        ),
+        2,
+    )
+    result = reports.result()
+    assert (result.created, result.updated, result.unchanged, result.invalid, result.superseded) == (
+        1,
+        1,
+        1,
+        2,
+        1,
+    )
+    assert [(item.id, item.status, item.index, item.superseded_by) for item in result.results] == [
+        ("a", "created", None, None),
+        (None, "invalid", 1, None),
+        ("b", "unchanged", None, None),
+        (None, "invalid", 3, None),
+        ("a", "superseded", None, 5),
+        ("a", "updated", None, None),
+    ]
+    assert result.results[3].errors == {"id": "x"} and reports.sent == 6
+    assert first["results"][1]["index"] == 1, "the answers themselves are left as they were"
+
+
+def test_a_batch_failing_after_others_were_written_says_what_was() -> None:
+    reports = _ingest.IngestReports()
+    refused = error(429, 30.0)
+    assert reports.failure(refused) is refused  # nothing written yet: the error as it is
+    reports.add(answer(500, [{"id": f"e{n}", "status": "created"} for n in range(500)]), 500)
+    failure = reports.failure(refused)
+    assert isinstance(failure, novavms.IngestIncompleteError) and isinstance(failure, novavms.APIError)
+    assert failure.error is refused and failure.sent == 500 and failure.result.created == 500
+    assert failure.status == 429 and failure.retry_after == 30.0
+    assert "after 500 events were written" in str(failure)
+
+
+def test_bodies_carry_times_as_rfc3339_inside_events() -> None:
+    moment = datetime(2026, 4, 21, 15, 45, 22, tzinfo=timezone(timedelta(hours=2)))
+    event = {"triggered_at": moment, "tags": ["person"], "clip": {"start": moment}}
+    assert _params.wire(event) == {
+        "triggered_at": "2026-04-21T13:45:22Z", "tags": ["person"], "clip": {"start": "2026-04-21T13:45:22Z"}
+    }  # fmt: skip
+
+
+# -- media uploads: the signed headers, nothing else --------------------------------------------------
+
+
+def test_an_upload_sends_the_signed_headers_and_its_length_only(tmp_path: Path) -> None:
+    target = novavms.UploadTarget.from_dict(
+        {
+            "url": "http://storage/upload?X-Goog-Signature=abc",
+            "method": "PUT",
+            "headers": {"Content-Type": "image/jpeg", "x-goog-content-length-range": "0,5242880"},
+            "object": "uploads/e1/r4nd0m",
+            "expires_at": "2026-04-21T14:00:00Z",
+        }
+    )
+    in_memory = _media.media_body(bytearray(b"\xff\xd8jpeg"))
+    assert in_memory.content() == b"\xff\xd8jpeg"
+    assert _media.upload_headers(target, in_memory) == {
+        "Content-Type": "image/jpeg", "x-goog-content-length-range": "0,5242880", "Content-Length": "6"
+    }  # fmt: skip
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"m" * (_media.CHUNK + 3))
+    on_disk = _media.media_body(clip)
+    first, again = on_disk.content(), on_disk.content()
+    assert not isinstance(first, bytes) and not isinstance(again, bytes), "a file is streamed"
+    assert on_disk.size == _media.CHUNK + 3 and b"".join(first) == clip.read_bytes()
+    assert b"".join(again) == clip.read_bytes(), "each attempt reads the file afresh"
+    with pytest.raises(OSError):
+        _media.media_body(tmp_path / "missing.jpg")
+
+
+def test_a_refused_upload_reads_storages_message() -> None:
+    import httpx
+
+    xml = b"<?xml version='1.0'?><Error><Code>SignatureDoesNotMatch</Code><Message>Bad sig</Message></Error>"
+    refused = _media.upload_error(httpx.Response(403, content=xml, headers={"retry-after": "2"}))
+    assert isinstance(refused, novavms.UploadError) and not isinstance(refused, novavms.PermissionDeniedError)
+    assert refused.status == 403 and refused.message == "Bad sig" and refused.retry_after == 2.0
+    assert _retries.retry_delay(refused, 0, 2) is None  # a refusal is final; a 503 of storage is retried
+    unavailable = _media.upload_error(httpx.Response(503, content=b"busy"))
+    assert unavailable.message == "busy" and _retries.retry_delay(unavailable, 0, 2) is not None

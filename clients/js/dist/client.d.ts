@@ -3,7 +3,7 @@ import { NovaVMSError } from "./errors.js";
 import { type OperationId } from "./operations.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
-import type { RequestOptions } from "./types.js";
+import type { RequestOptions, UploadTarget } from "./types.js";
 /** Options of `new NovaVMS({...})`. */
 export interface ClientOptions {
     /** An API key (`sk_live_...`) or a user's bearer JWT. Default: `NOVAVMS_API_KEY` (Node). */
@@ -44,7 +44,9 @@ export interface Answer {
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed).
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed);
+ *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
+ *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
@@ -59,7 +61,7 @@ export declare class NovaVMS {
     readonly baseUrl: string;
     readonly timeout: number;
     readonly maxRetries: number;
-    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes. */
+    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes; upsert, ingest and media uploads. */
     readonly events: Events;
     /** The org's API keys: create, list, revoke (an admin user's JWT). */
     readonly keys: Keys;
@@ -68,8 +70,14 @@ export declare class NovaVMS {
     requestJson(operation: OperationId, request: ApiRequest, options?: RequestOptions): Promise<unknown>;
     /**
      * Sends an operation with retries and returns the successful answer (its body unread), or throws
-     * the typed error of the last attempt. Every POST/PATCH/DELETE carries one Idempotency-Key
+     * the typed error of the last attempt. Every POST/PUT/PATCH/DELETE carries one Idempotency-Key
      * (the caller's, else a new uuid) reused by all its retries.
      */
     request(operation: OperationId, request: ApiRequest, options?: RequestOptions): Promise<Answer>;
+    /**
+     * PUTs `body` to a signed upload URL (`events.uploadUrls`) with exactly the headers it was signed
+     * with: never the API key, nor the client's default headers. Retried as any call; a refusal of
+     * the storage throws {@link UploadError}.
+     */
+    upload(target: UploadTarget, body: Blob | Uint8Array, options?: RequestOptions): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /** The client: options, authentication and the one request path every method goes through. */
 import { toSnake } from "./case.js";
-import { APIConnectionError, APITimeoutError, APIUserAbortError, NovaVMSError, errorFromAnswer, } from "./errors.js";
+import { APIConnectionError, APITimeoutError, APIUserAbortError, NovaVMSError, UploadError, errorFromAnswer, } from "./errors.js";
 import { OPERATIONS, operationPath } from "./operations.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 import { Events } from "./resources/events.js";
@@ -14,7 +14,9 @@ export const CLIENT_NAME = `novavms-js/${VERSION}`;
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed).
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed);
+ *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
+ *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
@@ -28,7 +30,7 @@ export class NovaVMS {
     baseUrl;
     timeout;
     maxRetries;
-    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes. */
+    /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes; upsert, ingest and media uploads. */
     events;
     /** The org's API keys: create, list, revoke (an admin user's JWT). */
     keys;
@@ -78,7 +80,7 @@ export class NovaVMS {
     }
     /**
      * Sends an operation with retries and returns the successful answer (its body unread), or throws
-     * the typed error of the last attempt. Every POST/PATCH/DELETE carries one Idempotency-Key
+     * the typed error of the last attempt. Every POST/PUT/PATCH/DELETE carries one Idempotency-Key
      * (the caller's, else a new uuid) reused by all its retries.
      */
     async request(operation, request, options = {}) {
@@ -90,6 +92,25 @@ export class NovaVMS {
         const init = { method, headers };
         if (request.body !== undefined)
             init.body = JSON.stringify(toSnake(request.body));
+        return this.#retrying(url, init, options, (status, headers, text) => errorFromAnswer({ status, headers, body: parsedOrText(text) }));
+    }
+    /**
+     * PUTs `body` to a signed upload URL (`events.uploadUrls`) with exactly the headers it was signed
+     * with: never the API key, nor the client's default headers. Retried as any call; a refusal of
+     * the storage throws {@link UploadError}.
+     */
+    async upload(target, body, options = {}) {
+        const init = { method: target.method, headers: { ...target.headers }, body: body };
+        const answer = await this.#retrying(target.url, init, options, (status, _headers, text) => new UploadError(status, text));
+        answer.done();
+        await answer.response.body?.cancel().catch(() => undefined);
+    }
+    /**
+     * The successful answer of `init` sent to `url`, after the retries of the client's policy
+     * (429, 409 in flight, 502/503/504, network errors, timeouts); else `failure` of the last answer
+     * (its status, headers and body text), or the connection error.
+     */
+    async #retrying(url, init, options, failure) {
         const maxRetries = options.maxRetries ?? this.maxRetries;
         const timeout = options.timeout ?? this.timeout;
         for (let retry = 0;; retry++) {
@@ -113,9 +134,9 @@ export class NovaVMS {
                 await this.#wait(retryDelayMs(retry, response.headers), options.signal);
                 continue;
             }
-            let body;
+            let text;
             try {
-                body = await readErrorBody(response);
+                text = await response.text();
             }
             catch (error) {
                 throw answer.bodyError(error);
@@ -123,7 +144,7 @@ export class NovaVMS {
             finally {
                 answer.done();
             }
-            throw errorFromAnswer({ status: response.status, headers: response.headers, body });
+            throw failure(response.status, response.headers, text);
         }
     }
     /** One fetch with its own timeout, linked to the caller's signal. */
@@ -194,8 +215,8 @@ export class NovaVMS {
         return { ...headers, ...this.#defaultHeaders, ...options.headers };
     }
 }
-async function readErrorBody(response) {
-    const text = await response.text();
+/** An error answer's body: its JSON (the error envelope), else its text. */
+function parsedOrText(text) {
     try {
         return JSON.parse(text);
     }

@@ -3,6 +3,7 @@
  * {@link APIError} subclass chosen by its status (and the contract's `error` code); a request
  * that got no answer is an {@link APIConnectionError} ({@link APITimeoutError} when it timed out).
  */
+import type { IngestResult } from "./types.js";
 /** The base of every error this client throws. */
 export declare class NovaVMSError extends Error {
     /** The HTTP status, when the server answered. */
@@ -79,6 +80,29 @@ export declare class ServiceUnavailableError extends APIError {
     /** Seconds to wait before retrying (the Retry-After header), when given. */
     readonly retryAfter: number | undefined;
     constructor(answer: ErrorAnswer);
+}
+/**
+ * Cloud Storage refused an upload to a signed URL (`events.uploadMedia`): `status` is its HTTP
+ * status, the message its error text. A 400 or 403 there means the URL expired or the bytes broke
+ * what it binds (content type, size range): ask for new upload URLs.
+ */
+export declare class UploadError extends NovaVMSError {
+    readonly status: number;
+    /** The answer's body as text (Cloud Storage's XML error). */
+    readonly body: string;
+    constructor(status: number, body: string);
+}
+/**
+ * An ingest sent in several requests stopped: the request carrying the events from input position
+ * `sent` on failed with `error` (also `cause`; its `status` and `code` are this error's) after the
+ * earlier requests were written. `result` reports those first `sent` events. Ingest is idempotent
+ * by id: sending the events again, or those from `sent` on, is safe.
+ */
+export declare class IngestIncompleteError extends NovaVMSError {
+    readonly error: NovaVMSError;
+    readonly result: IngestResult;
+    readonly sent: number;
+    constructor(error: NovaVMSError, result: IngestResult, sent: number);
 }
 /** No answer: the connection failed or broke (a cut export stream too). */
 export declare class APIConnectionError extends NovaVMSError {

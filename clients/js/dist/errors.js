@@ -89,6 +89,42 @@ export class ServiceUnavailableError extends APIError {
         this.retryAfter = retryAfterSeconds(answer.headers);
     }
 }
+/**
+ * Cloud Storage refused an upload to a signed URL (`events.uploadMedia`): `status` is its HTTP
+ * status, the message its error text. A 400 or 403 there means the URL expired or the bytes broke
+ * what it binds (content type, size range): ask for new upload URLs.
+ */
+export class UploadError extends NovaVMSError {
+    /** The answer's body as text (Cloud Storage's XML error). */
+    body;
+    constructor(status, body) {
+        const message = /<Message>([\s\S]*?)<\/Message>/.exec(body)?.[1] ?? body.slice(0, 200);
+        super(`upload refused: ${status}: ${message.trim() || `HTTP ${status}`}`, { status });
+        this.body = body;
+    }
+}
+/**
+ * An ingest sent in several requests stopped: the request carrying the events from input position
+ * `sent` on failed with `error` (also `cause`; its `status` and `code` are this error's) after the
+ * earlier requests were written. `result` reports those first `sent` events. Ingest is idempotent
+ * by id: sending the events again, or those from `sent` on, is safe.
+ */
+export class IngestIncompleteError extends NovaVMSError {
+    error;
+    result;
+    sent;
+    constructor(error, result, sent) {
+        super(`ingest stopped after ${sent} events were written: ${error.message}`, {
+            status: error.status,
+            code: error.code,
+            requestId: error.requestId,
+            cause: error,
+        });
+        this.error = error;
+        this.result = result;
+        this.sent = sent;
+    }
+}
 /** No answer: the connection failed or broke (a cut export stream too). */
 export class APIConnectionError extends NovaVMSError {
     constructor(message = "Connection error.", cause) {

@@ -8,7 +8,8 @@
  */
 import { NovaVMS } from "./client.js";
 export { NovaVMS, CLIENT_NAME, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./client.js";
-export { NovaVMSError, APIError, ValidationError, AuthenticationError, PermissionDeniedError, NotFoundError, MethodNotAllowedError, ConflictError, GoneError, PayloadTooLargeError, RateLimitError, InternalServerError, ServiceUnavailableError, APIConnectionError, APITimeoutError, APIUserAbortError, } from "./errors.js";
+export { NovaVMSError, APIError, ValidationError, AuthenticationError, PermissionDeniedError, NotFoundError, MethodNotAllowedError, ConflictError, GoneError, PayloadTooLargeError, RateLimitError, InternalServerError, ServiceUnavailableError, APIConnectionError, APITimeoutError, APIUserAbortError, IngestIncompleteError, UploadError, } from "./errors.js";
+export { MAX_BATCH } from "./ingest.js";
 export { CursorPage, FeedPage, Page, PagePromise } from "./pagination.js";
 export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
 export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";

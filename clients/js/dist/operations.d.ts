@@ -27,6 +27,10 @@ export declare const OPERATIONS: {
         readonly method: "POST";
         readonly path: "/api/v1/events/batch-delete";
     };
+    readonly ingest_events: {
+        readonly method: "POST";
+        readonly path: "/api/v1/events/ingest";
+    };
     readonly get_event: {
         readonly method: "GET";
         readonly path: "/api/v1/events/{id}";
@@ -47,6 +51,14 @@ export declare const OPERATIONS: {
         readonly method: "GET";
         readonly path: "/api/v1/events/{id}/history";
     };
+    readonly upsert_event: {
+        readonly method: "PUT";
+        readonly path: "/api/v1/events/{id}";
+    };
+    readonly create_upload_urls: {
+        readonly method: "POST";
+        readonly path: "/api/v1/events/{id}/upload-urls";
+    };
     readonly create_key: {
         readonly method: "POST";
         readonly path: "/api/v1/keys";
@@ -60,7 +72,7 @@ export declare const OPERATIONS: {
         readonly path: "/api/v1/keys/{id}";
     };
 };
-export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type OperationId = keyof typeof OPERATIONS;
 /** Which client method calls each operation (`"events.list"` is `client.events.list`). */
 export declare const OPERATION_METHODS: Readonly<Record<OperationId, string>>;

@@ -6,6 +6,7 @@ import {
   APITimeoutError,
   APIUserAbortError,
   NovaVMSError,
+  UploadError,
   errorFromAnswer,
 } from "./errors.js";
 import { OPERATIONS, operationPath, type OperationId } from "./operations.js";
@@ -13,7 +14,7 @@ import { isRetryableStatus, retryDelayMs } from "./retry.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
 import { isBrowser, nodeDescription, pageOrigin, readEnv, sleep, uuid4 } from "./runtime.js";
-import type { RequestOptions } from "./types.js";
+import type { RequestOptions, UploadTarget } from "./types.js";
 import { VERSION } from "./version.js";
 
 /** Options of `new NovaVMS({...})`. */
@@ -60,7 +61,9 @@ export interface Answer {
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed).
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed);
+ *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
+ *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
  *
  * ```ts
@@ -74,7 +77,7 @@ export class NovaVMS {
   readonly baseUrl: string;
   readonly timeout: number;
   readonly maxRetries: number;
-  /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes. */
+  /** The org's events: list (awaitable for a page, `for await` for every item), get, update, delete, export, batch, trash, restore, history, changes; upsert, ingest and media uploads. */
   readonly events: Events;
   /** The org's API keys: create, list, revoke (an admin user's JWT). */
   readonly keys: Keys;
@@ -127,7 +130,7 @@ export class NovaVMS {
 
   /**
    * Sends an operation with retries and returns the successful answer (its body unread), or throws
-   * the typed error of the last attempt. Every POST/PATCH/DELETE carries one Idempotency-Key
+   * the typed error of the last attempt. Every POST/PUT/PATCH/DELETE carries one Idempotency-Key
    * (the caller's, else a new uuid) reused by all its retries.
    */
   async request(operation: OperationId, request: ApiRequest, options: RequestOptions = {}): Promise<Answer> {
@@ -137,6 +140,34 @@ export class NovaVMS {
     if (method !== "GET") headers["Idempotency-Key"] = options.idempotencyKey ?? uuid4();
     const init: RequestInit = { method, headers };
     if (request.body !== undefined) init.body = JSON.stringify(toSnake(request.body));
+    return this.#retrying(url, init, options, (status, headers, text) =>
+      errorFromAnswer({ status, headers, body: parsedOrText(text) }),
+    );
+  }
+
+  /**
+   * PUTs `body` to a signed upload URL (`events.uploadUrls`) with exactly the headers it was signed
+   * with: never the API key, nor the client's default headers. Retried as any call; a refusal of
+   * the storage throws {@link UploadError}.
+   */
+  async upload(target: UploadTarget, body: Blob | Uint8Array, options: RequestOptions = {}): Promise<void> {
+    const init: RequestInit = { method: target.method, headers: { ...target.headers }, body: body as BodyInit };
+    const answer = await this.#retrying(target.url, init, options, (status, _headers, text) => new UploadError(status, text));
+    answer.done();
+    await answer.response.body?.cancel().catch(() => undefined);
+  }
+
+  /**
+   * The successful answer of `init` sent to `url`, after the retries of the client's policy
+   * (429, 409 in flight, 502/503/504, network errors, timeouts); else `failure` of the last answer
+   * (its status, headers and body text), or the connection error.
+   */
+  async #retrying(
+    url: string,
+    init: RequestInit,
+    options: RequestOptions,
+    failure: (status: number, headers: Headers, text: string) => NovaVMSError,
+  ): Promise<Answer> {
     const maxRetries = options.maxRetries ?? this.maxRetries;
     const timeout = options.timeout ?? this.timeout;
     for (let retry = 0; ; retry++) {
@@ -158,15 +189,15 @@ export class NovaVMS {
         await this.#wait(retryDelayMs(retry, response.headers), options.signal);
         continue;
       }
-      let body: unknown;
+      let text: string;
       try {
-        body = await readErrorBody(response);
+        text = await response.text();
       } catch (error) {
         throw answer.bodyError(error);
       } finally {
         answer.done();
       }
-      throw errorFromAnswer({ status: response.status, headers: response.headers, body });
+      throw failure(response.status, response.headers, text);
     }
   }
 
@@ -235,8 +266,8 @@ export class NovaVMS {
   }
 }
 
-async function readErrorBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+/** An error answer's body: its JSON (the error envelope), else its text. */
+function parsedOrText(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -4,6 +4,8 @@
  * that got no answer is an {@link APIConnectionError} ({@link APITimeoutError} when it timed out).
  */
 
+import type { IngestResult } from "./types.js";
+
 /** The base of every error this client throws. */
 export class NovaVMSError extends Error {
   /** The HTTP status, when the server answered. */
@@ -97,6 +99,45 @@ export class ServiceUnavailableError extends APIError {
   constructor(answer: ErrorAnswer) {
     super(answer);
     this.retryAfter = retryAfterSeconds(answer.headers);
+  }
+}
+
+/**
+ * Cloud Storage refused an upload to a signed URL (`events.uploadMedia`): `status` is its HTTP
+ * status, the message its error text. A 400 or 403 there means the URL expired or the bytes broke
+ * what it binds (content type, size range): ask for new upload URLs.
+ */
+export class UploadError extends NovaVMSError {
+  declare readonly status: number;
+  /** The answer's body as text (Cloud Storage's XML error). */
+  readonly body: string;
+  constructor(status: number, body: string) {
+    const message = /<Message>([\s\S]*?)<\/Message>/.exec(body)?.[1] ?? body.slice(0, 200);
+    super(`upload refused: ${status}: ${message.trim() || `HTTP ${status}`}`, { status });
+    this.body = body;
+  }
+}
+
+/**
+ * An ingest sent in several requests stopped: the request carrying the events from input position
+ * `sent` on failed with `error` (also `cause`; its `status` and `code` are this error's) after the
+ * earlier requests were written. `result` reports those first `sent` events. Ingest is idempotent
+ * by id: sending the events again, or those from `sent` on, is safe.
+ */
+export class IngestIncompleteError extends NovaVMSError {
+  readonly error: NovaVMSError;
+  readonly result: IngestResult;
+  readonly sent: number;
+  constructor(error: NovaVMSError, result: IngestResult, sent: number) {
+    super(`ingest stopped after ${sent} events were written: ${error.message}`, {
+      status: error.status,
+      code: error.code,
+      requestId: error.requestId,
+      cause: error,
+    });
+    this.error = error;
+    this.result = result;
+    this.sent = sent;
   }
 }
 

@@ -28,7 +28,10 @@ export {
   APIConnectionError,
   APITimeoutError,
   APIUserAbortError,
+  IngestIncompleteError,
+  UploadError,
 } from "./errors.js";
+export { MAX_BATCH } from "./ingest.js";
 export { CursorPage, FeedPage, Page, PagePromise } from "./pagination.js";
 export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
 export type { OperationId } from "./operations.js";

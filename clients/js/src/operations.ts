@@ -9,17 +9,20 @@ export const OPERATIONS = {
   list_changes: { method: "GET", path: "/api/v1/events/changes" },
   batch_update_events: { method: "POST", path: "/api/v1/events/batch-update" },
   batch_delete_events: { method: "POST", path: "/api/v1/events/batch-delete" },
+  ingest_events: { method: "POST", path: "/api/v1/events/ingest" },
   get_event: { method: "GET", path: "/api/v1/events/{id}" },
   update_event: { method: "PATCH", path: "/api/v1/events/{id}" },
   delete_event: { method: "DELETE", path: "/api/v1/events/{id}" },
   restore_event: { method: "POST", path: "/api/v1/events/{id}/restore" },
   get_event_history: { method: "GET", path: "/api/v1/events/{id}/history" },
+  upsert_event: { method: "PUT", path: "/api/v1/events/{id}" },
+  create_upload_urls: { method: "POST", path: "/api/v1/events/{id}/upload-urls" },
   create_key: { method: "POST", path: "/api/v1/keys" },
   list_keys: { method: "GET", path: "/api/v1/keys" },
   revoke_key: { method: "DELETE", path: "/api/v1/keys/{id}" },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;
 
-export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type OperationId = keyof typeof OPERATIONS;
 
 /** Which client method calls each operation (`"events.list"` is `client.events.list`). */
@@ -35,6 +38,9 @@ export const OPERATION_METHODS: Readonly<Record<OperationId, string>> = {
   batch_delete_events: "events.batchDelete",
   restore_event: "events.restore",
   get_event_history: "events.history",
+  upsert_event: "events.upsert",
+  ingest_events: "events.ingest",
+  create_upload_urls: "events.uploadUrls",
   create_key: "keys.create",
   list_keys: "keys.list",
   revoke_key: "keys.revoke",

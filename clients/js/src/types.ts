@@ -7,8 +7,8 @@
 export type TriggerType = "motion" | "ai_tag" | "manual";
 /** State of an event's AI analysis. */
 export type AiStatus = "pending" | "completed" | "skipped" | "failed";
-/** A user's or key's role. */
-export type Role = "viewer" | "operator" | "admin";
+/** A user's or key's role; `ingest` is a recording gateway's key (the ingest routes only). */
+export type Role = "viewer" | "operator" | "admin" | "ingest";
 
 /** An event as listed (schema `EventListItem`). */
 export interface EventListItem {
@@ -258,6 +258,122 @@ export interface BatchResult {
   results: BatchResultItem[];
 }
 
+/** What an upsert did to its event. */
+export type UpsertStatus = "created" | "updated" | "unchanged";
+
+/** The answer of `events.upsert` (`PUT /api/v1/events/{id}`; schema `IngestOutcome`). */
+export interface UpsertResult {
+  id: string;
+  /** `created` (201); `updated`: the pipeline's fields changed; `unchanged`: the same event again. */
+  status: UpsertStatus;
+}
+
+/** What an ingest did to one event. */
+export type IngestStatus = "created" | "updated" | "unchanged" | "invalid" | "superseded";
+
+/** One event of an ingest, in input order. */
+export interface IngestResultItem {
+  /** null when the event had no usable id (then `index` says which it was). */
+  id: string | null;
+  /**
+   * `invalid`: nothing written, `errors` says why; `superseded`: the same id came again later in
+   * the same request (at `supersededBy`) and only that one was written.
+   */
+  status: IngestStatus;
+  /** For `invalid`: each bad field (by its API name, as sent) and its problem. */
+  errors?: Record<string, string>;
+  /** The event's position in the whole input (from 0), given when its id is null. */
+  index?: number;
+  /** For `superseded`: the position (in the whole input) of the occurrence written instead. */
+  supersededBy?: number;
+}
+
+/** What `events.ingest` did (schema `IngestResult`): the counts and each event's result, in input order. */
+export interface IngestResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  invalid: number;
+  superseded: number;
+  results: IngestResultItem[];
+}
+
+/**
+ * An event as a recording gateway loads it (`events.upsert`, `events.ingest`; schema
+ * `IngestEvent`): the pipeline's fields of the detail shape plus `siteId` and the uploaded media's
+ * objects, in camelCase. The server validates every field (unknown and computed ones, such as
+ * `snapshotUrl`, are refused).
+ */
+export interface EventInput {
+  /** Required by `ingest`; `upsert` takes it from its argument. */
+  id?: string;
+  siteId: string;
+  cameraId: string;
+  cameraName: string;
+  cameraDeleted?: boolean;
+  triggerType: TriggerType;
+  /** RFC3339 text or a `Date`. */
+  triggeredAt: DateInput;
+  clipStartAt?: DateInput | null;
+  clipEndAt?: DateInput | null;
+  durationSec?: number | null;
+  summary?: string | null;
+  narrative?: string | null;
+  tags?: string[];
+  aiStatus: AiStatus;
+  clipCodec?: string | null;
+  recordingSource?: string | null;
+  /** An object uploaded with `events.uploadMedia` (under `uploads/{id}/`). */
+  snapshotObject?: string | null;
+  clipObject?: string | null;
+  /** Operator fields only seed a new event: a re-load never overwrites what operators did. */
+  acknowledged?: boolean;
+  acknowledgedBy?: string | null;
+  acknowledgedAt?: DateInput | null;
+  starred?: boolean;
+  notes?: string | null;
+}
+
+/** The headers a signed upload must send, exactly (they are signed). */
+export interface UploadHeaders {
+  "Content-Type": "image/jpeg" | "video/mp4";
+  /** The sizes Cloud Storage accepts, `0,<max bytes>`. */
+  "x-goog-content-length-range": string;
+}
+
+/** One signed upload (schema `UploadTarget`): PUT the bytes to `url` with `headers` before `expiresAt`. */
+export interface UploadTarget {
+  url: string;
+  method: "PUT";
+  headers: UploadHeaders;
+  /** The object's name: the event's `snapshotObject` or `clipObject`. */
+  object: string;
+  expiresAt: string;
+}
+
+/** The signed uploads of an event's media (schema `UploadUrls`). */
+export interface UploadUrls {
+  /** `image/jpeg`, at most 5 MiB. */
+  snapshot: UploadTarget;
+  /** `video/mp4`, at most 200 MiB. */
+  clip: UploadTarget;
+}
+
+/** A media file's bytes: a `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer` or a `Blob`. */
+export type MediaInput = Uint8Array | ArrayBuffer | Blob;
+
+/** `events.uploadMedia`'s files: a snapshot (JPEG), a clip (MP4), or both. */
+export interface UploadMediaParams {
+  snapshot?: MediaInput;
+  clip?: MediaInput;
+}
+
+/** The objects `events.uploadMedia` uploaded, ready to spread into the event: `{ ...event, ...objects }`. */
+export interface MediaObjects {
+  snapshotObject?: string;
+  clipObject?: string;
+}
+
 /** An API key as listed: never its secret (schema `ApiKey`). */
 export interface ApiKey {
   id: string;
@@ -291,10 +407,11 @@ export interface KeyListParams {
   cursor?: string;
 }
 
-/** `keys.create` body (schema `ApiKeyRequest`): a viewer key names its sites. */
+/** `keys.create` body (schema `ApiKeyRequest`): a viewer key names its sites; an ingest key may (it then writes only events of those sites). */
 export type KeyCreateParams =
   | { name: string; role: "viewer"; siteIds: string[]; expiresAt?: DateInput | null }
-  | { name: string; role: "operator" | "admin"; expiresAt?: DateInput | null };
+  | { name: string; role: "operator" | "admin"; expiresAt?: DateInput | null }
+  | { name: string; role: "ingest"; siteIds?: string[]; expiresAt?: DateInput | null };
 
 /** Per-call options, the last argument of every method. */
 export interface RequestOptions {
@@ -304,7 +421,10 @@ export interface RequestOptions {
   timeout?: number;
   /** Retries after a retryable failure (default: the client's). */
   maxRetries?: number;
-  /** For POST/PATCH/DELETE: the Idempotency-Key (default: a new uuid, kept across retries). */
+  /**
+   * For POST/PUT/PATCH/DELETE: the Idempotency-Key (default: a new uuid, kept across retries). An
+   * ingest sent in several requests gives request N (from 0) the key `KEY/N` (the first `KEY`).
+   */
   idempotencyKey?: string;
   /** Extra headers for this call. */
   headers?: Record<string, string>;

@@ -152,9 +152,17 @@ const TYPE_OF_SCHEMA: Record<string, string> = {
   BatchResult: "BatchResult",
   Change: "Change",
   ChangePage: "ChangePage",
+  IngestEvent: "EventInput",
+  IngestOutcome: "UpsertResult",
+  IngestResult: "IngestResult",
+  UploadTarget: "UploadTarget",
+  UploadUrls: "UploadUrls",
 };
-/** Schemas with no type of their own: the error envelope is read into the error classes. */
-const UNTYPED_SCHEMAS = ["Error"];
+/**
+ * Schemas with no type of their own: the error envelope is read into the error classes, and the
+ * ingest request is what `events.ingest` builds of any iterable of {@link EventInput}s.
+ */
+const UNTYPED_SCHEMAS = ["Error", "IngestRequest"];
 
 test("every schema of the document has a shipped type", () => {
   assert.deepEqual(Object.keys(document.components.schemas).sort(), [...Object.keys(TYPE_OF_SCHEMA), ...UNTYPED_SCHEMAS].sort());
@@ -196,6 +204,28 @@ test("the BatchResult type equals its schema, each result a BatchResultItem", ()
   const schema = document.components.schemas["BatchResult"]!;
   assert.deepEqual(shippedShape("BatchResult"), schemaShape(schema, { results: "BatchResultItem[]" }));
   assert.deepEqual(shippedShape("BatchResultItem"), schemaShape(schema.properties!["results"]!.items!));
+});
+
+test("the ingest types equal their schemas: EventInput (times also as Date), UpsertResult, IngestResult", () => {
+  const event = document.components.schemas["IngestEvent"]!;
+  const times = Object.fromEntries(
+    Object.entries(event.properties!).filter(([, p]) => (p as { format?: string }).format === "date-time").map(([n]) => [snakeToCamel(n), "Date|string"]),
+  );
+  assert.deepEqual(shippedShape("EventInput"), schemaShape(event, times));
+  assert.deepEqual(shippedShape("UpsertResult"), schemaShape(document.components.schemas["IngestOutcome"]!));
+  const result = document.components.schemas["IngestResult"]!;
+  assert.deepEqual(shippedShape("IngestResult"), schemaShape(result, { results: "IngestResultItem[]" }));
+  const item = result.properties!["results"]!.items!;
+  assert.deepEqual(shippedShape("IngestResultItem"), schemaShape(item, { errors: "Record<string, string>" }));
+  assert.equal((item.properties!["errors"]!.additionalProperties as Schema).type, "string");
+});
+
+test("the UploadTarget and UploadUrls types equal their schemas", () => {
+  const target = document.components.schemas["UploadTarget"]!;
+  assert.deepEqual(shippedShape("UploadTarget"), schemaShape(target, { headers: "UploadHeaders" }));
+  assert.deepEqual(shippedShape("UploadHeaders"), schemaShape(target.properties!["headers"]!));
+  const urls = document.components.schemas["UploadUrls"]!;
+  assert.deepEqual(shippedShape("UploadUrls"), schemaShape(urls, { snapshot: "UploadTarget", clip: "UploadTarget" }));
 });
 
 /** The members of a shipped union type, each as its required properties (camelCase, sorted). */

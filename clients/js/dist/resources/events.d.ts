@@ -1,11 +1,12 @@
 import type { NovaVMS } from "../client.js";
 import { CursorPage, FeedPage, PagePromise } from "../pagination.js";
-import type { BatchDeleteParams, BatchResult, BatchUpdateParams, Change, Event, EventChangesParams, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, HistoryEntry, RequestOptions, TrashItem, TrashListParams } from "../types.js";
+import type { BatchDeleteParams, BatchResult, BatchUpdateParams, Change, Event, EventChangesParams, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, EventInput, HistoryEntry, IngestResult, MediaObjects, RequestOptions, TrashItem, TrashListParams, UploadMediaParams, UploadUrls, UpsertResult } from "../types.js";
 /**
  * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
  * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
  * `batchDelete`, `listDeleted` (the trash), `restore`, each event's `history` and the change feed,
- * `changes`.
+ * `changes`; and the way in for recording gateways (an ingest key, or admin): `upsert`, `ingest`,
+ * `uploadUrls` and `uploadMedia`.
  *
  * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
  * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
@@ -55,6 +56,36 @@ export declare class Events {
      * throws `GoneError`.
      */
     changes(params?: EventChangesParams, options?: RequestOptions): PagePromise<Change, FeedPage<Change>>;
+    /**
+     * Creates or re-loads one event (`PUT /api/v1/events/{id}`): the pipeline's fields plus `siteId`
+     * and optional `snapshotObject`/`clipObject`, in camelCase (times may be `Date`s). Its `status`:
+     * `created`, `updated` or `unchanged`; a re-load rewrites only the pipeline's fields, never what
+     * operators did. A bad event throws `ValidationError` naming each bad field. An ingest key, or admin.
+     */
+    upsert(id: string, event: EventInput, options?: RequestOptions): Promise<UpsertResult>;
+    /**
+     * Creates or re-loads any number of events (`POST /api/v1/events/ingest`), each validated on its
+     * own: one report of them all, in input order (an invalid event is reported with its `errors`
+     * and nothing of it is written). `events` is any iterable or async iterable, read lazily and sent
+     * in requests of at most 500 events, one after the other (each retried as any call is, a 429
+     * after its Retry-After). When a request after the first fails for good, `IngestIncompleteError`
+     * reports what the earlier ones wrote. An empty input throws `ValidationError`. An ingest key, or admin.
+     */
+    ingest(events: Iterable<EventInput> | AsyncIterable<EventInput>, options?: RequestOptions): Promise<IngestResult>;
+    /**
+     * Signed PUT URLs for the event's `snapshot` (`image/jpeg`, up to 5 MiB) and `clip` (`video/mp4`,
+     * up to 200 MiB), valid 15 minutes, whether or not the event exists yet. Each target's `object` is
+     * the name to give the event. An ingest key, or admin.
+     */
+    uploadUrls(id: string, options?: RequestOptions): Promise<UploadUrls>;
+    /**
+     * Uploads the event's `snapshot` (JPEG) and/or `clip` (MP4), each a `Uint8Array` (or Node
+     * `Buffer`), `ArrayBuffer` or `Blob`: asks for {@link uploadUrls}, then PUTs both at once to
+     * their signed URLs with the signed headers only (never the API key). Returns the object names
+     * to spread into the event: `events.upsert(id, { ...event, ...objects })`. A file the storage
+     * refuses (too large, expired URL) throws `UploadError`.
+     */
+    uploadMedia(id: string, media: UploadMediaParams, options?: RequestOptions): Promise<MediaObjects>;
     /** The CSV of the matching events (a header row, then one row per event), as text. */
     export(params?: EventExportParams, options?: RequestOptions): Promise<string>;
     /**

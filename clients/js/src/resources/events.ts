@@ -2,6 +2,7 @@ import { toCamel } from "../case.js";
 import type { NovaVMS } from "../client.js";
 import { APIConnectionError } from "../errors.js";
 import { ExportRowCounter } from "../export-rows.js";
+import { IngestReports, batchKey, batches } from "../ingest.js";
 import { CursorPage, FeedPage, Page, PagePromise } from "../pagination.js";
 import type {
   BatchDeleteParams,
@@ -17,19 +18,27 @@ import type {
   EventListItem,
   EventListParams,
   EventUpdateParams,
+  EventInput,
   HistoryEntry,
+  IngestResult,
+  MediaInput,
+  MediaObjects,
   HistoryPage,
   RequestOptions,
   TrashItem,
   TrashList,
   TrashListParams,
+  UploadMediaParams,
+  UploadUrls,
+  UpsertResult,
 } from "../types.js";
 
 /**
  * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
  * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
  * `batchDelete`, `listDeleted` (the trash), `restore`, each event's `history` and the change feed,
- * `changes`.
+ * `changes`; and the way in for recording gateways (an ingest key, or admin): `upsert`, `ingest`,
+ * `uploadUrls` and `uploadMedia`.
  *
  * A list call (`list`, `listDeleted`, `history`) returns a {@link PagePromise}: `await` it for the
  * first page (`.data` is that page's items), `for await (const e of ...)` for every item across pages.
@@ -137,6 +146,71 @@ export class Events {
     return new PagePromise(() => fetchPage(params));
   }
 
+  /**
+   * Creates or re-loads one event (`PUT /api/v1/events/{id}`): the pipeline's fields plus `siteId`
+   * and optional `snapshotObject`/`clipObject`, in camelCase (times may be `Date`s). Its `status`:
+   * `created`, `updated` or `unchanged`; a re-load rewrites only the pipeline's fields, never what
+   * operators did. A bad event throws `ValidationError` naming each bad field. An ingest key, or admin.
+   */
+  async upsert(id: string, event: EventInput, options?: RequestOptions): Promise<UpsertResult> {
+    const answer = await this.#client.requestJson("upsert_event", { pathParams: { id }, body: event }, options);
+    return toCamel<UpsertResult>(answer);
+  }
+
+  /**
+   * Creates or re-loads any number of events (`POST /api/v1/events/ingest`), each validated on its
+   * own: one report of them all, in input order (an invalid event is reported with its `errors`
+   * and nothing of it is written). `events` is any iterable or async iterable, read lazily and sent
+   * in requests of at most 500 events, one after the other (each retried as any call is, a 429
+   * after its Retry-After). When a request after the first fails for good, `IngestIncompleteError`
+   * reports what the earlier ones wrote. An empty input throws `ValidationError`. An ingest key, or admin.
+   */
+  async ingest(events: Iterable<EventInput> | AsyncIterable<EventInput>, options: RequestOptions = {}): Promise<IngestResult> {
+    const reports = new IngestReports();
+    const { idempotencyKey: given, ...rest } = options;
+    let n = 0;
+    for await (const batch of batches(events)) {
+      const idempotencyKey = batchKey(given, n++);
+      const batchOptions: RequestOptions = idempotencyKey === undefined ? rest : { ...rest, idempotencyKey };
+      let answer: unknown;
+      try {
+        answer = await this.#client.requestJson("ingest_events", { body: { events: batch } }, batchOptions);
+      } catch (error) {
+        throw reports.failure(error);
+      }
+      reports.add(toCamel<IngestResult>(answer), batch.length);
+    }
+    return reports.result();
+  }
+
+  /**
+   * Signed PUT URLs for the event's `snapshot` (`image/jpeg`, up to 5 MiB) and `clip` (`video/mp4`,
+   * up to 200 MiB), valid 15 minutes, whether or not the event exists yet. Each target's `object` is
+   * the name to give the event. An ingest key, or admin.
+   */
+  async uploadUrls(id: string, options?: RequestOptions): Promise<UploadUrls> {
+    return toCamel<UploadUrls>(await this.#client.requestJson("create_upload_urls", { pathParams: { id } }, options));
+  }
+
+  /**
+   * Uploads the event's `snapshot` (JPEG) and/or `clip` (MP4), each a `Uint8Array` (or Node
+   * `Buffer`), `ArrayBuffer` or `Blob`: asks for {@link uploadUrls}, then PUTs both at once to
+   * their signed URLs with the signed headers only (never the API key). Returns the object names
+   * to spread into the event: `events.upsert(id, { ...event, ...objects })`. A file the storage
+   * refuses (too large, expired URL) throws `UploadError`.
+   */
+  async uploadMedia(id: string, media: UploadMediaParams, options?: RequestOptions): Promise<MediaObjects> {
+    const given = (["snapshot", "clip"] as const).filter((kind) => media[kind] !== undefined);
+    if (given.length === 0) throw new TypeError("uploadMedia needs { snapshot }, { clip } or both");
+    const urls = await this.uploadUrls(id, options);
+    const { idempotencyKey: _key, ...uploadOptions } = options ?? {};
+    await Promise.all(given.map((kind) => this.#client.upload(urls[kind], uploadBody(media[kind]!), uploadOptions)));
+    const objects: MediaObjects = {};
+    if (media.snapshot !== undefined) objects.snapshotObject = urls.snapshot.object;
+    if (media.clip !== undefined) objects.clipObject = urls.clip.object;
+    return objects;
+  }
+
   /** The CSV of the matching events (a header row, then one row per event), as text. */
   async export(params: EventExportParams = {}, options?: RequestOptions): Promise<string> {
     const answer = await this.#client.request("export_events", { query: params, accept: "text/csv" }, options);
@@ -193,4 +267,9 @@ export class Events {
       },
     });
   }
+}
+
+/** Bytes as `fetch` sends them. */
+function uploadBody(media: MediaInput): Blob | Uint8Array {
+  return media instanceof ArrayBuffer ? new Uint8Array(media) : media;
 }

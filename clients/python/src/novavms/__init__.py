@@ -19,6 +19,7 @@ from ._errors import (
     AuthenticationError,
     ConflictError,
     GoneError,
+    IngestIncompleteError,
     InternalServerError,
     MethodNotAllowedError,
     NotFoundError,
@@ -27,9 +28,12 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    UploadError,
     ValidationError,
 )
 from ._export import ExportResult
+from ._ingest import MAX_BATCH
+from ._media import Media
 from ._models import (
     Actor,
     ActorKind,
@@ -45,9 +49,17 @@ from ._models import (
     EventDetail,
     HistoryAction,
     HistoryEntry,
+    IngestItem,
+    IngestResult,
+    IngestStatus,
+    MediaObjects,
     Role,
     TrashedEvent,
     TriggerType,
+    UploadTarget,
+    UploadUrls,
+    UpsertResult,
+    UpsertStatus,
 )
 from ._pagination import (
     AsyncEventPage,
@@ -66,6 +78,7 @@ from .resources.keys import ApiKeyList
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "MAX_BATCH",
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
@@ -99,7 +112,13 @@ __all__ = [
     "HistoryAction",
     "HistoryEntry",
     "HistoryPage",
+    "IngestIncompleteError",
+    "IngestItem",
+    "IngestResult",
+    "IngestStatus",
     "InternalServerError",
+    "Media",
+    "MediaObjects",
     "MethodNotAllowedError",
     "NotFoundError",
     "NotGiven",
@@ -113,6 +132,11 @@ __all__ = [
     "TrashPage",
     "TrashedEvent",
     "TriggerType",
+    "UploadError",
+    "UploadTarget",
+    "UploadUrls",
+    "UpsertResult",
+    "UpsertStatus",
     "ValidationError",
     "__version__",
 ]

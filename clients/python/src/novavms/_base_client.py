@@ -123,11 +123,10 @@ class BaseClient(Generic[HttpT]):
         )
 
     @staticmethod
-    def _log_answer(call: Call, response: httpx.Response, attempt: int) -> None:
+    def _log_answer(what: str, response: httpx.Response, attempt: int) -> None:
         log.debug(
-            "%s %s -> %d request_id=%s%s%s",
-            call.operation.method,
-            call.path,
+            "%s -> %d request_id=%s%s%s",
+            what,
             response.status_code,
             response.headers.get("x-request-id"),
             " (replayed)" if response.headers.get("idempotent-replayed") == "true" else "",
@@ -135,11 +134,10 @@ class BaseClient(Generic[HttpT]):
         )
 
     @staticmethod
-    def _log_retry(call: Call, error: APIError, delay: float, attempt: int, max_retries: int) -> None:
+    def _log_retry(what: str, error: APIError, delay: float, attempt: int, max_retries: int) -> None:
         log.info(
-            "%s %s failed (%s); retry %d of %d in %.2f s",
-            call.operation.method,
-            call.path,
+            "%s failed (%s); retry %d of %d in %.2f s",
+            what,
             error,
             attempt + 1,
             max_retries,

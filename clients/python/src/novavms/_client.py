@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -19,6 +20,8 @@ import httpx
 from ._base_client import BaseClient, Timeout
 from ._errors import APIConnectionError, APIError
 from ._export import ExportResult, Sink
+from ._media import MediaBody, upload_error, upload_headers
+from ._models import UploadTarget
 from ._operations import Call
 from ._retries import retry_delay
 from .resources import AsyncEvents, AsyncKeys, Events, Keys
@@ -27,6 +30,11 @@ __all__ = ["AsyncClient", "Client"]
 
 _JSON = "application/json"
 _CSV = "text/csv"
+
+
+def _what(call: Call) -> str:
+    """A call as the log names it: ``PATCH /api/v1/events/...``."""
+    return f"{call.operation.method} {call.path}"
 
 
 def _broken(sink: Sink, exc: Exception) -> APIConnectionError:
@@ -44,15 +52,17 @@ class Client(BaseClient[httpx.Client]):
 
     - ``client.events`` (:class:`~novavms.resources.Events`): ``list``, ``get``, ``update``,
       ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
-      ``restore``, ``history``, ``changes`` (the change feed). A list's result is its first page:
-      ``for event in client.events.list(...)`` walks every item across pages, ``.data`` is the
-      page's own items.
+      ``restore``, ``history``, ``changes`` (the change feed); for recording gateways (an ingest
+      key) ``upsert``, ``ingest`` (any number of events, sent 500 a request), ``upload_urls`` and
+      ``upload_media`` (uploads a snapshot and clip, returns their object names). A list's result
+      is its first page: ``for event in client.events.list(...)`` walks every item across pages,
+      ``.data`` is the page's own items.
     - ``client.keys`` (:class:`~novavms.resources.Keys`): ``create``, ``list``, ``revoke`` (an
       admin's user token).
     """
 
     events: Events
-    """The org's events: list, read, change, dismiss, restore, export, and their history."""
+    """The org's events: list, read, change, dismiss, restore, export, their history; and ingest."""
     keys: Keys
     """The org's API keys: create, list, revoke."""
 
@@ -81,25 +91,53 @@ class Client(BaseClient[httpx.Client]):
 
     def _send(self, call: Call, *, accept: str = _JSON, stream: bool = False) -> httpx.Response:
         """The 2xx answer of ``call``, after retries; else the error of the last attempt."""
+
+        def build() -> httpx.Request:
+            return self._http.build_request(**self._request_args(call, accept))
+
+        return self._retrying(_what(call), build, self._status_error, stream)
+
+    def _upload(self, target: UploadTarget, body: MediaBody) -> None:
+        """Send ``body`` to a signed upload URL (its headers only, no Authorization), with the retries
+        of any call; :class:`~novavms.UploadError` when storage refuses it."""
+
+        def build() -> httpx.Request:
+            headers = upload_headers(target, body)
+            content = body.content()
+            return self._http.build_request(
+                target.method, target.url, headers=headers, content=content, timeout=self.timeout
+            )
+
+        self._retrying(f"{target.method} upload of {target.object}", build, upload_error, False).close()
+
+    def _retrying(
+        self,
+        what: str,
+        build: Callable[[], httpx.Request],
+        error_of: Callable[[httpx.Response], APIError],
+        stream: bool,
+    ) -> httpx.Response:
+        """The 2xx answer of the request ``build`` makes afresh for each attempt, after retries;
+        else the error of the last attempt (``error_of`` an answer whose body has been read)."""
         attempt = 0
         while True:
-            request = self._http.build_request(**self._request_args(call, accept))
+            request = build()
             error: APIError
             try:
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 error = self._transport_error(exc)
             else:
-                self._log_answer(call, response, attempt)
+                self._log_answer(what, response, attempt)
                 if response.is_success:
                     return response
                 response.read()
                 response.close()
-                error = self._status_error(response)
+                error = error_of(response)
             delay = retry_delay(error, attempt, self.max_retries)
             if delay is None:
                 raise error
-            self._log_retry(call, error, delay, attempt, self.max_retries)
+            self._log_retry(what, error, delay, attempt, self.max_retries)
             time.sleep(delay)
             attempt += 1
 
@@ -139,14 +177,15 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     - ``client.events`` (:class:`~novavms.resources.AsyncEvents`): ``list``, ``get``, ``update``,
       ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
-      ``restore``, ``history``, ``changes`` (the change feed). A list call is both awaitable and
+      ``restore``, ``history``, ``changes`` (the change feed), ``upsert``, ``ingest`` (also of an
+      async iterable), ``upload_urls``, ``upload_media``. A list call is both awaitable and
       async-iterable: ``await client.events.list(...)`` is the first page (``.data``), and
       ``async for event in client.events.list(...)`` walks every item across pages.
     - ``client.keys`` (:class:`~novavms.resources.AsyncKeys`): ``create``, ``list``, ``revoke``.
     """
 
     events: AsyncEvents
-    """The org's events: list, read, change, dismiss, restore, export, and their history."""
+    """The org's events: list, read, change, dismiss, restore, export, their history; and ingest."""
     keys: AsyncKeys
     """The org's API keys: create, list, revoke."""
 
@@ -175,25 +214,52 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     async def _send(self, call: Call, *, accept: str = _JSON, stream: bool = False) -> httpx.Response:
         """The 2xx answer of ``call``, after retries; else the error of the last attempt."""
+
+        def build() -> httpx.Request:
+            return self._http.build_request(**self._request_args(call, accept))
+
+        return await self._retrying(_what(call), build, self._status_error, stream)
+
+    async def _upload(self, target: UploadTarget, body: MediaBody) -> None:
+        """:meth:`Client._upload`, awaited (a file is read off the event loop)."""
+
+        def build() -> httpx.Request:
+            headers = upload_headers(target, body)
+            content = body.async_content()
+            return self._http.build_request(
+                target.method, target.url, headers=headers, content=content, timeout=self.timeout
+            )
+
+        what = f"{target.method} upload of {target.object}"
+        await (await self._retrying(what, build, upload_error, False)).aclose()
+
+    async def _retrying(
+        self,
+        what: str,
+        build: Callable[[], httpx.Request],
+        error_of: Callable[[httpx.Response], APIError],
+        stream: bool,
+    ) -> httpx.Response:
+        """:meth:`Client._retrying`, awaited."""
         attempt = 0
         while True:
-            request = self._http.build_request(**self._request_args(call, accept))
+            request = build()
             error: APIError
             try:
                 response = await self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 error = self._transport_error(exc)
             else:
-                self._log_answer(call, response, attempt)
+                self._log_answer(what, response, attempt)
                 if response.is_success:
                     return response
                 await response.aread()
                 await response.aclose()
-                error = self._status_error(response)
+                error = error_of(response)
             delay = retry_delay(error, attempt, self.max_retries)
             if delay is None:
                 raise error
-            self._log_retry(call, error, delay, attempt, self.max_retries)
+            self._log_retry(what, error, delay, attempt, self.max_retries)
             await asyncio.sleep(delay)
             attempt += 1
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._models import IngestResult
 
 __all__ = [
     "APIConnectionError",
@@ -18,6 +21,7 @@ __all__ = [
     "AuthenticationError",
     "ConflictError",
     "GoneError",
+    "IngestIncompleteError",
     "InternalServerError",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -26,6 +30,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "UploadError",
     "ValidationError",
     "error_for_status",
 ]
@@ -137,6 +142,33 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "request timed out", *, request_id: str | None = None) -> None:
         super().__init__(message, request_id=request_id)
+
+
+class IngestIncompleteError(APIError):
+    """An ingest sent in several requests stopped: the request carrying the events from input
+    position :attr:`sent` on failed with :attr:`error` (also ``__cause__``, and the source of
+    ``status``, ``code`` and ``retry_after``) after the earlier requests were written.
+    :attr:`result` reports those first :attr:`sent` events. Ingest is idempotent by id: sending
+    the events again, or those from :attr:`sent` on, is safe."""
+
+    def __init__(self, error: APIError, result: IngestResult, sent: int) -> None:
+        super().__init__(
+            f"ingest stopped after {sent} events were written: {error.message}",
+            status=error.status,
+            code=error.code,
+            request_id=error.request_id,
+            retry_after=error.retry_after,
+            body=error.body,
+        )
+        self.error = error
+        self.result = result
+        self.sent = sent
+
+
+class UploadError(APIError):
+    """Cloud Storage refused an upload to a signed URL: :attr:`status` is its HTTP status and
+    :attr:`message` its error text. A 400 or 403 there means the URL expired or the bytes broke what
+    it binds (content type, size range); ask for new upload URLs."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

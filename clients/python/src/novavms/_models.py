@@ -28,20 +28,30 @@ __all__ = [
     "EventDetail",
     "HistoryAction",
     "HistoryEntry",
+    "IngestItem",
+    "IngestResult",
+    "IngestStatus",
+    "MediaObjects",
     "Model",
     "Role",
     "TrashedEvent",
     "TriggerType",
+    "UploadTarget",
+    "UploadUrls",
+    "UpsertResult",
+    "UpsertStatus",
     "parse_datetime",
 ]
 
 TriggerType = Literal["motion", "ai_tag", "manual"]
 AiStatus = Literal["pending", "completed", "skipped", "failed"]
-Role = Literal["viewer", "operator", "admin"]
+Role = Literal["viewer", "operator", "admin", "ingest"]
 ActorKind = Literal["user", "api_key", "pipeline", "scheduler"]
 HistoryAction = Literal["update", "delete", "restore"]
 BatchStatus = Literal["changed", "unchanged", "not_found"]
 ChangeType = Literal["event.created", "event.updated", "event.deleted", "event.restored"]
+UpsertStatus = Literal["created", "updated", "unchanged"]
+IngestStatus = Literal["created", "updated", "unchanged", "invalid", "superseded"]
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
@@ -258,3 +268,82 @@ class ApiKeyCreated(ApiKey):
     """An API key just created: :attr:`secret` is shown this once (None on an idempotent replay)."""
 
     secret: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class UpsertResult(Model):
+    """What ``PUT /api/v1/events/{id}`` did to one event: ``created`` (201), ``updated`` (the
+    pipeline's fields changed) or ``unchanged`` (the same event again)."""
+
+    id: str
+    status: UpsertStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestItem(Model):
+    """One event of an ingest, in input order: its ``id`` (None when it had no usable id; then
+    ``index`` is its position in the input) and its ``status``: ``created``, ``updated``,
+    ``unchanged``, ``invalid`` (nothing written; ``errors`` names each bad field, as a validation
+    error's ``fields``) or ``superseded`` (the same id came again later in the same request, at
+    position ``superseded_by``, and only that one was written)."""
+
+    id: str | None
+    status: IngestStatus
+    errors: dict[str, str] | None = None
+    index: int | None = None
+    superseded_by: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestResult(Model):
+    """What an ingest did: how many events were ``created``, ``updated``, ``unchanged``,
+    ``invalid`` (nothing written) and ``superseded``, and each event's :class:`IngestItem` in input
+    order (positions count from 0 in the whole input)."""
+
+    _NESTED: ClassVar[dict[str, type[Model]]] = {"results": IngestItem}
+
+    created: int
+    updated: int
+    unchanged: int
+    invalid: int
+    superseded: int
+    results: list[IngestItem]
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadTarget(Model):
+    """Where to upload one media file: a signed ``url`` to send ``method`` (``PUT``) to, with exactly
+    these ``headers`` (they bind the content type and size range) and no Authorization, before
+    ``expires_at``; ``object`` is the name to give the event (``snapshot_object``/``clip_object``)."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"expires_at"})
+
+    url: str
+    method: str
+    headers: dict[str, str]
+    object: str
+    expires_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadUrls(Model):
+    """The signed upload targets of an event's media: the ``snapshot`` (``image/jpeg``) and the
+    ``clip`` (``video/mp4``)."""
+
+    _NESTED: ClassVar[dict[str, type[Model]]] = {"snapshot": UploadTarget, "clip": UploadTarget}
+
+    snapshot: UploadTarget
+    clip: UploadTarget
+
+
+@dataclasses.dataclass(frozen=True)
+class MediaObjects:
+    """The objects :meth:`~novavms.resources.Events.upload_media` uploaded (None for a file not
+    given): put them in the event, ``{**event, **objects.event_fields()}``."""
+
+    snapshot_object: str | None = None
+    clip_object: str | None = None
+
+    def event_fields(self) -> dict[str, str]:
+        """``snapshot_object`` and ``clip_object`` as event fields, those uploaded only."""
+        return {name: value for name, value in dataclasses.asdict(self).items() if value is not None}

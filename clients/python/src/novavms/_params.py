@@ -14,7 +14,16 @@ from typing import Any, Final, TypedDict, Union
 
 from ._models import AiStatus, TriggerType
 
-__all__ = ["NOT_GIVEN", "ChangeFilters", "DateLike", "EventFilters", "NotGiven", "json_body", "query"]
+__all__ = [
+    "NOT_GIVEN",
+    "ChangeFilters",
+    "DateLike",
+    "EventFilters",
+    "NotGiven",
+    "json_body",
+    "query",
+    "wire",
+]
 
 DateLike = Union[str, date, datetime]
 Uuid = Union[str, uuid.UUID]
@@ -71,8 +80,8 @@ def _time_text(value: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
-def _wire(value: Any) -> Any:
-    """A value as JSON carries it (times and uuids as text; containers walked)."""
+def wire(value: Any) -> Any:
+    """A value as JSON carries it (times and uuids as text; lists and mappings walked)."""
     if isinstance(value, datetime):
         return _time_text(value)
     if isinstance(value, date):
@@ -80,7 +89,9 @@ def _wire(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return [_wire(item) for item in value]
+        return [wire(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: wire(item) for key, item in value.items()}
     return value
 
 
@@ -91,11 +102,11 @@ def query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name, value in params.items():
         if value is None or isinstance(value, NotGiven):
             continue
-        wired = _wire(value)
+        wired = wire(value)
         pairs.append((name, ("true" if wired else "false") if isinstance(wired, bool) else str(wired)))
     return pairs
 
 
 def json_body(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A JSON body of the given fields (``NOT_GIVEN`` ones left out; ``None`` sent as null)."""
-    return {name: _wire(value) for name, value in fields.items() if not isinstance(value, NotGiven)}
+    return {name: wire(value) for name, value in fields.items() if not isinstance(value, NotGiven)}

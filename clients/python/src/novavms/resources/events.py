@@ -1,5 +1,6 @@
 """``client.events``: list, get, update (acknowledge, star, annotate), delete (soft), export, and the
-operator workflow: batch updates and dismissals, the trash and restore, and each event's history.
+operator workflow: batch updates and dismissals, the trash and restore, and each event's history;
+and the way in for recording gateways: upsert, ingest, upload URLs and media uploads.
 
 Filters are keyword arguments named as the API's query parameters (``trigger_type="ai_tag"``,
 ``date_from="2026-04-20"``); ``date_from``/``date_to`` also take a ``date`` or an aware ``datetime``.
@@ -7,13 +8,30 @@ Filters are keyword arguments named as the API's query parameters (``trigger_typ
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._errors import APIError
 from .._export import Destination, ExportResult, Sink
-from .._models import BatchResult, Change, ChangeType, Event, EventDetail, HistoryEntry, TrashedEvent
+from .._ingest import IngestReports, async_batches, batch_key, batches
+from .._media import Media, MediaBody, media_body
+from .._models import (
+    BatchResult,
+    Change,
+    ChangeType,
+    Event,
+    EventDetail,
+    HistoryEntry,
+    IngestResult,
+    MediaObjects,
+    TrashedEvent,
+    UploadUrls,
+    UpsertResult,
+)
 from .._operations import Call, call
 from .._pagination import AsyncPaginator, Page, async_pages, sync_pages
-from .._params import NOT_GIVEN, ChangeFilters, DateLike, EventFilters, NotGiven, json_body, query
+from .._params import NOT_GIVEN, ChangeFilters, DateLike, EventFilters, NotGiven, json_body, query, wire
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -103,6 +121,37 @@ def _batch_delete_call(
     ids: Sequence[str] | None, filter: EventFilters | None, idempotency_key: str | None
 ) -> Call:
     return call("batch_delete_events", json=_selection(ids, filter), idempotency_key=idempotency_key)
+
+
+def _upsert_call(event_id: str, event: Mapping[str, Any], idempotency_key: str | None) -> Call:
+    return call(
+        "upsert_event", path_params={"id": event_id}, json=wire(event), idempotency_key=idempotency_key
+    )
+
+
+def _ingest_call(batch: list[Any], idempotency_key: str | None) -> Call:
+    return call(
+        "ingest_events", json={"events": [wire(event) for event in batch]}, idempotency_key=idempotency_key
+    )
+
+
+def _upload_urls_call(event_id: str, idempotency_key: str | None) -> Call:
+    return call("create_upload_urls", path_params={"id": event_id}, idempotency_key=idempotency_key)
+
+
+def _media_bodies(snapshot: Media | None, clip: Media | None) -> dict[str, MediaBody]:
+    """The files to upload by kind (``snapshot``, ``clip``); at least one."""
+    if snapshot is None and clip is None:
+        raise ValueError("upload_media needs snapshot=..., clip=... or both")
+    given = {"snapshot": snapshot, "clip": clip}
+    return {kind: media_body(media) for kind, media in given.items() if media is not None}
+
+
+def _objects(urls: UploadUrls, bodies: Mapping[str, MediaBody]) -> MediaObjects:
+    return MediaObjects(
+        snapshot_object=urls.snapshot.object if "snapshot" in bodies else None,
+        clip_object=urls.clip.object if "clip" in bodies else None,
+    )
 
 
 class Events:
@@ -231,6 +280,64 @@ class Events:
             lambda at: self._client._json(_history_call(event_id, at, limit)), HistoryEntry, cursor
         )
 
+    def upsert(
+        self, event_id: str, event: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> UpsertResult:
+        """Create or re-load one event (``PUT /api/v1/events/{id}``) from the pipeline's fields plus
+        ``site_id`` and optional ``snapshot_object``/``clip_object`` (times may be aware
+        ``datetime`` values). Its ``status``: ``created``, ``updated`` or ``unchanged``; a re-load
+        rewrites only the pipeline's fields, never what operators did. A bad event is
+        :class:`~novavms.ValidationError` naming each bad field. An ingest key, or admin."""
+        return UpsertResult.from_dict(self._client._json(_upsert_call(event_id, event, idempotency_key)))
+
+    def ingest(
+        self, events: Iterable[Mapping[str, Any]], *, idempotency_key: str | None = None
+    ) -> IngestResult:
+        """Create or re-load any number of events (``POST /api/v1/events/ingest``), each validated on
+        its own: one report of them all, in input order (an invalid event is reported with its
+        ``errors`` and nothing of it is written). ``events`` is any iterable, read lazily; it is sent
+        in requests of at most 500 events, one after the other (each retried as any call is, a 429
+        after its ``Retry-After``). When a request after the first fails for good,
+        :class:`~novavms.IngestIncompleteError` reports what the earlier ones wrote. An empty input
+        is :class:`~novavms.ValidationError`. With ``idempotency_key``, request N (from 0) carries
+        ``KEY/N`` (the first ``KEY``). An ingest key, or admin."""
+        reports = IngestReports()
+        for number, batch in enumerate(batches(events)):
+            try:
+                answer = self._client._json(_ingest_call(batch, batch_key(idempotency_key, number)))
+            except APIError as error:
+                failure = reports.failure(error)
+                if failure is error:
+                    raise
+                raise failure from error
+            reports.add(answer, len(batch))
+        return reports.result()
+
+    def upload_urls(self, event_id: str, *, idempotency_key: str | None = None) -> UploadUrls:
+        """Signed PUT URLs for the event's ``snapshot`` (``image/jpeg``, up to 5 MiB) and ``clip``
+        (``video/mp4``, up to 200 MiB), valid 15 minutes, whether or not the event exists yet. Each
+        target's ``object`` is the name to put in the event. An ingest key, or admin."""
+        return UploadUrls.from_dict(self._client._json(_upload_urls_call(event_id, idempotency_key)))
+
+    def upload_media(
+        self,
+        event_id: str,
+        *,
+        snapshot: Media | None = None,
+        clip: Media | None = None,
+        idempotency_key: str | None = None,
+    ) -> MediaObjects:
+        """Upload the event's ``snapshot`` (JPEG) and/or ``clip`` (MP4), each given as bytes or a
+        file's path (streamed): asks for :meth:`upload_urls`, then PUTs each file to its signed URL
+        with the signed headers only (never the API key). Returns the object names to put in the
+        event: ``client.events.upsert(id, {**event, **objects.event_fields()})``. A file storage
+        refuses (too large, expired URL) is :class:`~novavms.UploadError`."""
+        bodies = _media_bodies(snapshot, clip)
+        urls = self.upload_urls(event_id, idempotency_key=idempotency_key)
+        for kind, body in bodies.items():
+            self._client._upload(urls.snapshot if kind == "snapshot" else urls.clip, body)
+        return _objects(urls, bodies)
+
 
 class AsyncEvents:
     """``client.events`` of :class:`~novavms.AsyncClient`: the methods of :class:`Events`, awaited."""
@@ -336,3 +443,52 @@ class AsyncEvents:
         return async_pages(
             lambda at: self._client._json(_history_call(event_id, at, limit)), HistoryEntry, cursor
         )
+
+    async def upsert(
+        self, event_id: str, event: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> UpsertResult:
+        change = _upsert_call(event_id, event, idempotency_key)
+        return UpsertResult.from_dict(await self._client._json(change))
+
+    async def ingest(
+        self,
+        events: Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]],
+        *,
+        idempotency_key: str | None = None,
+    ) -> IngestResult:
+        """:meth:`Events.ingest`, awaited; ``events`` may also be an async iterable."""
+        reports = IngestReports()
+        number = 0
+        async for batch in async_batches(events):
+            try:
+                answer = await self._client._json(_ingest_call(batch, batch_key(idempotency_key, number)))
+            except APIError as error:
+                failure = reports.failure(error)
+                if failure is error:
+                    raise
+                raise failure from error
+            reports.add(answer, len(batch))
+            number += 1
+        return reports.result()
+
+    async def upload_urls(self, event_id: str, *, idempotency_key: str | None = None) -> UploadUrls:
+        return UploadUrls.from_dict(await self._client._json(_upload_urls_call(event_id, idempotency_key)))
+
+    async def upload_media(
+        self,
+        event_id: str,
+        *,
+        snapshot: Media | None = None,
+        clip: Media | None = None,
+        idempotency_key: str | None = None,
+    ) -> MediaObjects:
+        """:meth:`Events.upload_media`, awaited: the snapshot and the clip upload at the same time."""
+        bodies = _media_bodies(snapshot, clip)
+        urls = await self.upload_urls(event_id, idempotency_key=idempotency_key)
+        await asyncio.gather(
+            *(
+                self._client._upload(urls.snapshot if kind == "snapshot" else urls.clip, body)
+                for kind, body in bodies.items()
+            )
+        )
+        return _objects(urls, bodies)

@@ -56,7 +56,8 @@ class Keys:
         expires_at: datetime | str | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> ApiKeyCreated:
-        """A new key; its ``secret`` is in this answer only. A viewer key names its ``site_ids``."""
+        """A new key; its ``secret`` is in this answer only. A viewer key names its ``site_ids``; an
+        ingest key (a recording gateway's: the ingest methods only) may, to write only those sites."""
         return ApiKeyCreated.from_dict(
             self._client._json(_create_call(name, role, site_ids, expires_at, idempotency_key))
         )
