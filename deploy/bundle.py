@@ -35,6 +35,7 @@ DISTRIBUTION_OF = {
     "jwt": "pyjwt",
     "cryptography": "cryptography",
     "requests": "requests",
+    "urllib3": "urllib3",
 }
 
 

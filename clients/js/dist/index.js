@@ -15,4 +15,5 @@ export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
 export { Events } from "./resources/events.js";
 export { Keys } from "./resources/keys.js";
 export { VERSION } from "./version.js";
+export { Webhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from "./webhooks.js";
 export default NovaVMS;

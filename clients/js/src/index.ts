@@ -37,5 +37,7 @@ export type * from "./types.js";
 export { Events } from "./resources/events.js";
 export { Keys } from "./resources/keys.js";
 export { VERSION } from "./version.js";
+export { Webhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from "./webhooks.js";
+export type { WebhookBody, WebhookHeaders, WebhookMessage } from "./webhooks.js";
 
 export default NovaVMS;

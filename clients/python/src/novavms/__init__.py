@@ -8,6 +8,9 @@ for event in client.events.list(trigger_type="ai_tag", date_from="2026-04-20"): 
 
 ``novavms.AsyncClient`` has the same resources (``events``, ``keys``), awaited; its list calls are
 also async-iterable: ``async for event in client.events.list(...)``.
+
+``novavms.Webhook(secret).verify(body, headers)`` checks a webhook message's signature and timestamp
+and answers its payload (``WebhookVerificationError`` when it does not hold).
 """
 
 from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
@@ -61,6 +64,7 @@ from ._pagination import (
 )
 from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
 from ._version import __version__
+from ._webhooks import Webhook, WebhookVerificationError
 from .resources.keys import ApiKeyList
 
 __all__ = [
@@ -114,5 +118,7 @@ __all__ = [
     "TrashedEvent",
     "TriggerType",
     "ValidationError",
+    "Webhook",
+    "WebhookVerificationError",
     "__version__",
 ]
