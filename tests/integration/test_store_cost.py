@@ -7,8 +7,8 @@ a GET reads the event and one neighbour each way; a PATCH is one transaction (be
 event and of the org's webhook endpoints document, commit of the event, its history entry, its change
 record and a delivery per matching endpoint) and the neighbour reads; an export counts, then reads its
 N rows in pages of C (ceil(N/C) queries, N documents); a batch reads its events (and the endpoints
-document) in one call and writes each change with its history entry and change record in one commit. The limiter's and
-idempotency's calls are reported apart.
+document) in one call and writes each change with its history entry and change record in one commit.
+The limiter's and idempotency's calls are reported apart.
 """
 
 from __future__ import annotations
