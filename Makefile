@@ -86,7 +86,8 @@ test-integration: $(STAMP) browser
 # export memory (bench.export_memory's method) and cold start. bench.totals adds the list's billed reads
 # at 1k and 200k events to bench/results.json; bench.bulk measures batch throughput. bench.cold_start stays for its check that
 # delete_event never loads google.cloud.storage. bench.abuse adds the attacker's numbers (store reads per
-# 100 forged keys; the console's share served while two keys flood) to bench/results.json.
+# 100 forged keys; the console's share served while two keys flood) to bench/results.json. bench.webhooks
+# adds the commit-to-receipt lag of webhooks and their deliveries per second to 10 endpoints.
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench.totals
@@ -97,6 +98,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.limits
 	$(BIN)/python -m bench.contention
 	$(BIN)/python -m bench.abuse
+	$(BIN)/python -m bench.webhooks
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules \

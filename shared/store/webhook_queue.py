@@ -6,8 +6,8 @@ to ``EVENTS_WEBHOOK_DELIVER_URL`` with an OIDC token of ``EVENTS_WEBHOOK_TASKS_A
 its time. Locally (``EVENTS_WEBHOOK_LOCAL_RUNNER``, the URL of :mod:`devstack.tasks`' runner) it is a
 POST to the runner's ``/enqueue``. Enqueueing is best effort: an attempt that could not be enqueued (or
 whose task is lost) is found by the sweeper once overdue, so none is lost; with neither setting only
-the sweeper enqueues. A commit enqueues at most :data:`AT_ONCE` deliveries itself (a batch's others wait
-for the sweeper).
+the sweeper enqueues. A commit enqueues every delivery it made (at most a batched write's 500), several
+at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import requests
 from shared.config import require, settings
 from shared.store.parallel import bounded
 
-AT_ONCE = 200
 CONCURRENCY = 8
 LOCAL_TIMEOUT_SECONDS = 2.0
 _log = logging.getLogger(__name__)
@@ -86,8 +85,6 @@ def enqueue(org_id: str, delivery_id: str, at: datetime | None = None) -> bool:
 
 
 def enqueue_all(org_id: str, delivery_ids: Sequence[str]) -> None:
-    """Enqueue new deliveries now (the first :data:`AT_ONCE`, several at a time)."""
+    """Enqueue new deliveries now, several at a time."""
     if delivery_ids:
-        bounded(
-            [partial(enqueue, org_id, delivery_id) for delivery_id in delivery_ids[:AT_ONCE]], CONCURRENCY
-        )
+        bounded([partial(enqueue, org_id, delivery_id) for delivery_id in delivery_ids], CONCURRENCY)
