@@ -36,6 +36,9 @@ DISTRIBUTION_OF = {
     "cryptography": "cryptography",
     "requests": "requests",
     "urllib3": "urllib3",
+    # Webhook attempts are Cloud Tasks (every function that commits a change enqueues its deliveries).
+    "google.cloud.tasks_v2": "google-cloud-tasks",
+    "google.protobuf": "protobuf",
 }
 
 
