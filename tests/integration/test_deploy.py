@@ -285,23 +285,23 @@ def test_bundle_serves_from_its_own_requirements(
             answer = first_answer(process, "POST", url, headers=admin, json=selection)
             assert answer.status_code == 200 and answer.json()["changed"] == 1
         elif function == "create_webhook_endpoint":
-            body = {"url": "http://127.0.0.1:9/hooks", "event_types": ["*"]}  # loopback: a test stack's
+            hook = {"url": "http://127.0.0.1:9/hooks", "event_types": ["*"]}  # loopback: a test stack's
             answer = first_answer(
-                process, "POST", base + "/api/v1/webhook-endpoints", headers=admin, json=body
+                process, "POST", base + "/api/v1/webhook-endpoints", headers=admin, json=hook
             )
             assert answer.status_code == 201 and answer.json()["secret"].startswith("whsec_")
         elif function == "list_webhook_endpoints":
             answer = first_answer(process, "GET", base + "/api/v1/webhook-endpoints", headers=admin)
             assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}
         elif function.endswith("_webhook_endpoint"):  # get, update, delete, test: an id of no endpoint
-            method, suffix, body = {
+            method, suffix, patch = {
                 "get_webhook_endpoint": ("GET", "", None),
                 "update_webhook_endpoint": ("PATCH", "", {"description": "x"}),
                 "delete_webhook_endpoint": ("DELETE", "", None),
                 "test_webhook_endpoint": ("POST", "/test", None),
             }[function]
             url = f"{base}/api/v1/webhook-endpoints/ep_{'0' * 32}{suffix}"
-            answer = first_answer(process, method, url, headers=admin, json=body)
+            answer = first_answer(process, method, url, headers=admin, json=patch)
             assert answer.status_code == 404 and answer.json()["error"] == "not_found"
         elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
             answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
