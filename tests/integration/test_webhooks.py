@@ -363,3 +363,27 @@ def test_with_loopback_refused_a_loopback_url_is_400_naming_url(api: Api, token:
     for url in ("http://127.0.0.1:9/hooks", "https://127.0.0.1/hooks", "https://localhost/hooks"):
         answer = api.post(ENDPOINTS, token("admin"), json={"url": url, "event_types": ["*"]})
         assert answer.status_code == 400 and "url" in answer.json()["fields"], answer.text
+
+
+def test_a_batch_writes_every_delivery_with_its_change_in_smaller_commits(
+    api: Api, token: Token, add_events: AddEvents, org: str
+) -> None:
+    """20 endpoints make 23 writes an event: a batch's chunk is committed 21 events at a time (within
+    Firestore's 500 writes), each change with its 20 deliveries."""
+    configure(EVENTS_CHANGES_SETTLE_SECONDS="0")
+    admin = token("admin")
+    lines = add_events([event_line(n) for n in range(30)])
+    for n in range(20):
+        create(api, admin, f"http://127.0.0.1:9/hooks/{n}", ["event.updated"])
+    answer = api.post(
+        f"{EVENTS}/batch-update",
+        admin,
+        json={"ids": [line["id"] for line in lines], "changes": {"starred": True}},
+    )
+    assert answer.status_code == 200 and answer.json()["changed"] == 30, answer.text
+    made = deliveries(org)
+    assert len(made) == 30 * 20
+    updates = {
+        change_id for change_id, change in feed(api, admin).items() if change["type"] == "event.updated"
+    }
+    assert len(updates) == 30 and {delivery["change_id"] for delivery in made} == updates
