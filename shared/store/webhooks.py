@@ -316,24 +316,19 @@ class Deliveries:
         self, delivery_id: str, now: datetime, lease_seconds: float, message: Callable[[dict[str, Any]], str]
     ) -> Claimed | str:
         """In one transaction: take the delivery's due attempt (a lease until ``now + lease_seconds``)
-        and fix its body on the first (``message(change record)``); or say why not: ``missing``, its
-        final status, ``in_flight`` (another holds the lease), ``not_due``, or ``failed`` when its
-        endpoint is gone or disabled, or its change record has expired (then it is failed)."""
+        and fix its body on the first (``message(change record)``), its endpoint as read just before;
+        or say why not: ``missing``, its final status, ``in_flight`` (another holds the lease),
+        ``not_due``, or ``failed`` when its endpoint is gone or disabled, or its change record has
+        expired (then it is failed)."""
         ref = self.collection.document(delivery_id)
+        # The endpoints are read before the transaction, not in it: the org's many concurrent attempts
+        # never hold a lock on their one document (a change of an endpoint reaches the next attempt).
+        endpoints = endpoints_in(self.endpoints_ref.get(**rpc(PURPOSE)))
 
         def run(transaction: firestore.Transaction) -> Claimed | str:
-            snaps = {
-                snap.reference.path: snap
-                for snap in self.client.get_all(
-                    [ref, self.endpoints_ref], transaction=transaction, **rpc(PURPOSE)
-                )
-            }
-            snap = snaps.get(ref.path)
-            data = snap.to_dict() if snap is not None and snap.exists else None
-            documents_read(PURPOSE, 1 if data else 0)
-            endpoint = endpoints_in(snaps.get(self.endpoints_ref.path)).get(
-                str((data or {}).get("endpoint_id"))
-            )
+            snap = get_document(ref, PURPOSE, transaction)
+            data = snap.to_dict() if snap.exists else None
+            endpoint = endpoints.get(str((data or {}).get("endpoint_id")))
             if data is None:
                 return "missing"
             if data["status"] != PENDING:
