@@ -240,6 +240,7 @@ def _dev(args: argparse.Namespace) -> int:
     from devstack.emulators import Emulators
     from devstack.gateway import gateway_server
     from devstack.seed import DEMO_ORG, SITES, seed
+    from devstack.tasks import TaskRunner
     from devstack.tokens import write_signing_key
 
     running = own_stack()
@@ -268,6 +269,7 @@ def _dev(args: argparse.Namespace) -> int:
         print(f"seeded {live} demo events into org {DEMO_ORG!r} (and one dismissed, in the trash)")
         server = gateway_server(args.port)
         port = server.server_port  # the one asked for, or a free one for --port 0
+        runner = TaskRunner().start()  # webhook deliveries and their sweeper, as Cloud Tasks would
         env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
         env.update(emulators.environment())
         write_state(env, port)
@@ -299,6 +301,7 @@ def _dev(args: argparse.Namespace) -> int:
             print("\nstopping")
         finally:
             server.server_close()
+            runner.stop()
     finally:
         clear_state()
         emulators.stop()

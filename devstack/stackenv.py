@@ -35,6 +35,10 @@ DEV_DEFAULTS = {
     # Media URLs are signed as in production (an HMAC key), with a dev key the emulator does not check.
     "EVENTS_SIGNING_HMAC_ACCESS_ID": "GOOG1EDEVSIGNERNOTFORPRODUCTION",
     "EVENTS_SIGNING_HMAC_SECRET": "novavms-dev-hmac-secret-not-for-production",
+    # Webhooks: endpoint secrets encrypted under a dev key; http loopback receivers allowed (set
+    # EVENTS_WEBHOOK_ALLOW_LOOPBACK=false to try the production URL rules).
+    "EVENTS_WEBHOOK_SECRET_KEY": "novavms-dev-webhook-secret-key-not-for-production",
+    "EVENTS_WEBHOOK_ALLOW_LOOPBACK": "true",
 }
 
 

@@ -5,9 +5,10 @@ the API Gateway config is generated from it. Order matters: the first route whos
 ``/api/v1/events/export`` and ``/api/v1/events/changes`` come before ``/api/v1/events/{id}``. A route's
 ``kind`` says where it belongs: ``api`` routes are the API's operations (in the OpenAPI document, bearer
 token checked at the gateway); ``docs`` routes serve the docs page and the document itself, without
-auth; ``internal`` routes (the scheduled export, which Cloud Scheduler calls at its function's own
-URL) are in neither gateway. A function may answer several routes. A route whose path takes an ``{id}``
-names what kind of id it is (``event`` or ``key``): an id the API never issues is 404 before any store call.
+auth; ``internal`` routes (the scheduled export and the webhook sweeper, which Cloud Scheduler calls, and the
+webhook delivery, which Cloud Tasks calls, each at its function's own URL) are in neither gateway. A function
+may answer several routes. A route whose path takes an ``{id}`` names what kind of id it is (``event``,
+``key`` or ``webhook_endpoint``): an id the API never issues is 404 before any store call.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from functools import cached_property
 from typing import Literal
 
 from shared.errors import NotFound
-from shared.ids import canonical_uuid, valid_key_id
+from shared.ids import canonical_uuid, valid_endpoint_id, valid_key_id
 
-IdKind = Literal["event", "key"]
+IdKind = Literal["event", "key", "webhook_endpoint"]
 # Each kind of id: whether a value is one the API issues, and the 404's message when not.
 ID_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "event": (lambda value: canonical_uuid(value) is not None, "event not found"),
     "key": (valid_key_id, "no such key in this org"),
+    "webhook_endpoint": (valid_endpoint_id, "no such webhook endpoint in this org"),
 }
 
 
@@ -84,10 +86,38 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/keys", "create_key", "admin"),
     Route("GET", "/api/v1/keys", "list_keys", "admin"),
     Route("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin", id_kind="key"),
+    Route("POST", "/api/v1/webhook-endpoints", "create_webhook_endpoint", "admin"),
+    Route("GET", "/api/v1/webhook-endpoints", "list_webhook_endpoints", "admin"),
+    Route(
+        "GET", "/api/v1/webhook-endpoints/{id}", "get_webhook_endpoint", "admin", id_kind="webhook_endpoint"
+    ),
+    Route(
+        "PATCH",
+        "/api/v1/webhook-endpoints/{id}",
+        "update_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/webhook-endpoints/{id}",
+        "delete_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "POST",
+        "/api/v1/webhook-endpoints/{id}/test",
+        "test_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
     Route("GET", "/openapi.json", "api_docs", None, kind="docs"),
     Route("GET", "/docs", "api_docs", None, kind="docs"),
     Route("GET", "/docs/{asset}", "api_docs", None, kind="docs"),
     Route("POST", "/", "scheduled_export", None, kind="internal"),
+    Route("POST", "/", "deliver_webhook", None, kind="internal"),
+    Route("POST", "/", "sweep_webhooks", None, kind="internal"),
 )
 PUBLIC_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.public)
 API_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.kind == "api")

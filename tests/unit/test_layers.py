@@ -1,11 +1,10 @@
 """The library's layers: each module of ``shared`` imports only its own layer and those below it.
 
-edge (routes, endpoint, auth, steps) > api, exports, pipeline (wire formats) > store, media, url_signing, gcs,
-webhooks (Firestore, Storage, outbound HTTP) > model (events, filters, changes, actors, scopes) > config,
-errors, ids, timefmt.
-The model knows neither wire formats nor clouds, and neither the model nor the store (nor anything
-below wire formats) raises the contract's HTTP errors: they raise ``shared.model.errors``, which the
-edge maps (``shared.edge.errors``).
+edge (routes, endpoint, auth, steps) > api, exports, pipeline, webhooks (wire formats) > store, media,
+url_signing, gcs (Firestore, Storage) > model (events, filters, changes, actors, scopes) > config,
+errors, ids, timefmt. The model knows neither wire formats nor clouds, and neither the model nor the
+store (nor anything below wire formats) raises the contract's HTTP errors: they raise
+``shared.model.errors``, which the edge maps (``shared.edge.errors``).
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ SHARED = ROOT / "shared"
 RANKS = {
     "config": 0, "errors": 0, "ids": 0, "timefmt": 0, "caches": 0,
     "model": 1,
-    "store": 2, "media": 2, "gcs": 2, "url_signing": 2, "webhooks": 2,
-    "api": 3, "exports": 3, "pipeline": 3,
+    "store": 2, "media": 2, "gcs": 2, "url_signing": 2,
+    "api": 3, "exports": 3, "pipeline": 3, "webhooks": 3,
     "edge": 4,
 }  # fmt: skip
 MODEL_MAY_NOT_IMPORT = ("flask", "werkzeug", "google", "jwt", "requests", "csv")

@@ -1,0 +1,202 @@
+"""Webhooks end to end on the local stack: endpoints through the API, changes through the API and the
+pipeline, the local task runner calling ``deliver_webhook`` over HTTP, and real receivers on loopback.
+Every message is verified with the independent ``standardwebhooks`` library."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from devstack.tasks import TaskRunner
+from shared.store.client import firestore_client
+from shared.store.webhooks import DELIVERIES
+from tests.integration.conftest import CAMERA_A, CAMERA_B, Api, Token, event_line, reset_caches
+from tests.integration.webhook_receiver import Receiver
+
+ENDPOINTS = "/api/v1/webhook-endpoints"
+EVENTS = "/api/v1/events"
+AddEvents = Callable[..., list[dict[str, Any]]]
+
+
+def configure(**settings: str) -> None:
+    os.environ.update(settings)
+    reset_caches()
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    """A task runner of this test (sweeping every second), the feed showing changes at once."""
+    configure(EVENTS_CHANGES_SETTLE_SECONDS="0")
+    with TaskRunner(sweep_seconds=1.0) as started:
+        yield started
+
+
+def create(
+    api: Api, admin: str, url: str, event_types: list[str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    answer = api.post(ENDPOINTS, admin, json={"url": url, "event_types": event_types or ["*"], **fields})
+    assert answer.status_code == 201, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def deliveries(org: str) -> list[dict[str, Any]]:
+    """Every delivery of the org (as stored)."""
+    collection = firestore_client().collection("orgs").document(org).collection(DELIVERIES)
+    return [{**(snap.to_dict() or {}), "id": snap.id} for snap in collection.stream()]
+
+
+def feed(api: Api, admin: str) -> dict[str, dict[str, Any]]:
+    """The change feed as an admin sees it, by change id."""
+    answer = api.get(f"{EVENTS}/changes", admin)
+    assert answer.status_code == 200, answer.text
+    return {change["id"]: change for change in answer.json()["data"]}
+
+
+def test_each_change_reaches_each_matching_endpoint_once_signed_as_the_feed_shows_it(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    admin = token("admin")
+    with Receiver() as everything, Receiver() as dismissals:
+        every = create(api, admin, everything.url)
+        deleted_only = create(
+            api,
+            admin,
+            dismissals.url,
+            ["event.deleted"],
+            filter={"camera_ids": [CAMERA_A]},
+            description="trash",
+        )
+        first, second = add_events([event_line(0), event_line(1, camera_id=CAMERA_B)])
+        assert api.patch(f"{EVENTS}/{first['id']}", admin, json={"starred": True}).status_code == 200
+        assert api.delete(f"{EVENTS}/{first['id']}", admin).status_code == 204
+        assert api.delete(f"{EVENTS}/{second['id']}", admin).status_code == 204  # camera B: not B's
+        assert api.post(f"{EVENTS}/{first['id']}/restore", admin).status_code == 200
+
+        messages = [received.verified(every["secret"]) for received in everything.wait_for(6)]
+        shown = feed(api, admin)
+        assert sorted(message["type"] for message in messages) == sorted(
+            ["event.created"] * 2 + ["event.updated", "event.deleted", "event.deleted", "event.restored"]
+        )
+        for received, message in zip(everything.received, messages, strict=True):
+            assert received.headers["webhook-id"] == message["data"]["id"]
+            assert message["data"] == shown[message["data"]["id"]]  # the admin's feed view, no signed URL
+            assert message["timestamp"] == message["data"]["at"]
+            assert received.headers["content-type"] == "application/json"
+            assert "NovaVMS" in received.headers["user-agent"]
+        assert len({received.headers["webhook-id"] for received in everything.received}) == 6
+
+        [dismissal] = [received.verified(deleted_only["secret"]) for received in dismissals.wait_for(1)]
+        assert (dismissal["type"], dismissal["data"]["event_id"]) == ("event.deleted", first["id"])
+        assert all(delivery["status"] == "succeeded" for delivery in _settled(org, 7))
+        assert len(dismissals.received) == 1
+
+
+def _settled(org: str, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """The org's ``count`` deliveries once none is pending (bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = deliveries(org)
+        if len(found) == count and all(delivery["status"] != "pending" for delivery in found):
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"deliveries not settled: {[d['status'] for d in found]}")
+        time.sleep(0.1)
+
+
+def test_endpoint_crud_shows_the_secret_once_and_caps_the_org(api: Api, token: Token, org: str) -> None:
+    admin = token("admin")
+    configure(EVENTS_WEBHOOK_MAX_ENDPOINTS="3")
+    first = create(api, admin, "http://127.0.0.1:9/a", ["event.created"], description="first")
+    assert first["secret"].startswith("whsec_") and len(base64.b64decode(first["secret"][6:])) == 32
+    assert (first["status"], first["disabled_reason"], first["filter"]) == ("enabled", None, {})
+
+    key = str(uuid.uuid4())
+    made = api.post(
+        ENDPOINTS,
+        admin,
+        json={"url": "http://127.0.0.1:9/b", "event_types": ["*"]},
+        headers={"Idempotency-Key": key},
+    )
+    again = api.post(
+        ENDPOINTS,
+        admin,
+        json={"url": "http://127.0.0.1:9/b", "event_types": ["*"]},
+        headers={"Idempotency-Key": key},
+    )
+    assert made.status_code == again.status_code == 201
+    assert again.json() == {**made.json(), "secret": None} and again.headers["Idempotent-Replayed"] == "true"
+    create(api, admin, "http://127.0.0.1:9/c")
+    over = api.post(ENDPOINTS, admin, json={"url": "http://127.0.0.1:9/d", "event_types": ["*"]})
+    assert over.status_code == 409 and over.json()["error"] == "conflict"
+
+    got = api.get(f"{ENDPOINTS}/{first['id']}", admin).json()
+    assert got == {name: value for name, value in first.items() if name != "secret"}
+    page = api.get(ENDPOINTS, admin, params={"limit": 2}).json()
+    rest = api.get(ENDPOINTS, admin, params={"limit": 2, "cursor": page["next_cursor"]}).json()
+    listed = [item["id"] for item in page["data"] + rest["data"]]
+    assert len(listed) == 3 and listed[-1] == first["id"] and rest["next_cursor"] is None
+    assert all("secret" not in item for item in page["data"] + rest["data"])
+
+    changed = api.patch(
+        f"{ENDPOINTS}/{first['id']}",
+        admin,
+        json={"status": "disabled", "filter": {"trigger_types": ["motion"]}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["status"], changed.json()["disabled_reason"]) == (
+        "disabled",
+        "disabled by an admin",
+    )
+    assert changed.json()["filter"] == {"trigger_types": ["motion"]}
+    assert api.post(f"{ENDPOINTS}/{first['id']}/test", admin).status_code == 409
+    enabled = api.patch(f"{ENDPOINTS}/{first['id']}", admin, json={"status": "enabled"}).json()
+    assert (enabled["status"], enabled["disabled_reason"]) == ("enabled", None)
+
+    assert api.delete(f"{ENDPOINTS}/{first['id']}", admin).status_code == 204
+    for method in ("get", "patch", "delete"):
+        kwargs = {"json": {"description": "x"}} if method == "patch" else {}
+        assert getattr(api, method)(f"{ENDPOINTS}/{first['id']}", admin, **kwargs).status_code == 404
+    assert api.get(f"{ENDPOINTS}/not-an-endpoint", admin).status_code == 404
+    assert api.get(ENDPOINTS, token("operator")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://127.0.0.1/x", "event_types": ["*"]}, "url"),
+        ({"event_types": ["*"]}, "url"),
+        ({"url": "http://127.0.0.1:9/x", "event_types": ["event.exploded"]}, "event_types"),
+        ({"url": "http://127.0.0.1:9/x", "event_types": []}, "event_types"),
+        (
+            {"url": "http://127.0.0.1:9/x", "event_types": ["*"], "filter": {"site_ids": ["nope"]}},
+            "filter.site_ids",
+        ),
+        (
+            {"url": "http://127.0.0.1:9/x", "event_types": ["*"], "filter": {"colour": ["red"]}},
+            "filter.colour",
+        ),
+        ({"url": "http://127.0.0.1:9/x", "event_types": ["*"], "secret": "whsec_mine"}, "secret"),
+    ],
+)
+def test_a_bad_endpoint_is_400_naming_the_field(
+    api: Api, token: Token, body: dict[str, Any], field: str
+) -> None:
+    answer = api.post(ENDPOINTS, token("admin"), json=body)
+    assert answer.status_code == 400 and field in answer.json()["fields"], answer.text
+
+
+def test_a_test_message_is_signed_and_delivered(api: Api, token: Token, runner: TaskRunner) -> None:
+    admin = token("admin")
+    with Receiver() as receiver:
+        endpoint = create(api, admin, receiver.url)
+        queued = api.post(f"{ENDPOINTS}/{endpoint['id']}/test", admin)
+        assert queued.status_code == 202, queued.text
+        [message] = [received.verified(endpoint["secret"]) for received in receiver.wait_for(1)]
+    assert message["type"] == "webhook.test" and message["data"]["endpoint_id"] == endpoint["id"]
