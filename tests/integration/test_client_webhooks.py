@@ -6,15 +6,36 @@ refused URL is a ValidationError naming ``url``; a viewer is refused."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
+import subprocess
 from collections.abc import Iterator
 
 import novavms
 import pytest
 
 from devstack.tasks import TaskRunner
-from tests.integration.conftest import SITE_A, Token, reset_caches
-from tests.integration.webhook_receiver import Receiver
+from tests.integration.conftest import ROOT, SITE_A, Token, reset_caches
+from tests.integration.webhook_receiver import Received, Receiver
+
+JS_VERIFY = """
+import { Webhook } from %s;
+const [secret, body, headers] = JSON.parse(process.argv[1]);
+const bytes = Uint8Array.from(Buffer.from(body, "base64"));
+console.log(JSON.stringify(await new Webhook(secret).verify(bytes, headers)));
+"""
+
+
+def js_verified(secret: str, received: Received) -> object:
+    """The message as the JS client's verifier (the committed dist, run by node) answers it."""
+    script = JS_VERIFY % json.dumps((ROOT / "clients" / "js" / "dist" / "index.js").as_uri())
+    argument = json.dumps([secret, base64.b64encode(received.body).decode(), received.headers])
+    ran = subprocess.run(
+        ["node", "--input-type=module", "-e", script, argument], capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    return json.loads(ran.stdout)
 
 
 @pytest.fixture
@@ -61,6 +82,7 @@ def test_endpoints_through_the_python_client(admin: novavms.Client, runner: Task
         [received] = receiver.wait_for(1)
         message = novavms.Webhook(created.secret).verify(received.body, received.headers)
         assert message["type"] == "webhook.test" and message["data"]["endpoint_id"] == created.id
+        assert js_verified(created.secret, received) == message
         with pytest.raises(novavms.WebhookVerificationError):
             novavms.Webhook(created.secret).verify(received.body + b" ", received.headers)
 
