@@ -99,9 +99,8 @@ class TaskRunner:
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         name = request.path.removeprefix("/functions/")
-        if name in self.apps:
-            environ["PATH_INFO"] = "/"
-            return self.apps[name](environ, start_response)
+        if name in self.apps:  # the function at its own URL's root, as deployed
+            return self.apps[name]({**environ, "PATH_INFO": "/"}, start_response)
         if request.path == "/enqueue" and request.method == "POST":
             body = json.loads(request.get_data() or b"{}")
             at = datetime.fromisoformat(body["at"]).timestamp() if body.get("at") else None

@@ -26,6 +26,7 @@ from typing import Any
 from shared.api.changes import change_view
 from shared.config import settings
 from shared.store import webhook_queue
+from shared.store.budget import request_budget
 from shared.store.changes import Change
 from shared.store.webhooks import GONE_REASON, PENDING, TEST_TYPE, Claimed, Deliveries, overdue
 from shared.timefmt import format_rfc3339, utcnow
@@ -106,7 +107,8 @@ def deliver(org_id: str, delivery_id: str) -> dict[str, Any]:
     gone = sent.status_code == 410
     delay = None if succeeded or gone else retry_delay(claimed.attempt, sent.retry_after_s)
     next_at = None if delay is None else utcnow() + timedelta(seconds=delay)
-    status = deliveries.record(claimed, attempt, next_at, succeeded, GONE_REASON if gone else None)
+    with request_budget():  # the store's budget starts again after the send, which may take its time
+        status = deliveries.record(claimed, attempt, next_at, succeeded, GONE_REASON if gone else None)
     if status == PENDING and next_at is not None:
         webhook_queue.enqueue(org_id, delivery_id, next_at)
     return {"delivery_id": delivery_id, "status": status}

@@ -5,22 +5,24 @@ An endpoint is ``{"id", "url", "event_types", "filter", "description", "status",
 "created_at", "updated_at"}``. ``event_types`` is 1-5 of the change types (or ``*``: every one), without
 repeats; ``filter`` holds optional ``site_ids`` and ``camera_ids`` (1-100 uuids each) and
 ``trigger_types``: a change matches when its event's site, camera and trigger type are each in the
-list given (absent: any). ``description`` is at most 200 characters; ``status`` is ``enabled`` or
-``disabled``. The URL is checked by :func:`shared.webhooks.sender.check_url` at creation and change (400
-naming ``url``). Anything else is 400 ``validation_error`` naming the field.
+list given (absent: any). ``description`` is at most 200 characters without control or invisible
+formatting characters (blank: none); ``status`` is ``enabled`` or ``disabled``. The URL is checked by
+:func:`shared.webhooks.sender.check_url` at creation and change (400 naming ``url``). Anything else
+is 400 ``validation_error`` naming the field.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from shared.api.bodies import json_object
-from shared.api.key_request import valid_name
+from shared.api.key_request import NAME_REFUSED
 from shared.errors import ValidationError
 from shared.ids import canonical_uuid
-from shared.model.event import TRIGGER_TYPES
+from shared.model.event import TRIGGER_TYPES, encodable
 from shared.store.changes import TYPES
 from shared.store.webhooks import (
     ADMIN_REASON,
@@ -108,10 +110,18 @@ def _filter(value: Any, problems: dict[str, str]) -> dict[str, list[str]]:
     return chosen
 
 
+_REFUSED = re.compile(NAME_REFUSED)
+
+
 def _description(value: Any, problems: dict[str, str]) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION or not (value == "" or valid_name(value)):
+    if (
+        not isinstance(value, str)
+        or len(value) > MAX_DESCRIPTION
+        or _REFUSED.search(value) is not None
+        or not encodable(value)
+    ):
         problems["description"] = (
             f"at most {MAX_DESCRIPTION} characters, no control or invisible formatting characters"
         )

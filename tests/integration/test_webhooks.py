@@ -200,3 +200,156 @@ def test_a_test_message_is_signed_and_delivered(api: Api, token: Token, runner: 
         assert queued.status_code == 202, queued.text
         [message] = [received.verified(endpoint["secret"]) for received in receiver.wait_for(1)]
     assert message["type"] == "webhook.test" and message["data"]["endpoint_id"] == endpoint["id"]
+
+
+def _deliveries_of(org: str, endpoint_id: str) -> list[dict[str, Any]]:
+    return [delivery for delivery in deliveries(org) if delivery["endpoint_id"] == endpoint_id]
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never: {what}")
+        time.sleep(0.1)
+
+
+def test_failures_are_retried_on_the_schedule_with_one_webhook_id(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    configure(EVENTS_WEBHOOK_RETRY_SCHEDULE="1,1,1")
+    admin = token("admin")
+    with Receiver(statuses=[500, 500, 500, 200]) as receiver:
+        endpoint = create(api, admin, receiver.url)
+        add_events([event_line(0)])
+        attempts = receiver.wait_for(4)
+        [delivery] = _settled(org, 1)
+    messages = [received.verified(endpoint["secret"]) for received in attempts]
+    assert len({received.headers["webhook-id"] for received in attempts}) == 1
+    assert len({received.body for received in attempts}) == 1, "every attempt sends the same bytes"
+    assert all(message == messages[0] for message in messages)
+    assert delivery["status"] == "succeeded"
+    assert [attempt["status_code"] for attempt in delivery["attempts"]] == [500, 500, 500, 200]
+    assert [attempt["error"] for attempt in delivery["attempts"]] == ["HTTP 500"] * 3 + [None]
+    assert all('"ok"' in attempt["response_body"] for attempt in delivery["attempts"])
+    assert len(receiver.received) == 4
+
+
+def test_a_spent_schedule_fails_the_delivery(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    configure(EVENTS_WEBHOOK_RETRY_SCHEDULE="1")
+    admin = token("admin")
+    with Receiver(statuses=[503, 302]) as receiver:  # a redirect is a failure, never followed
+        create(api, admin, receiver.url)
+        add_events([event_line(0)])
+        receiver.wait_for(2)
+        [delivery] = _settled(org, 1)
+    assert delivery["status"] == "failed"
+    assert [attempt["status_code"] for attempt in delivery["attempts"]] == [503, 302]
+
+
+def test_a_410_disables_the_endpoint_and_it_gets_nothing_more(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    admin = token("admin")
+    with Receiver(statuses=[410]) as gone:
+        endpoint = create(api, admin, gone.url)
+        add_events([event_line(0)])
+        gone.wait_for(1)
+        [delivery] = _settled(org, 1)
+        shown = api.get(f"{ENDPOINTS}/{endpoint['id']}", admin).json()
+        assert delivery["status"] == "failed" and len(delivery["attempts"]) == 1
+        assert shown["status"] == "disabled" and "410" in shown["disabled_reason"]
+        add_events([event_line(1)])
+        assert len(deliveries(org)) == 1, "a disabled endpoint gets no delivery"
+        enabled = api.patch(f"{ENDPOINTS}/{endpoint['id']}", admin, json={"status": "enabled"}).json()
+        assert (enabled["status"], enabled["disabled_reason"]) == ("enabled", None)
+        add_events([event_line(2)])
+        [message] = [received.verified(endpoint["secret"]) for received in gone.wait_for(2)[1:]]
+    assert message["type"] == "event.created"
+
+
+def test_a_receiver_down_for_a_while_gets_everything_once_it_is_back(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    configure(EVENTS_WEBHOOK_RETRY_SCHEDULE=",".join(["1"] * 20))
+    admin = token("admin")
+    with Receiver() as probe:
+        port = int(probe.url.split(":")[2].split("/")[0])
+    endpoint = create(api, admin, f"http://127.0.0.1:{port}/hooks")  # nothing listens there now
+    lines = add_events([event_line(n) for n in range(3)])
+    _wait(
+        lambda: all(d["attempts"] for d in deliveries(org)) and len(deliveries(org)) == 3, "failed attempts"
+    )
+    assert all(d["attempts"][0]["status_code"] is None and d["attempts"][0]["error"] for d in deliveries(org))
+    with Receiver(port=port) as back:
+        messages = [received.verified(endpoint["secret"]) for received in back.wait_for(3)]
+        _settled(org, 3)
+    assert sorted(message["data"]["event_id"] for message in messages) == sorted(line["id"] for line in lines)
+    assert len(back.received) == 3
+
+
+def test_a_slow_endpoint_never_holds_up_another(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    admin = token("admin")
+    with Receiver(delay=10.0) as slow, Receiver() as fast:
+        create(api, admin, slow.url)
+        quick = create(api, admin, fast.url)
+        add_events([event_line(0)])
+        [received] = fast.wait_for(1)
+        received.verified(quick["secret"])
+        slow.wait_for(1)
+        _wait(lambda: bool(slow.answered), "the slow receiver answered")
+        assert received.at < slow.answered[0], "the fast endpoint got its message while the slow one was busy"
+        _settled(org, 2)
+
+
+def test_a_runner_stopped_mid_flight_loses_nothing(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    configure(EVENTS_WEBHOOK_RETRY_SCHEDULE="2")
+    admin = token("admin")
+    with Receiver(statuses=[500]) as receiver:
+        endpoint = create(api, admin, receiver.url)
+        add_events([event_line(0)])
+        receiver.wait_for(1)
+        _wait(lambda: [len(d["attempts"]) for d in deliveries(org)] == [1], "the first attempt recorded")
+        runner.stop()  # its queued retry goes with it
+        with TaskRunner(sweep_seconds=1.0):  # a new runner: its sweeper finds the overdue delivery
+            first, second = receiver.wait_for(2)
+            [delivery] = _settled(org, 1)
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    second.verified(endpoint["secret"])
+    assert delivery["status"] == "succeeded" and len(delivery["attempts"]) == 2
+
+
+def test_the_secret_is_in_no_log_line(
+    api: Api,
+    token: Token,
+    add_events: AddEvents,
+    runner: TaskRunner,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level("DEBUG")
+    admin = token("admin")
+    with Receiver() as receiver:
+        endpoint = create(api, admin, receiver.url)
+        add_events([event_line(0)])
+        assert api.post(f"{ENDPOINTS}/{endpoint['id']}/test", admin).status_code == 202
+        received = receiver.wait_for(2)
+    assert [message.verified(endpoint["secret"])["type"] for message in received]
+    out, err = capfd.readouterr()
+    logged = "\n".join([out, err, caplog.text])
+    assert '"function": "deliver_webhook"' in out, "the delivery function's log lines were captured"
+    for part in (endpoint["secret"], endpoint["secret"].removeprefix("whsec_")):
+        assert part not in logged
+
+
+def test_with_loopback_refused_a_loopback_url_is_400_naming_url(api: Api, token: Token) -> None:
+    configure(EVENTS_WEBHOOK_ALLOW_LOOPBACK="false")
+    for url in ("http://127.0.0.1:9/hooks", "https://127.0.0.1/hooks", "https://localhost/hooks"):
+        answer = api.post(ENDPOINTS, token("admin"), json={"url": url, "event_types": ["*"]})
+        assert answer.status_code == 400 and "url" in answer.json()["fields"], answer.text

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import novavms
 from standardwebhooks import Webhook
 
 
@@ -24,9 +25,10 @@ class Received:
     at: float  # time.time() when it arrived
 
     def verified(self, secret: str) -> dict[str, Any]:
-        """The message, verified by the independent ``standardwebhooks`` library (raises when the
-        signature or timestamp is wrong)."""
+        """The message, verified by the independent ``standardwebhooks`` library and by the Python
+        client's verifier (each raises when the signature or timestamp is wrong)."""
         message: dict[str, Any] = Webhook(secret).verify(self.body, self.headers)
+        assert novavms.Webhook(secret).verify(self.body, self.headers) == message
         return message
 
 

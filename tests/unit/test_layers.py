@@ -1,8 +1,8 @@
 """The library's layers: each module of ``shared`` imports only its own layer and those below it.
 
-edge (routes, endpoint, auth, steps) > api, exports, pipeline, webhooks (wire formats) > store, media,
-url_signing, gcs (Firestore, Storage) > model (events, filters, changes, actors, scopes) > config,
-errors, ids, timefmt. The model knows neither wire formats nor clouds, and neither the model nor the
+edge (routes, endpoint, auth, steps) > api, exports, pipeline, webhooks (wire formats, outbound HTTP) >
+store, media, url_signing, gcs (Firestore, Storage) > model (events, filters, changes, actors, scopes) >
+config, errors, ids, timefmt. The model knows neither wire formats nor clouds, and neither the model nor the
 store (nor anything below wire formats) raises the contract's HTTP errors: they raise
 ``shared.model.errors``, which the edge maps (``shared.edge.errors``).
 """
