@@ -304,3 +304,44 @@ def test_https_refuses_a_certificate_no_trusted_authority_signed(
     attempt = send(f"https://hooks.example.test:{port}/ok", HEADERS, BODY, 5, allow_loopback=True)
     assert attempt.status_code is None and "certificate verify failed" in (attempt.error or "")
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://10.1.2.3/hook", "a private address"),
+        ("https://172.20.0.1/hook", "a private address"),
+        ("https://192.168.0.1/hook", "a private address"),
+        ("https://[fd00::1]/hook", "a private address"),
+        ("https://100.100.100.100/hook", "a carrier-grade NAT address"),
+        ("https://198.18.5.5/hook", "a benchmarking address"),
+        ("https://169.254.169.254/computeMetadata/v1/", "a link-local address"),
+        ("https://[fe80::1]/hook", "a link-local address"),
+        ("https://0.0.0.0/hook", "a 'this network' address"),
+        ("https://224.0.0.251/hook", "a multicast address"),
+        ("https://[ff05::2]/hook", "a multicast address"),
+        ("https://[::]/hook", "the unspecified address"),
+        ("https://240.1.1.1/hook", "a reserved address"),
+        ("https://[::ffff:169.254.169.254]/hook", "the IPv4-mapped form of a link-local address"),
+        ("https://[2002:a9fe:a9fe::1]/hook", "the 6to4 form of a link-local address"),
+        ("https://[64:ff9b::c0a8:1]/hook", "the NAT64 form of a private address"),
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "the Teredo form of a special-purpose"),
+        ("https://192.0.2.10/hook", "a special-purpose address"),
+        ("https://metadata.google.internal./computeMetadata/v1/", "metadata server"),
+        ("https://no-such-host.invalid/hook", "does not resolve"),
+        ("https://user:secret@127.0.0.1/hook", "credentials"),
+        ("ftp://127.0.0.1/hook", "must be an https URL"),
+        ("https://[::1/hook", "not a valid URL"),
+        ("https://1.1.1.1:0/hook", "invalid port 0"),
+        ("https://exämple.com/hook", "must be ASCII"),
+        ("https://1.1.1.1/a hook", "spaces or control characters"),
+        ("https://exa%6dple.com/hook", "invalid host name"),
+        ("https:///hook", "must name a host"),
+        ("https://1.1.1.1/" + "a" * 2048, "at most 2048 characters"),
+        ("", "must be an https URL"),
+    ],
+)
+def test_every_refused_kind_of_target_is_a_failed_attempt_never_sent(url: str, reason: str) -> None:
+    attempt = send(url, HEADERS, BODY, 5, allow_loopback=True)
+    assert attempt.status_code is None and attempt.response_body == "" and attempt.retry_after_s is None
+    assert (attempt.error or "").startswith("refused: url") and reason in (attempt.error or ""), attempt.error

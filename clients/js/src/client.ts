@@ -12,6 +12,7 @@ import { OPERATIONS, operationPath, type OperationId } from "./operations.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
+import { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 import { isBrowser, nodeDescription, pageOrigin, readEnv, sleep, uuid4 } from "./runtime.js";
 import type { RequestOptions } from "./types.js";
 import { VERSION } from "./version.js";
@@ -62,6 +63,7 @@ export interface Answer {
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
  *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
+ * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`.
  *
  * ```ts
  * import NovaVMS from 'novavms';
@@ -78,6 +80,8 @@ export class NovaVMS {
   readonly events: Events;
   /** The org's API keys: create, list, revoke (an admin user's JWT). */
   readonly keys: Keys;
+  /** The org's webhook endpoints: create, list, get, update, delete, test (admin). */
+  readonly webhookEndpoints: WebhookEndpoints;
   readonly #apiKey: string;
   readonly #defaultHeaders: Record<string, string>;
   readonly #fetch: typeof fetch;
@@ -110,6 +114,7 @@ export class NovaVMS {
     this.#fetch = (input, init) => fetchImpl(input, init);
     this.events = new Events(this);
     this.keys = new Keys(this);
+    this.webhookEndpoints = new WebhookEndpoints(this);
   }
 
   /** Calls an operation and returns its JSON body (undefined for 204), throwing a typed error otherwise. */

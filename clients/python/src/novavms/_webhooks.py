@@ -8,22 +8,40 @@ secret is rotated). The key is the endpoint's secret, ``whsec_`` + base64, as cr
     payload = webhook.verify(request_body_bytes, request_headers)  # WebhookVerificationError if forged
 
 Verify the body exactly as received (bytes, before any JSON parsing): a re-serialized body does not match.
+
+The endpoints themselves (``client.webhook_endpoints``) are :class:`WebhookEndpoint` values.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
 from ._errors import NovaVMSError
+from ._models import Model
 
-__all__ = ["TOLERANCE_SECONDS", "Webhook", "WebhookVerificationError"]
+__all__ = [
+    "TOLERANCE_SECONDS",
+    "Webhook",
+    "WebhookEndpoint",
+    "WebhookEndpointCreated",
+    "WebhookEndpointStatus",
+    "WebhookEventType",
+    "WebhookTestQueued",
+    "WebhookVerificationError",
+]
+
+WebhookEventType = Literal["event.created", "event.updated", "event.deleted", "event.restored", "*"]
+"""A change type an endpoint receives; ``*`` is every one."""
+WebhookEndpointStatus = Literal["enabled", "disabled"]
 
 SECRET_PREFIX = "whsec_"
 TOLERANCE_SECONDS = 5 * 60
@@ -101,3 +119,37 @@ class Webhook:
 
 def _as_bytes(body: bytes | str) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookEndpoint(Model):
+    """A webhook endpoint as the API shows it (never its secret). ``filter``: the lists of
+    ``site_ids``, ``camera_ids`` and ``trigger_types`` a change must match (absent: any);
+    ``disabled_reason`` says why a disabled endpoint is (an admin, or a 410 answer)."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
+
+    id: str
+    url: str
+    event_types: list[WebhookEventType]
+    filter: dict[str, list[str]]
+    description: str | None
+    status: WebhookEndpointStatus
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookEndpointCreated(WebhookEndpoint):
+    """An endpoint just created: :attr:`secret` (``whsec_...``, for :class:`Webhook`) is shown this
+    once (None when the answer replays the creation)."""
+
+    secret: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookTestQueued(Model):
+    """A ``webhook.test`` message on its way to the endpoint: its delivery's id."""
+
+    delivery_id: str
