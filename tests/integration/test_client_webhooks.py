@@ -16,8 +16,8 @@ import novavms
 import pytest
 
 from devstack.tasks import TaskRunner
+from devstack.webhook_receiver import Received, Receiver
 from tests.integration.conftest import ROOT, SITE_A, Token, reset_caches
-from tests.integration.webhook_receiver import Received, Receiver
 
 JS_VERIFY = """
 import { Webhook } from %s;
