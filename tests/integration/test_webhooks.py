@@ -387,3 +387,22 @@ def test_a_batch_writes_every_delivery_with_its_change_in_smaller_commits(
         change_id for change_id, change in feed(api, admin).items() if change["type"] == "event.updated"
     }
     assert len(updates) == 30 and {delivery["change_id"] for delivery in made} == updates
+
+
+def test_a_429_with_retry_after_waits_at_least_that_long(
+    api: Api, token: Token, add_events: AddEvents, org: str, runner: TaskRunner
+) -> None:
+    configure(EVENTS_WEBHOOK_RETRY_SCHEDULE="1")
+    admin = token("admin")
+    with Receiver(statuses=[429, 200], headers={"Retry-After": "3"}) as receiver:
+        endpoint = create(api, admin, receiver.url)
+        add_events([event_line(0)])
+        receiver.wait_for(1)
+        _wait(lambda: [len(d["attempts"]) for d in deliveries(org)] == [1], "the first attempt recorded")
+        [pending] = deliveries(org)
+        assert pending["status"] == "pending"
+        assert (pending["next_attempt_at"] - pending["attempts"][0]["at"]).total_seconds() >= 3
+        second = receiver.wait_for(2)[1]
+        [delivery] = _settled(org, 1)
+    verified(second, endpoint["secret"])
+    assert [attempt["status_code"] for attempt in delivery["attempts"]] == [429, 200]
