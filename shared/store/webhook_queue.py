@@ -29,7 +29,10 @@ LOCAL_TIMEOUT_SECONDS = 2.0
 _log = logging.getLogger(__name__)
 
 
-def _cloud_task(queue: str, org_id: str, delivery_id: str, at: datetime | None) -> None:
+def cloud_task(org_id: str, delivery_id: str, at: datetime | None) -> Any:
+    """The Cloud Task of one attempt: a POST of ``{"org_id", "delivery_id"}`` to
+    ``EVENTS_WEBHOOK_DELIVER_URL`` with an OIDC token of ``EVENTS_WEBHOOK_TASKS_ACCOUNT`` (audience: that
+    URL), scheduled for ``at`` (None: now)."""
     from google.cloud import tasks_v2
     from google.protobuf import timestamp_pb2
 
@@ -49,7 +52,7 @@ def _cloud_task(queue: str, org_id: str, delivery_id: str, at: datetime | None) 
         stamp = timestamp_pb2.Timestamp()
         stamp.FromDatetime(at)
         task.schedule_time = stamp
-    _tasks_client().create_task(parent=queue, task=task, timeout=10.0)
+    return task
 
 
 _client: Any = None
@@ -70,7 +73,8 @@ def enqueue(org_id: str, delivery_id: str, at: datetime | None = None) -> bool:
     config = settings()
     try:
         if config.webhook_queue:
-            _cloud_task(config.webhook_queue, org_id, delivery_id, at)
+            task = cloud_task(org_id, delivery_id, at)
+            _tasks_client().create_task(parent=config.webhook_queue, task=task, timeout=10.0)
         elif config.webhook_local_runner:
             body = {"org_id": org_id, "delivery_id": delivery_id, "at": at.isoformat() if at else None}
             requests.post(

@@ -5,6 +5,7 @@ receives, and a deployment that never lets loopback URLs in."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -124,3 +125,20 @@ def test_a_deployment_never_lets_loopback_webhooks_in() -> None:
         for function in ALL_FUNCTIONS:
             assert "EVENTS_WEBHOOK_ALLOW_LOOPBACK" not in environment(tenant, function)
         assert not any("EVENTS_WEBHOOK_ALLOW_LOOPBACK" in line for line in steps(tenant))
+
+
+def test_a_cloud_task_calls_deliver_webhook_as_the_tasks_account_at_its_time(env: dict[str, str]) -> None:
+    from shared.store.webhook_queue import cloud_task
+
+    tenant = load_tenants()["acme"]
+    env.update(environment(tenant, "update_event"))
+    settings.cache_clear()
+    at = datetime(2026, 4, 21, 13, 45, 22, tzinfo=UTC)
+    task = cloud_task("acme", "0123abcd", at)
+    request = task.http_request
+    assert request.url == env["EVENTS_WEBHOOK_DELIVER_URL"] and request.url.endswith("-deliver-webhook")
+    assert request.oidc_token.service_account_email == tenant.account("tasks")
+    assert request.oidc_token.audience == request.url
+    assert json.loads(request.body) == {"org_id": "acme", "delivery_id": "0123abcd"}
+    assert task.schedule_time.timestamp() == at.timestamp()
+    assert env["EVENTS_WEBHOOK_QUEUE"].endswith(f"/queues/{tenant.prefix}-webhooks")
