@@ -280,7 +280,9 @@ def _dev(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, stop)
         base = f"http://127.0.0.1:{port}"
         print(f"\nNovaVMS Events is serving at {base}  (OpenAPI: {base}/openapi.json)")
-        print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}\n")
+        print(f"Firestore emulator {emulators.firestore_host}, storage emulator {emulators.storage_host}")
+        targets = "http loopback URLs allowed" if config.webhook_allow_loopback else "public https URLs only"
+        print(f"Webhooks: delivered by a local task runner ({runner.url}); {targets}\n")
         print(f"Demo org {DEMO_ORG!r}, sites: {', '.join(SITES)}")
         print(f"The viewer token sees the first two sites: {', '.join(SITES[:2])}")
         expires = (datetime.now(UTC) + timedelta(seconds=DEV_TOKEN_TTL)).strftime("%Y-%m-%d %H:%M UTC")
