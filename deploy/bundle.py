@@ -37,6 +37,10 @@ DISTRIBUTION_OF = {
     "jwt": "pyjwt",
     "cryptography": "cryptography",
     "requests": "requests",
+    "urllib3": "urllib3",
+    # Webhook attempts are Cloud Tasks (every function that commits a change enqueues its deliveries).
+    "google.cloud.tasks_v2": "google-cloud-tasks",
+    "google.protobuf": "protobuf",
 }
 
 

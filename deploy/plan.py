@@ -31,6 +31,8 @@ ALL_FUNCTIONS = (*FUNCTIONS, *EVENT_FUNCTIONS)
 MAX_DELIVERY_ATTEMPTS = 10
 RETRY_DELAYS = ("10s", "600s")
 DEAD_LETTER_RETENTION = "7d"
+DELIVER = "deliver_webhook"  # called by Cloud Tasks, with the tasks account's OIDC token
+SWEEP = "sweep_webhooks"  # called by Cloud Scheduler every minute
 SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_CURSOR_KEY": "cursor-key",
     # Keys the API keys' checksums (a forged key is refused without a store read); changing it
@@ -42,6 +44,8 @@ SECRETS = {  # environment variable -> secret name (suffix)
     # The media URL signer's HMAC key (see the signer step of ``steps``; rotation in docs/deploying.md).
     "EVENTS_SIGNING_HMAC_ACCESS_ID": "signing-hmac-access-id",
     "EVENTS_SIGNING_HMAC_SECRET": "signing-hmac-secret",
+    # Encrypts the webhook endpoints' signing secrets at rest (made once, like the API key secret).
+    "EVENTS_WEBHOOK_SECRET_KEY": "webhook-secret-key",
     # The media uploader's HMAC key (signs upload URLs): given to create_upload_urls only.
     "EVENTS_UPLOAD_HMAC_ACCESS_ID": "upload-hmac-access-id",
     "EVENTS_UPLOAD_HMAC_SECRET": "upload-hmac-secret",
@@ -66,6 +70,7 @@ APIS = (
     "storage.googleapis.com",
     "pubsub.googleapis.com",
     "eventarc.googleapis.com",
+    "cloudtasks.googleapis.com",
 )
 
 
@@ -103,6 +108,16 @@ RESOURCES = {
     "ingest_events": Resources("1Gi", 60),
     # A message is at most 500 events (Pub/Sub's 10 MB), written like an ingest batch.
     PUBSUB_INGEST: Resources("1Gi", 60),
+    "create_webhook_endpoint": Resources("256Mi", 60),
+    "list_webhook_endpoints": Resources("256Mi", 60),
+    "get_webhook_endpoint": Resources("256Mi", 60),
+    "update_webhook_endpoint": Resources("256Mi", 60),
+    "delete_webhook_endpoint": Resources("256Mi", 60),
+    "test_webhook_endpoint": Resources("256Mi", 60),
+    # One attempt: at most EVENTS_WEBHOOK_TIMEOUT_SECONDS (15, at most 60) of sending, and two
+    # transactions around it.
+    DELIVER: Resources("256Mi", 120),
+    SWEEP: Resources("256Mi", 120),
 }
 
 
@@ -117,9 +132,15 @@ def _q(*argv: str) -> str:
 def _bucket_role(bucket: str, account: str, role: str, project: str) -> str:
     """Grant a service account a role on one bucket (and nothing else)."""
     return _q(
-        "gcloud", "storage", "buckets", "add-iam-policy-binding", f"gs://{bucket}",
-        f"--member=serviceAccount:{account}", f"--role={role}", project,
-    )  # fmt: skip
+        "gcloud",
+        "storage",
+        "buckets",
+        "add-iam-policy-binding",
+        f"gs://{bucket}",
+        f"--member=serviceAccount:{account}",
+        f"--role={role}",
+        project,
+    )
 
 
 def _ensure(describe: str, create: str) -> str:
@@ -155,8 +176,14 @@ def secrets_of(function: str) -> dict[str, str]:
     return {var: name for var, name in SECRETS.items() if SECRETS_OF_ONE.get(var, function) == function}
 
 
+def webhook_queue(tenant: Tenant) -> str:
+    """The tenant's Cloud Tasks queue of webhook delivery attempts (its full name)."""
+    return f"projects/{tenant.project}/locations/{tenant.region}/queues/{tenant.prefix}-webhooks"
+
+
 def environment(tenant: Tenant, function: str) -> dict[str, str]:
-    """Plain environment variables of a deployed function (secrets come from Secret Manager)."""
+    """Plain environment variables of a deployed function (secrets come from Secret Manager). Never
+    ``EVENTS_WEBHOOK_ALLOW_LOOPBACK``: a deployment sends webhooks to public https URLs only."""
     env = {
         "GOOGLE_CLOUD_PROJECT": tenant.project,
         "EVENTS_FIRESTORE_DATABASE": tenant.database,
@@ -166,8 +193,22 @@ def environment(tenant: Tenant, function: str) -> dict[str, str]:
         "EVENT_EXPORT_MAX_ROWS": str(tenant.export_max_rows),
         "EVENTS_API_KEY_PREFIX": "sk_live_",  # a deployment refuses dev and test stacks' sk_test_ keys
         "EVENTS_URL_SIGNER": "hmac",  # media URLs signed locally; "iam" (signBlob) is the fallback
+        # Every function that commits a change enqueues its webhook deliveries as Cloud Tasks.
+        "EVENTS_WEBHOOK_QUEUE": webhook_queue(tenant),
+        "EVENTS_WEBHOOK_DELIVER_URL": function_url(
+            tenant.region, tenant.project, tenant.function_name(DELIVER)
+        ),
+        "EVENTS_WEBHOOK_TASKS_ACCOUNT": tenant.account("tasks"),
     }
-    if function == SCHEDULED:
+    if function in (DELIVER, SWEEP):
+        url = function_url(tenant.region, tenant.project, tenant.function_name(function))
+        env.update(
+            EVENTS_SCHEDULER_SERVICE_ACCOUNT=tenant.account("tasks" if function == DELIVER else "sched"),
+            EVENTS_SCHEDULER_AUDIENCE=url,
+            # As for the scheduled export: Cloud Run verified the token; the claims are checked.
+            EVENTS_SCHEDULER_VERIFY_SIGNATURE="false",
+        )
+    elif function == SCHEDULED:
         url = function_url(tenant.region, tenant.project, tenant.function_name(SCHEDULED))
         env.update(
             EVENTS_SCHEDULER_SERVICE_ACCOUNT=tenant.account("sched"),
@@ -237,8 +278,8 @@ def steps(tenant: Tenant) -> list[str]:
 
     lines.append(
         "# Service accounts: the functions', the gateway's (invokes API functions), the scheduler's,"
-        " the media URL signer's, the media uploader's, the Pub/Sub ingest trigger's and the pipeline's"
-        " publisher"
+        " the media URL signer's, the media uploader's, the Pub/Sub ingest trigger's, the pipeline's"
+        " publisher, the webhook tasks'"
     )
     for role, title in (
         ("fn", "functions"),
@@ -248,6 +289,7 @@ def steps(tenant: Tenant) -> list[str]:
         ("upload", "media uploader (creates objects in the media bucket only)"),
         ("trigger", "Pub/Sub ingest trigger (invokes ingest_pubsub)"),
         ("pub", "pipeline publisher (publishes to the ingest topic only)"),
+        ("tasks", "Cloud Tasks webhook deliveries (invokes deliver_webhook only)"),
     ):
         lines.append(
             _ensure(
@@ -295,6 +337,19 @@ def steps(tenant: Tenant) -> list[str]:
             _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={key_secret}", p),
             "head -c 32 /dev/urandom | base64 | tr -d '\\n' | "
             + _q("gcloud", "secrets", "versions", "add", key_secret, "--data-file=-", p),
+        )
+    )
+
+    webhook_secret = tenant.secret(SECRETS["EVENTS_WEBHOOK_SECRET_KEY"])
+    lines.append(
+        "# The webhook secrets' encryption key: made once, 32 random bytes (a new version would make"
+        " every endpoint's stored secret unreadable)"
+    )
+    lines.append(
+        _ensure(
+            _q("gcloud", "secrets", "versions", "describe", "latest", f"--secret={webhook_secret}", p),
+            "head -c 32 /dev/urandom | base64 | tr -d '\\n' | "
+            + _q("gcloud", "secrets", "versions", "add", webhook_secret, "--data-file=-", p),
         )
     )
 
@@ -463,10 +518,58 @@ def steps(tenant: Tenant) -> list[str]:
         )
     )
 
+    tasks = tenant.account("tasks")
+    queue = f"{tenant.prefix}-webhooks"
+    lines.append(
+        "# Cloud Tasks: the tenant's queue of webhook delivery attempts (the functions retry on their own"
+        " schedule; the queue retries only a call that failed); the functions may enqueue, as the tasks'"
+        " account (which may invoke deliver_webhook only)"
+    )
+    queue_args = [
+        f"--location={tenant.region}",
+        "--max-attempts=5",
+        "--min-backoff=5s",
+        "--max-concurrent-dispatches=200",
+        "--max-dispatches-per-second=100",
+        p,
+    ]
+    lines.append(
+        _upsert(
+            _q("gcloud", "tasks", "queues", "describe", queue, f"--location={tenant.region}", p),
+            _q("gcloud", "tasks", "queues", "update", queue, *queue_args),
+            _q("gcloud", "tasks", "queues", "create", queue, *queue_args),
+        )
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "tasks",
+            "queues",
+            "add-iam-policy-binding",
+            queue,
+            f"--location={tenant.region}",
+            f"--member=serviceAccount:{fn}",
+            "--role=roles/cloudtasks.enqueuer",
+            p,
+        )
+    )
+    lines.append(
+        _q(
+            "gcloud",
+            "iam",
+            "service-accounts",
+            "add-iam-policy-binding",
+            tasks,
+            f"--member=serviceAccount:{fn}",
+            "--role=roles/iam.serviceAccountUser",
+            p,
+        )
+    )
+
     lines.append("# Functions, one per verb, and who may invoke them")
     for function in FUNCTIONS:
         lines.append(function_deploy(tenant, function))
-        invoker = sched if function == SCHEDULED else gw
+        invoker = {SCHEDULED: sched, SWEEP: sched, DELIVER: tenant.account("tasks")}.get(function, gw)
         lines.append(
             _q(
                 "gcloud",
@@ -528,6 +631,38 @@ def steps(tenant: Tenant) -> list[str]:
                 "gcloud", "scheduler", "jobs", "update", "http", job, *job_args, f"--update-headers={headers}"
             ),
             _q("gcloud", "scheduler", "jobs", "create", "http", job, *job_args, f"--headers={headers}"),
+        )
+    )
+
+    lines.append("# Cloud Scheduler: the webhook sweeper, every minute (OIDC as the scheduler's account)")
+    sweeper = f"{tenant.prefix}-webhook-sweeper"
+    sweep_url = function_url(tenant.region, tenant.project, tenant.function_name(SWEEP))
+    sweep_args = [
+        f"--location={tenant.region}",
+        "--schedule=* * * * *",
+        "--time-zone=Etc/UTC",
+        f"--uri={sweep_url}",
+        "--http-method=POST",
+        f"--oidc-service-account-email={sched}",
+        f"--oidc-token-audience={sweep_url}",
+        "--attempt-deadline=120s",
+        "--message-body={}",
+        p,
+    ]
+    lines.append(
+        _upsert(
+            _q("gcloud", "scheduler", "jobs", "describe", sweeper, f"--location={tenant.region}", p),
+            _q(
+                "gcloud",
+                "scheduler",
+                "jobs",
+                "update",
+                "http",
+                sweeper,
+                *sweep_args,
+                f"--update-headers={headers}",
+            ),
+            _q("gcloud", "scheduler", "jobs", "create", "http", sweeper, *sweep_args, f"--headers={headers}"),
         )
     )
     lines += pubsub_ingest(tenant)

@@ -332,6 +332,7 @@ def _dev(args: argparse.Namespace) -> int:
     from devstack.gateway import gateway_server
     from devstack.pubsub import Delivery, ensure_topology
     from devstack.seed import DEMO_ORG, SITES, seed
+    from devstack.tasks import TaskRunner
     from devstack.tokens import write_signing_key
 
     running = own_stack()
@@ -364,6 +365,7 @@ def _dev(args: argparse.Namespace) -> int:
         delivery = Delivery(project, topic).start()
         server = gateway_server(args.port)
         port = server.server_port  # the one asked for, or a free one for --port 0
+        runner = TaskRunner().start()  # webhook deliveries and their sweeper, as Cloud Tasks would
         env = {name: os.environ[name] for name in sorted(os.environ) if name.startswith(("EVENT", "GOOGLE_"))}
         env.update(emulators.environment())
         write_state(env, port)
@@ -379,6 +381,8 @@ def _dev(args: argparse.Namespace) -> int:
             f"Pub/Sub emulator {emulators.pubsub_host}: topic {topic} delivers to ingest_pubsub "
             f"(novavms-events publish --org {DEMO_ORG} FILE; novavms-events dead-letters --org {DEMO_ORG})\n"
         )
+        targets = "http loopback URLs allowed" if config.webhook_allow_loopback else "public https URLs only"
+        print(f"Webhooks: delivered by a local task runner ({runner.url}); {targets}\n")
         print(f"Demo org {DEMO_ORG!r}, sites: {', '.join(SITES)}")
         print(f"The viewer token sees the first two sites: {', '.join(SITES[:2])}")
         expires = (datetime.now(UTC) + timedelta(seconds=DEV_TOKEN_TTL)).strftime("%Y-%m-%d %H:%M UTC")
@@ -399,6 +403,7 @@ def _dev(args: argparse.Namespace) -> int:
             print("\nstopping")
         finally:
             server.server_close()
+            runner.stop()
     finally:
         clear_state()
         if delivery is not None:

@@ -46,6 +46,13 @@ def service_settings(label: str) -> dict[str, str]:
         "EVENTS_AUTH_FAILURES_PER_MINUTE": "1000000",
         # benchmarks measure the service, not its rate limit
         **({"EVENTS_RATE_LIMIT_PER_MINUTE": "1000000"} if label == "bench" else {}),
+        "EVENTS_WEBHOOK_SECRET_KEY": f"{label}-webhook-secret-key-0123456789abcdef",
+        # receivers on loopback, unless the caller said false (to test the production URL rules)
+        "EVENTS_WEBHOOK_ALLOW_LOOPBACK": (
+            "false"
+            if os.environ.get("EVENTS_WEBHOOK_ALLOW_LOOPBACK", "").strip().lower() == "false"
+            else "true"
+        ),
     }
 
 
@@ -73,8 +80,9 @@ def isolated_stack(
     emulators = Emulators.start(log_dir=workdir, heap=heap)
     try:
         project = f"{label}-{uuid.uuid4().hex[:10]}"
+        chosen = service_settings(label)  # before the shell's settings are cleared: it reads one
         clear_service_settings()
-        env = {**emulators.environment(), **service_settings(label), "GOOGLE_CLOUD_PROJECT": project}
+        env = {**emulators.environment(), **chosen, "GOOGLE_CLOUD_PROJECT": project}
         env.update(extra_env or {})
         os.environ.update(env)
         settings.cache_clear()

@@ -38,6 +38,10 @@ DEV_DEFAULTS = {
     # Upload URLs are signed by an uploader key of their own, as in production.
     "EVENTS_UPLOAD_HMAC_ACCESS_ID": "GOOG1EDEVUPLOADERNOTFORPRODUCTION",
     "EVENTS_UPLOAD_HMAC_SECRET": "novavms-dev-upload-hmac-secret-not-for-production",
+    # Webhooks: endpoint secrets encrypted under a dev key; http loopback receivers allowed (set
+    # EVENTS_WEBHOOK_ALLOW_LOOPBACK=false to try the production URL rules).
+    "EVENTS_WEBHOOK_SECRET_KEY": "novavms-dev-webhook-secret-key-not-for-production",
+    "EVENTS_WEBHOOK_ALLOW_LOOPBACK": "true",
 }
 
 

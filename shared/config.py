@@ -71,6 +71,15 @@ class Settings:
     changes_settle_seconds: int
     ingest_rate_limit_per_minute: int
     ingest_max_body_bytes: int
+    webhook_max_endpoints: int
+    webhook_secret_key: bytes | None
+    webhook_timeout_seconds: int
+    webhook_retry_schedule: tuple[int, ...]
+    webhook_allow_loopback: bool
+    webhook_queue: str | None
+    webhook_deliver_url: str | None
+    webhook_tasks_account: str | None
+    webhook_local_runner: str | None
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -132,6 +141,34 @@ def _topic(name: str, default: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._~+%-]{2,254}", topic) or topic.lower().startswith("goog"):
         raise ConfigurationError(f"{name} must be a Pub/Sub topic id, got {topic!r}")
     return topic
+DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"  # Standard Webhooks' example
+MAX_RETRY_DELAY_SECONDS = 86_400
+
+
+def _retry_schedule() -> tuple[int, ...]:
+    """``EVENTS_WEBHOOK_RETRY_SCHEDULE``: the delays (seconds, each after the previous attempt) of the
+    retries of a failed webhook delivery; empty items are not allowed, at most 20 delays of 0-86400."""
+    raw = _str("EVENTS_WEBHOOK_RETRY_SCHEDULE") or DEFAULT_RETRY_SCHEDULE
+    try:
+        delays = tuple(int(item) for item in raw.split(","))
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"EVENTS_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, got {raw!r}"
+        ) from exc
+    if len(delays) > 20 or not all(0 <= delay <= MAX_RETRY_DELAY_SECONDS for delay in delays):
+        raise ConfigurationError(
+            f"EVENTS_WEBHOOK_RETRY_SCHEDULE must be at most 20 delays of 0-{MAX_RETRY_DELAY_SECONDS} s"
+        )
+    return delays
+
+
+def _webhook_secret_key() -> bytes | None:
+    """``EVENTS_WEBHOOK_SECRET_KEY``: the key (at least 32 bytes) the endpoints' signing secrets are
+    encrypted under (its SHA-256 is the AES-256-GCM key)."""
+    raw = _str("EVENTS_WEBHOOK_SECRET_KEY")
+    if raw is not None and len(raw.encode()) < 32:
+        raise ConfigurationError("EVENTS_WEBHOOK_SECRET_KEY must be a secret of at least 32 bytes")
+    return raw.encode() if raw else None
 
 
 def require(value: T | None, variable: str) -> T:
@@ -197,6 +234,15 @@ def settings() -> Settings:
         changes_settle_seconds=_int("EVENTS_CHANGES_SETTLE_SECONDS", 2, 0, 60),
         ingest_rate_limit_per_minute=_int("EVENTS_INGEST_RATE_LIMIT_PER_MINUTE", 6000, 1, 10_000_000),
         ingest_max_body_bytes=_int("EVENTS_INGEST_MAX_BODY_BYTES", 10 * MIB, 64 * 1024, 30 * MIB),
+        webhook_max_endpoints=_int("EVENTS_WEBHOOK_MAX_ENDPOINTS", 20, 1, 100),
+        webhook_secret_key=_webhook_secret_key(),
+        webhook_timeout_seconds=_int("EVENTS_WEBHOOK_TIMEOUT_SECONDS", 15, 1, 60),
+        webhook_retry_schedule=_retry_schedule(),
+        webhook_allow_loopback=_bool("EVENTS_WEBHOOK_ALLOW_LOOPBACK", False),
+        webhook_queue=_str("EVENTS_WEBHOOK_QUEUE"),
+        webhook_deliver_url=_str("EVENTS_WEBHOOK_DELIVER_URL"),
+        webhook_tasks_account=_str("EVENTS_WEBHOOK_TASKS_ACCOUNT"),
+        webhook_local_runner=_str("EVENTS_WEBHOOK_LOCAL_RUNNER"),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

@@ -5,9 +5,10 @@ the API Gateway config is generated from it. Order matters: the first route whos
 ``/api/v1/events/export`` and ``/api/v1/events/changes`` come before ``/api/v1/events/{id}``. A route's
 ``kind`` says where it belongs: ``api`` routes are the API's operations (in the OpenAPI document, bearer
 token checked at the gateway); ``docs`` routes serve the docs page and the document itself, without
-auth; ``internal`` routes (the scheduled export, which Cloud Scheduler calls at its function's own
-URL) are in neither gateway. A function may answer several routes. A route whose path takes an ``{id}``
-names what kind of id it is (``event`` or ``key``): an id the API never issues is 404 before any store call.
+auth; ``internal`` routes (the scheduled export and the webhook sweeper, which Cloud Scheduler calls, and the
+webhook delivery, which Cloud Tasks calls, each at its function's own URL) are in neither gateway. A function
+may answer several routes. A route whose path takes an ``{id}`` names what kind of id it is (``event``,
+``key`` or ``webhook_endpoint``): an id the API never issues is 404 before any store call.
 
 A route's ``budget`` says which per-org rate budget it spends (:mod:`shared.edge.rate_limit`): ``api``
 (requests) or ``ingest`` (events: the ingest routes and media upload URLs, never the API's). Its
@@ -26,15 +27,16 @@ from typing import Literal
 
 from shared.config import settings
 from shared.errors import NotFound
-from shared.ids import canonical_uuid, valid_key_id
+from shared.ids import canonical_uuid, valid_endpoint_id, valid_key_id
 
-IdKind = Literal["event", "key"]
+IdKind = Literal["event", "key", "webhook_endpoint"]
 Budget = Literal["api", "ingest"]
 MAX_BODY_BYTES = 64 * 1024  # every route's body limit but a bulk route's
 # Each kind of id: whether a value is one the API issues, and the 404's message when not.
 ID_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "event": (lambda value: canonical_uuid(value) is not None, "event not found"),
     "key": (valid_key_id, "no such key in this org"),
+    "webhook_endpoint": (valid_endpoint_id, "no such webhook endpoint in this org"),
 }
 
 
@@ -94,7 +96,15 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
     Route("POST", "/api/v1/events/ingest", "ingest_events", "ingest", budget="ingest", bulk_body=True),
     Route("GET", "/api/v1/events/{id}", "get_event", "viewer", id_kind="event"),
-    Route("PUT", "/api/v1/events/{id}", "upsert_event", "ingest", "api", "event", "ingest", bulk_body=True),
+    Route(
+        "PUT",
+        "/api/v1/events/{id}",
+        "upsert_event",
+        "ingest",
+        id_kind="event",
+        budget="ingest",
+        bulk_body=True,
+    ),
     Route("PATCH", "/api/v1/events/{id}", "update_event", "operator", id_kind="event"),
     Route("DELETE", "/api/v1/events/{id}", "delete_event", "admin", id_kind="event"),
     Route("POST", "/api/v1/events/{id}/restore", "restore_event", "admin", id_kind="event"),
@@ -110,10 +120,38 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/keys", "create_key", "admin"),
     Route("GET", "/api/v1/keys", "list_keys", "admin"),
     Route("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin", id_kind="key"),
+    Route("POST", "/api/v1/webhook-endpoints", "create_webhook_endpoint", "admin"),
+    Route("GET", "/api/v1/webhook-endpoints", "list_webhook_endpoints", "admin"),
+    Route(
+        "GET", "/api/v1/webhook-endpoints/{id}", "get_webhook_endpoint", "admin", id_kind="webhook_endpoint"
+    ),
+    Route(
+        "PATCH",
+        "/api/v1/webhook-endpoints/{id}",
+        "update_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/webhook-endpoints/{id}",
+        "delete_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "POST",
+        "/api/v1/webhook-endpoints/{id}/test",
+        "test_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
     Route("GET", "/openapi.json", "api_docs", None, kind="docs"),
     Route("GET", "/docs", "api_docs", None, kind="docs"),
     Route("GET", "/docs/{asset}", "api_docs", None, kind="docs"),
     Route("POST", "/", "scheduled_export", None, kind="internal"),
+    Route("POST", "/", "deliver_webhook", None, kind="internal"),
+    Route("POST", "/", "sweep_webhooks", None, kind="internal"),
 )
 PUBLIC_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.public)
 API_ROUTES: tuple[Route, ...] = tuple(route for route in ROUTES if route.kind == "api")

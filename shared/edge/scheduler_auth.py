@@ -1,4 +1,6 @@
-"""Who may run scheduled exports: only the Cloud Scheduler service account, by its OIDC token.
+"""Who may call the internal functions (the scheduled export and webhook sweeper, which Cloud Scheduler
+calls, and the webhook delivery, which Cloud Tasks calls): only the function's one service account, by
+its OIDC token.
 
 The token's ``email`` must be ``EVENTS_SCHEDULER_SERVICE_ACCOUNT`` (verified, from Google's issuer,
 for ``EVENTS_SCHEDULER_AUDIENCE``), so end-user tokens cannot trigger an export. With
@@ -57,5 +59,5 @@ def authenticate_scheduler(headers: HeaderSource) -> Actor:
     if claims.get("iss") not in GOOGLE_ISSUERS:
         raise AuthRequired("scheduler token is not issued by Google")
     if claims.get("email") != expected or claims.get("email_verified") is not True:
-        raise Forbidden("only the scheduler's service account may run scheduled exports")
+        raise Forbidden("only the scheduler's service account may call this function")
     return Actor(ActorKind.SCHEDULER, expected)

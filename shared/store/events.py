@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
@@ -41,12 +41,14 @@ from shared.model.event import PIPELINE_FIELDS, Event, PipelineRecord, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.store import changes as change_log
+from shared.store import webhooks as outbox
 from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted, written
 from shared.store.parallel import bounded, together
 from shared.store.totals import forget_org
 from shared.store.transactions import run_transaction
+from shared.store.webhook_queue import enqueue_all
 from shared.timefmt import utcnow
 
 IN_LIMIT = 30
@@ -78,17 +80,28 @@ class Operation:
 @dataclass(frozen=True)
 class Planned:
     """An operation's outcome for one event: ``status`` (not_found, unchanged, changed, created), the
-    document before (None: absent) and the fields written."""
+    document before (None: absent), the fields written and, once staged, the webhook deliveries its
+    change record made (their ids)."""
 
     key: str
     status: str
     before: Mapping[str, Any] | None
     fields: dict[str, Any]
+    deliveries: tuple[str, ...] = ()
 
     @property
     def after(self) -> dict[str, Any]:
         """The document as written."""
         return {**(self.before or {}), **self.fields}
+
+
+class _TooManyWrites(Exception):
+    """A chunk whose writes (with the org's webhook deliveries) would not fit one batched write: write
+    it ``fits`` events at a time."""
+
+    def __init__(self, fits: int) -> None:
+        super().__init__(fits)
+        self.fits = fits
 
 
 class Writes(Protocol):
@@ -102,9 +115,12 @@ class Writes(Protocol):
 
 
 AfterCommit = Callable[[str, Sequence[Planned]], None]
-AFTER_COMMIT: list[AfterCommit] = [lambda org_id, _: forget_org(org_id)]
+AFTER_COMMIT: list[AfterCommit] = [
+    lambda org_id, _: forget_org(org_id),
+    lambda org_id, done: enqueue_all(org_id, [d for planned in done for d in planned.deliveries]),
+]
 """What runs after changes commit, with the org and the changes (this instance's counts see them at
-once; later, webhooks)."""
+once; the webhook deliveries they made are enqueued, see :mod:`shared.store.webhook_queue`)."""
 
 
 def _live(decide: Callable[[Event, datetime], dict[str, Any]]) -> Decide:
@@ -434,10 +450,18 @@ class EventStore:
         return Planned(key, CREATED if data is None else CHANGED, data, fields)
 
     def _stage(
-        self, writes: Writes, planned: Planned, op: Operation, now: datetime, guard: Any = None
-    ) -> None:
+        self,
+        writes: Writes,
+        planned: Planned,
+        op: Operation,
+        now: datetime,
+        endpoints: Mapping[str, outbox.Endpoint],
+        guard: Any = None,
+    ) -> Planned:
         """Put a planned change into ``writes``: the event (created, or updated under ``guard``), its
-        history entry (not for loads) and its change record (when a field the API shows changed)."""
+        history entry (not for loads), its change record (when a field the API shows changed) and a
+        webhook delivery of that record for each of the org's ``endpoints`` that receives it; returns
+        the plan with those deliveries."""
         ref = self.events.document(planned.key)
         if planned.before is None:
             writes.create(ref, planned.fields)
@@ -452,8 +476,13 @@ class EventStore:
         change = change_log.record(
             op.actor, planned.key, planned.before, planned.after, change_log.expiry(now, retention)
         )
-        if change is not None:
-            writes.create(self.changes.document(change_log.new_id()), change)
+        if change is None:
+            return planned
+        change_id = change_log.new_id()
+        writes.create(self.changes.document(change_id), change)
+        org_id = self.scope.org_id
+        staged = outbox.stage_deliveries(writes, self.client, org_id, endpoints, change_id, change, now)
+        return replace(planned, deliveries=staged) if staged else planned
 
     def _committed(self, done: Sequence[Planned]) -> None:
         """Run the after-commit hooks for the changes that just committed (none for an empty list)."""
@@ -472,9 +501,16 @@ class EventStore:
         if key is None:
             return Planned(event_id, NOT_FOUND, None, {}), None
         ref = self.events.document(key)
+        endpoints_ref = outbox.endpoints_ref(self.client, self.scope.org_id)
 
         def run(transaction: firestore.Transaction) -> tuple[Planned, Event | None]:
-            snap = get_document(ref, transaction=transaction)
+            snaps = {
+                snap.reference.path: snap
+                for snap in self.client.get_all([ref, endpoints_ref], transaction=transaction, **rpc())
+            }
+            snap = snaps[ref.path]
+            documents_read("events", 1 if snap.exists else 0)
+            endpoints = outbox.endpoints_in(snaps.get(endpoints_ref.path))
             now = utcnow()
             planned = self._plan(key, snap.to_dict() if snap.exists else None, op, now)
             if planned.status == NOT_FOUND:
@@ -482,7 +518,7 @@ class EventStore:
                     record.save(transaction, {"kind": "not_found"})
                 return planned, None
             if planned.fields:
-                self._stage(transaction, planned, op, now)
+                planned = self._stage(transaction, planned, op, now, endpoints)
             written = planned.after
             if record is not None:
                 saved = {"kind": "event", "event_id": key, "event": written, "status": planned.status}
@@ -562,10 +598,20 @@ class EventStore:
         def write() -> list[Planned]:
             """One read of the chunk, one guarded batched write of its changes."""
             refs = [self.events.document(key) for key, given, _ in chunk if canonical_uuid(given) is not None]
-            snaps = (
-                {snap.id: snap for snap in self.client.get_all(refs, **rpc()) if snap.exists} if refs else {}
-            )
+            endpoints_ref = outbox.endpoints_ref(self.client, self.scope.org_id)
+            read = list(self.client.get_all([*refs, endpoints_ref], **rpc())) if refs else []
+            snaps = {
+                snap.id: snap for snap in read if snap.exists and snap.reference.path != endpoints_ref.path
+            }
             documents_read("events", len(snaps))
+            endpoints = (
+                outbox.endpoints_in(next((s for s in read if s.reference.path == endpoints_ref.path), None))
+                if refs
+                else {}
+            )
+            fits = max(1, WRITE_BATCH // (3 + len(endpoints)))  # an event, its history, change, deliveries
+            if len(chunk) > fits:
+                raise _TooManyWrites(fits)
             batch, now, plans = self.client.batch(), utcnow(), []
             for key, given, op in chunk:
                 snap = snaps.get(key)
@@ -574,12 +620,12 @@ class EventStore:
                     plans.append(Planned(key, NOT_FOUND, None, {}))
                     continue
                 planned = self._plan(key, data, op, now)
-                plans.append(planned)
                 if planned.fields:
                     guard = (
                         None if snap is None else self.client.write_option(last_update_time=snap.update_time)
                     )
-                    self._stage(batch, planned, op, now, guard)
+                    planned = self._stage(batch, planned, op, now, endpoints, guard)
+                plans.append(planned)
             if any(planned.fields for planned in plans):
                 written("events", len(batch.commit(**rpc())))
                 self._committed(plans)
@@ -590,6 +636,9 @@ class EventStore:
                 return write()
             except (google.FailedPrecondition, google.Aborted, google.NotFound, google.AlreadyExists):
                 continue  # a concurrent change overtook the chunk: read it again
+            except _TooManyWrites as smaller:  # the org's webhook deliveries need smaller chunks
+                parts = [chunk[i : i + smaller.fits] for i in range(0, len(chunk), smaller.fits)]
+                return [planned for part in parts for planned in self._write_chunk(part)]
         return [self._write_one(given, op)[0] for _, given, op in chunk]
 
     def matching_ids(self, event_filter: EventFilter, cap: int) -> list[str]:

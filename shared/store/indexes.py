@@ -9,7 +9,7 @@ import itertools
 from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS
-from shared.store import api_keys, changes, idempotency, rate_windows
+from shared.store import api_keys, changes, idempotency, rate_windows, webhooks
 from shared.store.events import ASC, DESC
 
 # The idempotency records' fields (shared/store/idempotency.py): Firestore's TTL deletes a record once
@@ -19,6 +19,17 @@ from shared.store.events import ASC, DESC
 IDEMPOTENCY_TTL_FIELD = "expires_at"
 IDEMPOTENCY_UNINDEXED_FIELDS = ("outcome", "fingerprint")
 CHANGES_UNINDEXED_FIELDS = ("event", "previous", "changed", "actor", "tags")
+# Webhook deliveries are read by id, and by the sweeper on (status, next_attempt_at) only; the
+# endpoints document is read by its id.
+DELIVERIES_UNINDEXED_FIELDS = (
+    "body",
+    "attempts",
+    "lease",
+    "created_at",
+    "endpoint_id",
+    "message_id",
+    "change_id",
+)
 
 
 def required_indexes() -> list[dict[str, Any]]:
@@ -47,7 +58,21 @@ def required_indexes() -> list[dict[str, Any]]:
         }
         for equal, order, leading in shapes
     ]
-    return [*events, *key_indexes(), *change_indexes()]
+    return [*events, *key_indexes(), *change_indexes(), *delivery_indexes()]
+
+
+def delivery_indexes() -> list[dict[str, Any]]:
+    """The webhook sweeper's index: every org's pending deliveries by due time (a collection group)."""
+    return [
+        {
+            "collectionGroup": webhooks.DELIVERIES,
+            "queryScope": "COLLECTION_GROUP",
+            "fields": [
+                {"fieldPath": name, "order": "ASCENDING"}
+                for name in ("status", "next_attempt_at", "__name__")
+            ],
+        }
+    ]
 
 
 def change_indexes() -> list[dict[str, Any]]:
@@ -91,7 +116,8 @@ def key_indexes() -> list[dict[str, Any]]:
 
 def field_overrides() -> list[dict[str, Any]]:
     """The single-field settings, in ``firestore.indexes.json``'s ``fieldOverrides`` form: the TTL
-    policies of the idempotency records, the rate-limit windows and the change records (``"ttl":
+    policies of the idempotency records, the rate-limit windows, the change records and the webhook
+    deliveries (``"ttl":
     true``, which the Firebase CLI deploys as the field's ``ttlConfig``) and exemptions from
     single-field indexing
     (``"indexes": []``). The others carry no ``ttl`` key: the CLI then updates only their index
@@ -112,6 +138,13 @@ def field_overrides() -> list[dict[str, Any]]:
             {"collectionGroup": changes.COLLECTION, "fieldPath": field, "indexes": []}
             for field in CHANGES_UNINDEXED_FIELDS
         ),
+        # Webhook deliveries: deleted 30 days after they were made.
+        {"collectionGroup": webhooks.DELIVERIES, "fieldPath": "expires_at", "ttl": True, "indexes": []},
+        *(
+            {"collectionGroup": webhooks.DELIVERIES, "fieldPath": field, "indexes": []}
+            for field in DELIVERIES_UNINDEXED_FIELDS
+        ),
+        {"collectionGroup": webhooks.COLLECTION, "fieldPath": "endpoints", "indexes": []},
     ]
 
 

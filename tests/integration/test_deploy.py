@@ -95,10 +95,13 @@ def test_plan_deploys_every_function_once_per_tenant() -> None:
                 for line in plan
                 if "add-invoker-policy-binding " + tenant.function_name(function) + " " in line
             ]
-            invoker = {"scheduled_export": "sched", "ingest_pubsub": "trigger"}.get(function, "gw")
-            expected = tenant.account(invoker)
+            invoker = {
+                "scheduled_export": "sched", "sweep_webhooks": "sched", "deliver_webhook": "tasks",
+                "ingest_pubsub": "trigger",
+            }  # fmt: skip
+            expected = tenant.account(invoker.get(function, "gw"))
             assert len(invokers) == 1 and f"serviceAccount:{expected}" in invokers[0]
-        assert sum("scheduler jobs create http" in line for line in plan) == 1
+        assert sum("scheduler jobs create http" in line for line in plan) == 2  # the export, the sweeper
         assert any("--enable-pitr" in line for line in plan)
         assert any("backups schedules create" in line for line in plan)
 
@@ -355,6 +358,25 @@ def test_bundle_serves_from_its_own_requirements(
             answer = first_answer(process, "POST", base + "/api/v1/events/ingest", headers=admin, json=batch)
             counts = (answer.json()["created"], answer.json()["unchanged"])
             assert answer.status_code == 200 and counts == (1, 1)
+        elif function == "create_webhook_endpoint":
+            hook = {"url": "http://127.0.0.1:9/hooks", "event_types": ["*"]}  # loopback: a test stack's
+            answer = first_answer(
+                process, "POST", base + "/api/v1/webhook-endpoints", headers=admin, json=hook
+            )
+            assert answer.status_code == 201 and answer.json()["secret"].startswith("whsec_")
+        elif function == "list_webhook_endpoints":
+            answer = first_answer(process, "GET", base + "/api/v1/webhook-endpoints", headers=admin)
+            assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}
+        elif function.endswith("_webhook_endpoint"):  # get, update, delete, test: an id of no endpoint
+            method, suffix, patch = {
+                "get_webhook_endpoint": ("GET", "", None),
+                "update_webhook_endpoint": ("PATCH", "", {"description": "x"}),
+                "delete_webhook_endpoint": ("DELETE", "", None),
+                "test_webhook_endpoint": ("POST", "/test", None),
+            }[function]
+            url = f"{base}/api/v1/webhook-endpoints/ep_{'0' * 32}{suffix}"
+            answer = first_answer(process, method, url, headers=admin, json=patch)
+            assert answer.status_code == 404 and answer.json()["error"] == "not_found"
         elif function == "api_docs":  # the page and its assets come from the bundle's docs_assets/
             answer = first_answer(process, "GET", base + "/docs/swagger-ui-bundle.js")
             assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text
@@ -375,7 +397,8 @@ def test_bundle_serves_from_its_own_requirements(
             assert answer.status_code == 200, answer.text
             assert EventStore(Scope(org)).get(fresh["id"]) is not None
             return
-        else:  # scheduled_export: its OIDC path runs end to end in test_export; here, a request without one
+        else:  # scheduled_export, deliver_webhook, sweep_webhooks: their OIDC path runs end to end in
+            # test_export and test_webhooks; here, a request without one
             answer = first_answer(process, "POST", base + "/", json={})
             assert answer.status_code == 401 and answer.json()["error"] == "auth_required"
         assert answer.headers["X-Request-Id"]

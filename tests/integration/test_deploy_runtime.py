@@ -259,6 +259,7 @@ def test_the_index_file_sets_the_idempotency_ttl_and_exempts_its_big_fields() ->
         ("idempotency", "expires_at"),
         ("rate_windows", "expires_at"),
         ("changes", "expires_at"),
+        ("webhook_deliveries", "expires_at"),
     ]
     assert idempotency.COLLECTION == "idempotency"
     for field in ("outcome", "fingerprint", "expires_at"):

@@ -13,6 +13,8 @@ property that, given, must be the path's ``id``: set to it) and ``x-novavms-uplo
 object name that must lie under the path's event's upload prefix: moved there). ``x-novavms-not-issued``
 lists values of a path parameter the API never issues (reserved store ids such as ``__name__`` or
 ``..``): each is sent as an explicit example through Schemathesis' checks and must be a documented 404.
+``x-novavms-reachable-url`` (a URL whose host must resolve to an address the service may call, such as
+a webhook endpoint's: a loopback URL, which test stacks allow).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ REJECTIONS = [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
 CHECKS = {"negative_data_rejection": {"expected-statuses": REJECTIONS}}
 SCHEMA = schemathesis.openapi.from_dict(document(), config=SchemathesisConfig.from_dict({"checks": CHECKS}))
 SITE = event_line()["site_id"]
+RECEIVER = "http://127.0.0.1:9/hooks"  # a webhook URL the test stack accepts (loopback is allowed there)
 
 
 def _parameters(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -56,8 +59,9 @@ def _parameters(ctx: Any) -> Iterator[dict[str, Any]]:
         yield parameter
 
 
-def _future_fields(ctx: Any) -> set[str]:
-    """Body properties the document declares must be after now (``x-novavms-after-now``)."""
+def _future_fields(ctx: Any, mark: str = "x-novavms-after-now") -> set[str]:
+    """Body properties the document declares must be after now (``x-novavms-after-now``), or carry
+    another ``mark``."""
     operation = getattr(ctx, "operation", None)
     if operation is None:
         return set()
@@ -67,10 +71,7 @@ def _future_fields(ctx: Any) -> set[str]:
         schema = document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     variants = schema.get("oneOf", [schema])
     return {
-        name
-        for variant in variants
-        for name, spec in variant.get("properties", {}).items()
-        if spec.get("x-novavms-after-now")
+        name for variant in variants for name, spec in variant.get("properties", {}).items() if spec.get(mark)
     }
 
 
@@ -143,6 +144,9 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
         for name in _future_fields(ctx):
             if name in case.body and _after(datetime.now(UTC).isoformat(), case.body[name]):
                 case.body[name] = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for name in _future_fields(ctx, "x-novavms-reachable-url"):
+            if isinstance(case.body.get(name), str):  # a URL the stack accepts: loopback, allowed in tests
+                case.body[name] = RECEIVER
     for parameter in _parameters(ctx):
         name, place = parameter["name"], parameter["in"]
         values = case.query if place == "query" else case.headers if place == "header" else None

@@ -3,13 +3,14 @@
 headers, from the request's log line, written once the body has been sent.
 
 A list page reads its N+1 documents with one query and one count per chunk of sites, issued together;
-a GET reads the event and one neighbour each way; a PATCH is one transaction (begin, read, commit of
-the event, its history entry and its change record) and the neighbour reads; an export counts, then
-reads its N rows in pages of C (ceil(N/C) queries, N documents); a batch reads its events in one call
-and writes each change with its history entry and change record in one commit; an ingest batch reads
-its events in one call (a site-scoped key's first reads their stored sites in one more) and commits
-only the events that changed, with their change records. The limiter's and idempotency's calls are
-reported apart.
+a GET reads the event and one neighbour each way; a PATCH is one transaction (begin, one read of the
+event and of the org's webhook endpoints document, commit of the event, its history entry, its change
+record and a delivery per matching endpoint) and the neighbour reads; an export counts, then reads its
+N rows in pages of C (ceil(N/C) queries, N documents); a batch reads its events (and the endpoints
+document) in one call and writes each change with its history entry and change record in one commit;
+an ingest batch reads its events (and the endpoints document) in one call (a site-scoped key's first
+reads their stored sites in one more) and commits only the events that changed, with their change
+records. The limiter's and idempotency's calls are reported apart.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ AddEvents = Callable[..., list[dict[str, Any]]]
 # The limiter's lease of a slice (a fresh org's first request in a window): one transaction that
 # reads the window's document (absent: no document, one billed read) and writes it.
 LEASE = {"rpcs": 3, "documents": 0, "counted": 0, "billed": 1, "writes": 1}
+# Every write of events also reads the org's webhook endpoints document, in the same read as the
+# events (no RPC of its own): without endpoints it is absent, one billed read.
+NO_ENDPOINTS = {"rpcs": 0, "documents": 0, "counted": 0, "billed": 1, "writes": 0}
 
 
 def usage(rpcs: int, documents: int, billed: int, counted: int = 0, writes: int = 0) -> dict[str, int]:
@@ -124,14 +128,16 @@ def test_a_viewer_of_45_sites_costs_one_query_and_one_count_per_chunk(
     api: Api, token: Token, add_events: AddEvents
 ) -> None:
     sites = [str(uuid.uuid4()) for _ in range(45)]
-    add_events([event_line(n, site_id=sites[n % 45]) for n in range(90)])
+    lines = add_events([event_line(n, site_id=sites[n % 45]) for n in range(90)])
     viewer = token("viewer", sites=sites)
     answer = api.get(EVENTS, viewer, params={"limit": 20})
     assert answer.json()["total"] == 90 and len(answer.json()["data"]) == 20
     # two chunks (30 + 15 sites), each read (up to N+1: it cannot know the split) and counted
     assert cost(answer)["events"] == usage(4, 2 * 21, 2 * 21 + 2, counted=90)
-    detail = api.get(f"{EVENTS}/{answer.json()['data'][5]['id']}", viewer)
-    # the event, then both neighbour reads per chunk (each finds its one neighbour)
+    # Event 44: the 44 newer and the 45 older events each span every site, so whichever sites the
+    # chunks hold, both neighbour reads of each chunk find their one neighbour.
+    detail = api.get(f"{EVENTS}/{lines[44]['id']}", viewer)
+    # the event, then both neighbour reads per chunk
     assert cost(detail)["events"] == usage(1 + 2 * 2, 1 + 2 * 2, 1 + 2 * 2)
 
 
@@ -142,9 +148,13 @@ def test_a_patch_is_one_transaction_and_the_neighbour_reads(
     operator = token("operator")
     windows = Windows()
     patched = api.patch(f"{EVENTS}/{lines[2]['id']}", operator, json={"starred": True})
-    # begin, read, commit (the event, its history entry and its change record), then the two
-    # neighbour queries
-    assert cost(patched) == {"events": usage(5, 3, 3, writes=3), "rate_limit": LEASE}
+    # begin, read (the event and the webhook endpoints document), commit (the event, its history entry
+    # and its change record), then the two neighbour queries
+    assert cost(patched) == {
+        "events": usage(5, 3, 3, writes=3),
+        "webhooks": NO_ENDPOINTS,
+        "rate_limit": LEASE,
+    }
     keyed = api.patch(
         f"{EVENTS}/{lines[3]['id']}",
         operator,
@@ -159,6 +169,12 @@ def test_a_patch_is_one_transaction_and_the_neighbour_reads(
     windows.assert_no_lease_unless_a_new_one(keyed)
     unchanged = api.patch(f"{EVENTS}/{lines[2]['id']}", operator, json={"starred": True})
     assert cost(unchanged)["events"] == usage(5, 3, 3)  # the transaction commits nothing
+    endpoint = {"url": "http://127.0.0.1:9/hooks", "event_types": ["event.updated"]}
+    assert api.post("/api/v1/webhook-endpoints", token("admin"), json=endpoint).status_code == 201
+    hooked = cost(api.patch(f"{EVENTS}/{lines[1]['id']}", operator, json={"starred": True}))
+    # with an endpoint the same read returns its document, and the commit adds its delivery
+    assert hooked["events"] == usage(5, 3, 3, writes=4)
+    assert hooked["webhooks"] == usage(0, 1, 1)
 
 
 def test_a_streamed_export_reports_its_whole_scan_in_its_log_line(
@@ -206,8 +222,9 @@ def test_a_batch_reads_its_events_in_one_call_and_writes_them_in_one_commit(
         json={"ids": [line["id"] for line in lines[:2]], "changes": {"starred": True}},
     )
     assert by_ids.json()["changed"] == 2
-    # one read of both events, one commit of each change, its history entry and its change record
-    assert cost(by_ids) == {"events": usage(2, 2, 2, writes=6), "rate_limit": LEASE}
+    # one read of both events (and the webhook endpoints document), one commit of each change, its
+    # history entry and its change record
+    assert cost(by_ids) == {"events": usage(2, 2, 2, writes=6), "webhooks": NO_ENDPOINTS, "rate_limit": LEASE}
     by_filter = api.post(
         f"{EVENTS}/batch-update",
         operator,
@@ -216,6 +233,7 @@ def test_a_batch_reads_its_events_in_one_call_and_writes_them_in_one_commit(
     assert by_filter.json()["changed"] == 3
     # the count (3 entries), one page of exactly the 3 ids, the chunk's read, one commit
     assert cost(by_filter)["events"] == usage(4, 3 + 3, 1 + 3 + 3, counted=3, writes=9)
+    assert cost(by_filter)["webhooks"] == NO_ENDPOINTS
     windows.assert_no_lease_unless_a_new_one(by_filter)
 
 

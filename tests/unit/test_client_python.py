@@ -82,7 +82,7 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
     http: Any = httpx.AsyncClient(transport=transport) if is_async else httpx.Client(transport=transport)
     client = client_class(api_key="sk_test_x", base_url="http://probe", http_client=http, max_retries=0)
     called: dict[str, str] = {}
-    for resource_name in ("events", "keys"):
+    for resource_name in ("events", "keys", "webhook_endpoints"):
         resource = getattr(client, resource_name)
         for name, method in inspect.getmembers(resource, inspect.ismethod):
             if name.startswith("_"):
@@ -141,6 +141,12 @@ def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -
         "create_key": "keys.create",
         "list_keys": "keys.list",
         "revoke_key": "keys.revoke",
+        "create_webhook_endpoint": "webhook_endpoints.create",
+        "list_webhook_endpoints": "webhook_endpoints.list",
+        "get_webhook_endpoint": "webhook_endpoints.get",
+        "update_webhook_endpoint": "webhook_endpoints.update",
+        "delete_webhook_endpoint": "webhook_endpoints.delete",
+        "test_webhook_endpoint": "webhook_endpoints.test",
     }
 
 
@@ -163,6 +169,9 @@ def schema_properties(name: str) -> dict[str, Any]:
         (novavms.UploadUrls, "UploadUrls"),
         (novavms.UpsertResult, "IngestOutcome"),
         (novavms.IngestResult, "IngestResult"),
+        (novavms.WebhookEndpoint, "WebhookEndpoint"),
+        (novavms.WebhookEndpointCreated, "WebhookEndpointCreated"),
+        (novavms.WebhookTestQueued, "WebhookTestQueued"),
     ],
 )
 def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
@@ -182,6 +191,7 @@ def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:
         (novavms.Role, "ApiKey", "role"),
         (novavms.ActorKind, "Actor", "kind"),
         (novavms.HistoryAction, "HistoryEntry", "action"),
+        (novavms.WebhookEndpointStatus, "WebhookEndpoint", "status"),
     ],
 )
 def test_enums_are_the_schemas(alias: Any, schema: str, field: str) -> None:
@@ -204,6 +214,14 @@ def test_filters_and_update_fields_are_the_documents() -> None:
     patch = set(schema_properties("EventPatch"))
     keywords = set(inspect.signature(novavms.resources.Events.update).parameters) - {"self", "event_id"}
     assert keywords - {"idempotency_key"} == patch
+    for operation, method in (
+        ("WebhookEndpointRequest", novavms.resources.WebhookEndpoints.create),
+        ("WebhookEndpointPatch", novavms.resources.WebhookEndpoints.update),
+    ):
+        keywords = set(inspect.signature(method).parameters) - {"self", "endpoint_id", "idempotency_key"}
+        assert keywords == set(schema_properties(operation)), operation
+    event_types = schema_properties("WebhookEndpoint")["event_types"]["items"]["enum"]
+    assert list(typing.get_args(novavms.WebhookEventType)) == event_types
     codes = {cls.__name__ for cls in _errors._BY_STATUS.values()}
     assert len(codes) == len(DOCUMENT["components"]["schemas"]["Error"]["properties"]["error"]["enum"])
 
@@ -381,7 +399,7 @@ def test_help_of_a_client_names_its_resources_and_their_methods(
     client_class: type[Any], iterate: str
 ) -> None:
     text = " ".join((inspect.getdoc(client_class) or "").split())  # what help() shows first
-    for resource_name in ("events", "keys"):
+    for resource_name in ("events", "keys", "webhook_endpoints"):
         assert f"client.{resource_name}" in text, (
             f"help({client_class.__name__}) does not name {resource_name}"
         )

@@ -1,8 +1,8 @@
 """The library's layers: each module of ``shared`` imports only its own layer and those below it.
 
-edge (routes, endpoint, auth, steps), pubsub (the Pub/Sub ingest's entry) > api, exports, pipeline
-(wire formats) > store, media, uploads, url_signing, gcs (Firestore, Storage) > model (events, filters,
-changes, actors, scopes) > config, errors, ids, timefmt.
+edge (routes, endpoint, auth, steps), pubsub (the Pub/Sub ingest's entry) > api, exports, pipeline,
+webhooks (wire formats, outbound HTTP) > store, media, uploads, url_signing, gcs (Firestore, Storage) >
+model (events, filters, changes, actors, scopes) > config, errors, ids, timefmt.
 The model knows neither wire formats nor clouds, and neither the model nor the store (nor anything
 below wire formats) raises the contract's HTTP errors: they raise ``shared.model.errors``, which the
 edge maps (``shared.edge.errors``).
@@ -21,7 +21,7 @@ RANKS = {
     "config": 0, "errors": 0, "ids": 0, "timefmt": 0, "caches": 0,
     "model": 1,
     "store": 2, "media": 2, "uploads": 2, "gcs": 2, "url_signing": 2,
-    "api": 3, "exports": 3, "pipeline": 3,
+    "api": 3, "exports": 3, "pipeline": 3, "webhooks": 3,
     "edge": 4, "pubsub": 4,
 }  # fmt: skip
 MODEL_MAY_NOT_IMPORT = ("flask", "werkzeug", "google", "jwt", "requests", "csv")

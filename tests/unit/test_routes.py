@@ -152,6 +152,12 @@ def test_the_apis_operations() -> None:
         ("POST", "/api/v1/keys", "create_key", "admin"),
         ("GET", "/api/v1/keys", "list_keys", "admin"),
         ("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin"),
+        ("POST", "/api/v1/webhook-endpoints", "create_webhook_endpoint", "admin"),
+        ("GET", "/api/v1/webhook-endpoints", "list_webhook_endpoints", "admin"),
+        ("GET", "/api/v1/webhook-endpoints/{id}", "get_webhook_endpoint", "admin"),
+        ("PATCH", "/api/v1/webhook-endpoints/{id}", "update_webhook_endpoint", "admin"),
+        ("DELETE", "/api/v1/webhook-endpoints/{id}", "delete_webhook_endpoint", "admin"),
+        ("POST", "/api/v1/webhook-endpoints/{id}/test", "test_webhook_endpoint", "admin"),
     ]
     assert set(FUNCTIONS) == {route.function for route in ROUTES} and len(set(FUNCTIONS)) == len(FUNCTIONS)
     assert {"POST", "PUT", "PATCH", "DELETE"} == MUTATING_METHODS

@@ -5,6 +5,7 @@ import { OPERATIONS, operationPath } from "./operations.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
+import { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 import { isBrowser, nodeDescription, pageOrigin, readEnv, sleep, uuid4 } from "./runtime.js";
 import { VERSION } from "./version.js";
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -18,6 +19,7 @@ export const CLIENT_NAME = `novavms-js/${VERSION}`;
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
+ * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`.
  *
  * ```ts
  * import NovaVMS from 'novavms';
@@ -34,6 +36,8 @@ export class NovaVMS {
     events;
     /** The org's API keys: create, list, revoke (an admin user's JWT). */
     keys;
+    /** The org's webhook endpoints: create, list, get, update, delete, test (admin). */
+    webhookEndpoints;
     #apiKey;
     #defaultHeaders;
     #fetch;
@@ -63,6 +67,7 @@ export class NovaVMS {
         this.#fetch = (input, init) => fetchImpl(input, init);
         this.events = new Events(this);
         this.keys = new Keys(this);
+        this.webhookEndpoints = new WebhookEndpoints(this);
     }
     /** Calls an operation and returns its JSON body (undefined for 204), throwing a typed error otherwise. */
     async requestJson(operation, request, options = {}) {

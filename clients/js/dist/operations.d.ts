@@ -71,6 +71,30 @@ export declare const OPERATIONS: {
         readonly method: "DELETE";
         readonly path: "/api/v1/keys/{id}";
     };
+    readonly create_webhook_endpoint: {
+        readonly method: "POST";
+        readonly path: "/api/v1/webhook-endpoints";
+    };
+    readonly list_webhook_endpoints: {
+        readonly method: "GET";
+        readonly path: "/api/v1/webhook-endpoints";
+    };
+    readonly get_webhook_endpoint: {
+        readonly method: "GET";
+        readonly path: "/api/v1/webhook-endpoints/{id}";
+    };
+    readonly update_webhook_endpoint: {
+        readonly method: "PATCH";
+        readonly path: "/api/v1/webhook-endpoints/{id}";
+    };
+    readonly delete_webhook_endpoint: {
+        readonly method: "DELETE";
+        readonly path: "/api/v1/webhook-endpoints/{id}";
+    };
+    readonly test_webhook_endpoint: {
+        readonly method: "POST";
+        readonly path: "/api/v1/webhook-endpoints/{id}/test";
+    };
 };
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type OperationId = keyof typeof OPERATIONS;

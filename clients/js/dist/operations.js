@@ -20,6 +20,12 @@ export const OPERATIONS = {
     create_key: { method: "POST", path: "/api/v1/keys" },
     list_keys: { method: "GET", path: "/api/v1/keys" },
     revoke_key: { method: "DELETE", path: "/api/v1/keys/{id}" },
+    create_webhook_endpoint: { method: "POST", path: "/api/v1/webhook-endpoints" },
+    list_webhook_endpoints: { method: "GET", path: "/api/v1/webhook-endpoints" },
+    get_webhook_endpoint: { method: "GET", path: "/api/v1/webhook-endpoints/{id}" },
+    update_webhook_endpoint: { method: "PATCH", path: "/api/v1/webhook-endpoints/{id}" },
+    delete_webhook_endpoint: { method: "DELETE", path: "/api/v1/webhook-endpoints/{id}" },
+    test_webhook_endpoint: { method: "POST", path: "/api/v1/webhook-endpoints/{id}/test" },
 };
 /** Which client method calls each operation (`"events.list"` is `client.events.list`). */
 export const OPERATION_METHODS = {
@@ -40,6 +46,12 @@ export const OPERATION_METHODS = {
     create_key: "keys.create",
     list_keys: "keys.list",
     revoke_key: "keys.revoke",
+    create_webhook_endpoint: "webhookEndpoints.create",
+    list_webhook_endpoints: "webhookEndpoints.list",
+    get_webhook_endpoint: "webhookEndpoints.get",
+    update_webhook_endpoint: "webhookEndpoints.update",
+    delete_webhook_endpoint: "webhookEndpoints.delete",
+    test_webhook_endpoint: "webhookEndpoints.test",
 };
 /** The operation's path with its `{name}` parameters filled in (URL-encoded). */
 export function operationPath(operation, params = {}) {

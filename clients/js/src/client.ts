@@ -13,6 +13,7 @@ import { OPERATIONS, operationPath, type OperationId } from "./operations.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
+import { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 import { isBrowser, nodeDescription, pageOrigin, readEnv, sleep, uuid4 } from "./runtime.js";
 import type { RequestOptions, UploadTarget } from "./types.js";
 import { VERSION } from "./version.js";
@@ -65,6 +66,7 @@ export interface Answer {
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
+ * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`.
  *
  * ```ts
  * import NovaVMS from 'novavms';
@@ -81,6 +83,8 @@ export class NovaVMS {
   readonly events: Events;
   /** The org's API keys: create, list, revoke (an admin user's JWT). */
   readonly keys: Keys;
+  /** The org's webhook endpoints: create, list, get, update, delete, test (admin). */
+  readonly webhookEndpoints: WebhookEndpoints;
   readonly #apiKey: string;
   readonly #defaultHeaders: Record<string, string>;
   readonly #fetch: typeof fetch;
@@ -113,6 +117,7 @@ export class NovaVMS {
     this.#fetch = (input, init) => fetchImpl(input, init);
     this.events = new Events(this);
     this.keys = new Keys(this);
+    this.webhookEndpoints = new WebhookEndpoints(this);
   }
 
   /** Calls an operation and returns its JSON body (undefined for 204), throwing a typed error otherwise. */

@@ -39,6 +39,20 @@ export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
 export type * from "./types.js";
 export { Events } from "./resources/events.js";
 export { Keys } from "./resources/keys.js";
+export { WebhookEndpoints } from "./resources/webhook-endpoints.js";
+export type {
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointCreateParams,
+  WebhookEndpointList,
+  WebhookEndpointListParams,
+  WebhookEndpointUpdateParams,
+  WebhookEventType,
+  WebhookFilter,
+  WebhookTestQueued,
+} from "./resources/webhook-endpoints.js";
 export { VERSION } from "./version.js";
+export { Webhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from "./webhooks.js";
+export type { WebhookBody, WebhookHeaders, WebhookMessage } from "./webhooks.js";
 
 export default NovaVMS;

@@ -20,6 +20,12 @@ export const OPERATIONS = {
   create_key: { method: "POST", path: "/api/v1/keys" },
   list_keys: { method: "GET", path: "/api/v1/keys" },
   revoke_key: { method: "DELETE", path: "/api/v1/keys/{id}" },
+  create_webhook_endpoint: { method: "POST", path: "/api/v1/webhook-endpoints" },
+  list_webhook_endpoints: { method: "GET", path: "/api/v1/webhook-endpoints" },
+  get_webhook_endpoint: { method: "GET", path: "/api/v1/webhook-endpoints/{id}" },
+  update_webhook_endpoint: { method: "PATCH", path: "/api/v1/webhook-endpoints/{id}" },
+  delete_webhook_endpoint: { method: "DELETE", path: "/api/v1/webhook-endpoints/{id}" },
+  test_webhook_endpoint: { method: "POST", path: "/api/v1/webhook-endpoints/{id}/test" },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -44,6 +50,12 @@ export const OPERATION_METHODS: Readonly<Record<OperationId, string>> = {
   create_key: "keys.create",
   list_keys: "keys.list",
   revoke_key: "keys.revoke",
+  create_webhook_endpoint: "webhookEndpoints.create",
+  list_webhook_endpoints: "webhookEndpoints.list",
+  get_webhook_endpoint: "webhookEndpoints.get",
+  update_webhook_endpoint: "webhookEndpoints.update",
+  delete_webhook_endpoint: "webhookEndpoints.delete",
+  test_webhook_endpoint: "webhookEndpoints.test",
 };
 
 /** The operation's path with its `{name}` parameters filled in (URL-encoded). */

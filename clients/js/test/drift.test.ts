@@ -28,6 +28,7 @@ interface Schema {
   items?: Schema;
   $ref?: string;
   oneOf?: Schema[];
+  allOf?: Schema[];
   additionalProperties?: Schema | boolean;
   anyOf?: { format?: string }[];
 }
@@ -157,6 +158,13 @@ const TYPE_OF_SCHEMA: Record<string, string> = {
   IngestResult: "IngestResult",
   UploadTarget: "UploadTarget",
   UploadUrls: "UploadUrls",
+  WebhookFilter: "WebhookFilter",
+  WebhookEndpointRequest: "WebhookEndpointCreateParams",
+  WebhookEndpointPatch: "WebhookEndpointUpdateParams",
+  WebhookEndpoint: "WebhookEndpoint",
+  WebhookEndpointCreated: "WebhookEndpointCreated",
+  WebhookEndpointList: "WebhookEndpointList",
+  WebhookTestQueued: "WebhookTestQueued",
 };
 /**
  * Schemas with no type of their own: the error envelope is read into the error classes, and the
@@ -179,6 +187,8 @@ for (const [typeName, schemaName] of [
   ["HistoryPage", "HistoryPage"],
   ["Actor", "Actor"],
   ["BatchFilter", "BatchFilter"],
+  ["WebhookEndpointList", "WebhookEndpointList"],
+  ["WebhookTestQueued", "WebhookTestQueued"],
 ] as const) {
   test(`the ${typeName} type equals schema ${schemaName} after the camelCase rule`, () => {
     assert.deepEqual(shippedShape(typeName), schemaShape(document.components.schemas[schemaName]!));
@@ -251,6 +261,33 @@ for (const [typeName, schemaName] of [["BatchUpdateParams", "BatchUpdateRequest"
     }
   });
 }
+
+/** A shipped union of string literals as `schemaValues` prints an enum (sorted, `|`-joined). */
+function literals(typeName: string): string {
+  const { checker: c, exports } = checker;
+  const symbol = exports.find((s) => s.name === typeName);
+  assert.ok(symbol, `${typeName} is exported`);
+  const type = c.getDeclaredTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? c.getAliasedSymbol(symbol) : symbol);
+  return (type.isUnion() ? type.types : [type]).map((m) => (m as ts.StringLiteralType).value).sort().join("|");
+}
+
+test("the webhook endpoint types equal their schemas, event types a WebhookEventType[], the filter a WebhookFilter", () => {
+  const schemas = document.components.schemas;
+  const endpoint = schemas["WebhookEndpoint"]!;
+  const filter = schemas["WebhookFilter"]!;
+  assert.equal(`${literals("WebhookEventType")}[]`, schemaValues(endpoint.properties!["event_types"]!));
+  assert.equal(`${literals("TriggerType")}[]`, schemaValues(filter.properties!["trigger_types"]!));
+  assert.deepEqual(shippedShape("WebhookFilter"), schemaShape(filter, { triggerTypes: "TriggerType[]" }));
+  for (const name of ["WebhookEndpoint", "WebhookEndpointCreated"]) {
+    assert.deepEqual(shippedShape(name), schemaShape(schemas[name]!, { eventTypes: "WebhookEventType[]" }), name);
+  }
+  for (const [typeName, schemaName] of [["WebhookEndpointCreateParams", "WebhookEndpointRequest"], ["WebhookEndpointUpdateParams", "WebhookEndpointPatch"]] as const) {
+    const schema = schemas[schemaName]!;
+    assert.equal(schema.properties!["filter"]!.allOf?.[0]?.$ref, "#/components/schemas/WebhookFilter");
+    const inline = { filter: "WebhookFilter", eventTypes: "WebhookEventType[]" };
+    assert.deepEqual(shippedShape(typeName), schemaShape(schema, inline), typeName);
+  }
+});
 
 test("the EventList type has the schema's fields", () => {
   const shape = shippedShape("EventList");
@@ -344,7 +381,7 @@ test("the shipped types name the client's resources, events and keys, with their
   const client = exported.flags & ts.SymbolFlags.Alias ? c.getAliasedSymbol(exported) : exported;
   const instance = c.getDeclaredTypeOfSymbol(client);
   const classDoc = ts.displayPartsToString(client.getDocumentationComment(c));
-  for (const [resource, typeName] of [["events", "Events"], ["keys", "Keys"]] as const) {
+  for (const [resource, typeName] of [["events", "Events"], ["keys", "Keys"], ["webhookEndpoints", "WebhookEndpoints"]] as const) {
     const property = instance.getProperty(resource);
     assert.ok(property, `NovaVMS.${resource}`);
     assert.equal(c.typeToString(c.getTypeOfSymbol(property)), typeName);

@@ -6,8 +6,11 @@ client = novavms.Client(api_key="sk_live_...", base_url="https://events.example.
 for event in client.events.list(trigger_type="ai_tag", date_from="2026-04-20"):  # every page
     print(event.id, event.triggered_at, event.summary)
 
-``novavms.AsyncClient`` has the same resources (``events``, ``keys``), awaited; its list calls are
-also async-iterable: ``async for event in client.events.list(...)``.
+``novavms.AsyncClient`` has the same resources (``events``, ``keys``, ``webhook_endpoints``), awaited;
+its list calls are also async-iterable: ``async for event in client.events.list(...)``.
+
+``novavms.Webhook(secret).verify(body, headers)`` checks a webhook message's signature and timestamp
+and answers its payload (``WebhookVerificationError`` when it does not hold).
 """
 
 from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
@@ -73,7 +76,17 @@ from ._pagination import (
 )
 from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
 from ._version import __version__
+from ._webhooks import (
+    Webhook,
+    WebhookEndpoint,
+    WebhookEndpointCreated,
+    WebhookEndpointStatus,
+    WebhookEventType,
+    WebhookTestQueued,
+    WebhookVerificationError,
+)
 from .resources.keys import ApiKeyList
+from .resources.webhook_endpoints import WebhookEndpointList
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -138,5 +151,13 @@ __all__ = [
     "UpsertResult",
     "UpsertStatus",
     "ValidationError",
+    "Webhook",
+    "WebhookEndpoint",
+    "WebhookEndpointCreated",
+    "WebhookEndpointList",
+    "WebhookEndpointStatus",
+    "WebhookEventType",
+    "WebhookTestQueued",
+    "WebhookVerificationError",
     "__version__",
 ]

@@ -1,5 +1,5 @@
 """``novavms.Client`` and ``novavms.AsyncClient``: one connection pool each, the retry loop, and the
-resources ``events`` and ``keys``.
+resources ``events``, ``keys`` and ``webhook_endpoints``.
 
 ``api_key`` is an API key (``sk_live_...``) or a user's bearer JWT; ``base_url`` is the tenant's
 gateway (no default: each tenant has its own). Both fall back to ``NOVAVMS_API_KEY`` and
@@ -24,7 +24,7 @@ from ._media import MediaBody, upload_error, upload_headers
 from ._models import UploadTarget
 from ._operations import Call
 from ._retries import retry_delay
-from .resources import AsyncEvents, AsyncKeys, Events, Keys
+from .resources import AsyncEvents, AsyncKeys, AsyncWebhookEndpoints, Events, Keys, WebhookEndpoints
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -59,12 +59,16 @@ class Client(BaseClient[httpx.Client]):
       ``.data`` is the page's own items.
     - ``client.keys`` (:class:`~novavms.resources.Keys`): ``create``, ``list``, ``revoke`` (an
       admin's user token).
+    - ``client.webhook_endpoints`` (:class:`~novavms.resources.WebhookEndpoints`): ``create``,
+      ``list``, ``get``, ``update``, ``delete``, ``test`` (admin).
     """
 
     events: Events
     """The org's events: list, read, change, dismiss, restore, export, their history; and ingest."""
     keys: Keys
     """The org's API keys: create, list, revoke."""
+    webhook_endpoints: WebhookEndpoints
+    """The org's webhook endpoints: create, list, get, update, delete, test."""
 
     def _default_http(self, timeout: Timeout) -> httpx.Client:
         return httpx.Client(timeout=timeout, follow_redirects=False)
@@ -72,6 +76,7 @@ class Client(BaseClient[httpx.Client]):
     def _bind(self) -> None:
         self.events = Events(self)
         self.keys = Keys(self)
+        self.webhook_endpoints = WebhookEndpoints(self)
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
@@ -182,12 +187,16 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
       async-iterable: ``await client.events.list(...)`` is the first page (``.data``), and
       ``async for event in client.events.list(...)`` walks every item across pages.
     - ``client.keys`` (:class:`~novavms.resources.AsyncKeys`): ``create``, ``list``, ``revoke``.
+    - ``client.webhook_endpoints`` (:class:`~novavms.resources.AsyncWebhookEndpoints`): ``create``,
+      ``list``, ``get``, ``update``, ``delete``, ``test``.
     """
 
     events: AsyncEvents
     """The org's events: list, read, change, dismiss, restore, export, their history; and ingest."""
     keys: AsyncKeys
     """The org's API keys: create, list, revoke."""
+    webhook_endpoints: AsyncWebhookEndpoints
+    """The org's webhook endpoints: create, list, get, update, delete, test."""
 
     def _default_http(self, timeout: Timeout) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
@@ -195,6 +204,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     def _bind(self) -> None:
         self.events = AsyncEvents(self)
         self.keys = AsyncKeys(self)
+        self.webhook_endpoints = AsyncWebhookEndpoints(self)
 
     async def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

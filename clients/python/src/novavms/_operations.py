@@ -41,6 +41,12 @@ OPERATIONS: dict[str, Operation] = {
         Operation("create_key", "POST", "/api/v1/keys"),
         Operation("list_keys", "GET", "/api/v1/keys"),
         Operation("revoke_key", "DELETE", "/api/v1/keys/{id}"),
+        Operation("create_webhook_endpoint", "POST", "/api/v1/webhook-endpoints"),
+        Operation("list_webhook_endpoints", "GET", "/api/v1/webhook-endpoints"),
+        Operation("get_webhook_endpoint", "GET", "/api/v1/webhook-endpoints/{id}"),
+        Operation("update_webhook_endpoint", "PATCH", "/api/v1/webhook-endpoints/{id}"),
+        Operation("delete_webhook_endpoint", "DELETE", "/api/v1/webhook-endpoints/{id}"),
+        Operation("test_webhook_endpoint", "POST", "/api/v1/webhook-endpoints/{id}/test"),
     )
 }
 

@@ -2,5 +2,6 @@
 
 from .events import AsyncEvents, Events
 from .keys import AsyncKeys, Keys
+from .webhook_endpoints import AsyncWebhookEndpoints, WebhookEndpoints
 
-__all__ = ["AsyncEvents", "AsyncKeys", "Events", "Keys"]
+__all__ = ["AsyncEvents", "AsyncKeys", "AsyncWebhookEndpoints", "Events", "Keys", "WebhookEndpoints"]
