@@ -141,6 +141,8 @@ def _topic(name: str, default: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._~+%-]{2,254}", topic) or topic.lower().startswith("goog"):
         raise ConfigurationError(f"{name} must be a Pub/Sub topic id, got {topic!r}")
     return topic
+
+
 DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"  # Standard Webhooks' example
 MAX_RETRY_DELAY_SECONDS = 86_400
 
