@@ -105,11 +105,22 @@ class Shape:
 
     @property
     def family(self) -> tuple[str, str, Order]:
+        """The shapes that can merge one another's indexes: one collection (and scope), one ordering."""
         return self.collection, self.scope, self.order
 
 
 def _subsets(fields: Sequence[str]) -> list[tuple[str, ...]]:
     return [subset for size in range(len(fields) + 1) for subset in itertools.combinations(fields, size)]
+
+
+_SAMPLE: Mapping[str, object] = {
+    "camera_id": "camera",
+    "site_id": "site-a",
+    "trigger_type": "motion",
+    "ai_status": "completed",
+    "acknowledged": False,
+    "starred": True,
+}  # a value for each filter
 
 
 def event_shapes() -> list[Shape]:
@@ -125,16 +136,6 @@ def event_shapes() -> list[Shape]:
     for scope in EVERY_SCOPE:
         shapes.append(Shape(EVENTS, _event_equalities(EventFilter(), scope), PREV_ORDER))
     return list(dict.fromkeys(shapes))
-
-
-_SAMPLE: Mapping[str, object] = {
-    "camera_id": "camera",
-    "site_id": "site-a",
-    "trigger_type": "motion",
-    "ai_status": "completed",
-    "acknowledged": False,
-    "starred": True,
-}
 
 
 def _event_equalities(event_filter: EventFilter, scope: Scope) -> frozenset[str]:
