@@ -6,6 +6,7 @@ python -m deploy --all --dry-run
 python -m deploy render --tenant acme --out build/acme --jwt-issuer ... --jwt-jwks-url ... --jwt-audience ...
 python -m deploy lock [--upgrade]            # regenerate deploy/requirements.lock (uv, needs the index)
 python -m deploy lock --check                # offline: the lock agrees with pyproject.toml and bundles
+python -m deploy prune-indexes --tenant acme [--dry-run]  # remove indexes the file no longer declares
 """
 
 from __future__ import annotations
@@ -21,10 +22,41 @@ from pathlib import Path
 from deploy.bundle import BundleError, build_bundle, requirements
 from deploy.gateway_config import render as render_gateway
 from deploy.lock import LOCK_FILE, LockError, problems, read_lock, write_lock
-from deploy.plan import ALL_FUNCTIONS, steps
+from deploy.plan import ALL_FUNCTIONS, build_dir, prune_steps, steps
 from deploy.tenants import Tenant, load_tenants
 
 DEPLOY_DIR = Path(__file__).resolve().parent
+
+
+def render_firebase(tenant: Tenant, out: Path) -> None:
+    """Write the Firebase config of the tenant's database, its rules and indexes files into
+    ``out/firebase``."""
+    firebase = out / "firebase"
+    firebase.mkdir(parents=True, exist_ok=True)
+    for name in ("firestore.rules", "firestore.indexes.json"):
+        (firebase / name).write_text((DEPLOY_DIR / name).read_text())
+    config = {
+        "firestore": [
+            {"database": tenant.database, "rules": "firestore.rules", "indexes": "firestore.indexes.json"}
+        ]
+    }
+    (firebase / "firebase.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def prune_command(args: list[str], tenants: dict[str, Tenant]) -> int:
+    """``prune-indexes``: print (``--dry-run``) or run the removal of the tenant's indexes that
+    ``deploy/firestore.indexes.json`` no longer declares, its Firebase config rendered first."""
+    parser = argparse.ArgumentParser(prog="python -m deploy prune-indexes")
+    parser.add_argument("--tenant", required=True, choices=sorted(tenants))
+    parser.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+    options = parser.parse_args(args)
+    tenant = tenants[options.tenant]
+    script = "\n".join(prune_steps(tenant)) + "\n"
+    if options.dry_run:
+        sys.stdout.write(script)
+        return 0
+    render_firebase(tenant, Path(build_dir(tenant)))
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], check=False).returncode
 
 
 def render_files(tenant: Tenant, out: Path, jwt_issuer: str, jwt_jwks_url: str, jwt_audience: str) -> None:
@@ -47,16 +79,7 @@ def render_files(tenant: Tenant, out: Path, jwt_issuer: str, jwt_jwks_url: str, 
     (out / "gateway.json").write_text(text + "\n")
     digest = hashlib.sha256(text.encode()).hexdigest()[:10]
     (out / "gateway-config-id").write_text(f"{tenant.prefix}-{digest}\n")
-    firebase = out / "firebase"
-    firebase.mkdir(exist_ok=True)
-    for name in ("firestore.rules", "firestore.indexes.json"):
-        (firebase / name).write_text((DEPLOY_DIR / name).read_text())
-    config = {
-        "firestore": [
-            {"database": tenant.database, "rules": "firestore.rules", "indexes": "firestore.indexes.json"}
-        ]
-    }
-    (firebase / "firebase.json").write_text(json.dumps(config, indent=2) + "\n")
+    render_firebase(tenant, out)
     lifecycle = {"rule": [{"action": {"type": "Delete"}, "condition": {"age": tenant.export_retention_days}}]}
     (out / "export-lifecycle.json").write_text(json.dumps(lifecycle, indent=2) + "\n")
     cors = [
@@ -104,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["lock"]:
         return lock_command(args[1:])
     tenants = load_tenants()
+    if args[:1] == ["prune-indexes"]:
+        return prune_command(args[1:], tenants)
     if args[:1] == ["render"]:
         render = argparse.ArgumentParser(prog="python -m deploy render")
         render.add_argument("--tenant", required=True, choices=sorted(tenants))

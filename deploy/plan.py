@@ -374,7 +374,8 @@ def steps(tenant: Tenant) -> list[str]:
 
     lines.append(
         "# Firestore: database, point-in-time recovery, daily backups, indexes and field overrides"
-        " (the idempotency records' TTL on expires_at), deny-all rules"
+        " (the idempotency records' TTL on expires_at), deny-all rules; indexes are added, never"
+        " removed (python -m deploy prune-indexes does that, once no running version needs them)"
     )
     lines.append(
         _ensure(
@@ -774,3 +775,27 @@ def pubsub_ingest(tenant: Tenant) -> list[str]:
         )
     )
     return lines
+
+
+def prune_steps(tenant: Tenant) -> list[str]:
+    """The separate, explicit removal of the tenant's composite indexes and field overrides that
+    ``deploy/firestore.indexes.json`` no longer declares (the deployment only ever adds them, so a
+    rollout never drops an index that a running version, or one you may roll back to, still uses):
+    the indexes there are now, then ``firebase deploy --force`` of the file (rendered into the build
+    directory by ``python -m deploy prune-indexes``)."""
+    p = f"--project={tenant.project}"
+    build = build_dir(tenant)
+    return [
+        f"# Firestore indexes of {tenant.name}: the composite indexes deployed now, then the removal of"
+        " those the indexes file no longer declares",
+        _q("gcloud", "firestore", "indexes", "composite", "list", f"--database={tenant.database}", p),
+        _q(
+            "firebase",
+            "deploy",
+            "--only=firestore:indexes",
+            "--force",
+            f"--project={tenant.project}",
+            f"--config={build}/firebase/firebase.json",
+            "--non-interactive",
+        ),
+    ]

@@ -310,7 +310,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _indexes(args: argparse.Namespace) -> int:
-    from shared.store.indexes import index_file
+    from shared.store.indexes import INDEX_BUDGET, index_file, parse_indexes, query_shapes, served
 
     content = index_file()
     text = json.dumps(content, indent=2) + "\n"
@@ -318,6 +318,16 @@ def _indexes(args: argparse.Namespace) -> int:
         if INDEXES_FILE.read_text() != text:
             print(f"{INDEXES_FILE} is stale: run novavms-events indexes", file=sys.stderr)
             return 1
+        declared = parse_indexes(content["indexes"])
+        unserved = [shape for shape in query_shapes() if not served(shape, declared)]
+        for shape in unserved:
+            print(f"no declared index serves {shape}, whole or merged", file=sys.stderr)
+        if len(declared) > INDEX_BUDGET:
+            print(f"{len(declared)} composite indexes, over the budget of {INDEX_BUDGET}", file=sys.stderr)
+            return 1
+        if unserved:
+            return 1
+        print(f"{INDEXES_FILE.name}: in step, {len(declared)} composite indexes of {INDEX_BUDGET}")
         return 0
     INDEXES_FILE.write_text(text)
     print(

@@ -2,8 +2,9 @@
 local gateway on a free port, and a fresh org per test (``org`` and ``token`` are in
 ``tests/conftest.py``, shared with the unit layer) so tests never depend on each other.
 
-Every project id the tests use is recorded; at the end of the session the emulator's indexUsage
-report of each is checked against deploy/firestore.indexes.json.
+Every project id the tests use is recorded; at the end of the session each index the emulator's
+indexUsage report of each names must be served by deploy/firestore.indexes.json, whole or merged
+(the rule of :func:`shared.store.indexes.served`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import requests
 from devstack.emulators import Emulators, index_usage
 from devstack.factories import BASE_TIME, CAMERA_A, CAMERA_B, SITE_A, SITE_B, event_line
 from devstack.harness import isolated_stack
+from shared.store.indexes import Index, parse_indexes, reported_served
 from tests.conftest import TEST_ENV, Token, reset_caches
 from tests.contract import check_response
 
@@ -54,17 +56,19 @@ def _index_key(index: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]
     return collection, fields
 
 
-def declared_indexes() -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+def declared_indexes() -> list[Index]:
+    """The composite indexes deploy/firestore.indexes.json declares."""
     declared = json.loads((ROOT / "deploy" / "firestore.indexes.json").read_text())["indexes"]
-    return {_index_key(index) for index in declared}
+    return parse_indexes(declared)
 
 
 def _indexes_missing(stack: Emulators) -> list[Any]:
+    """The indexes the tests' queries used that the declared file serves neither whole nor merged."""
     declared = declared_indexes()
     missing = []
     for project, database in sorted(PROJECTS_USED):
         for index in index_usage(stack.firestore_host, project, database):
-            if _index_key(index) not in declared:
+            if not reported_served(index, declared):
                 missing.append(_index_key(index))
     return missing
 
