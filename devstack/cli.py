@@ -630,11 +630,16 @@ def _store_missing() -> str | None:
             "no running local stack found: start one with `make dev` (or set FIRESTORE_EMULATOR_HOST, "
             "or GOOGLE_CLOUD_PROJECT to use that Google Cloud project)"
         )
+    return _silent("Firestore", host)
+
+
+def _silent(emulator: str, host: str) -> str | None:
+    """Why ``emulator`` at ``host`` (``HOST:PORT``) cannot be used (it does not answer), or None."""
     try:
         with socket.create_connection(tuple(host.rsplit(":", 1)), timeout=2):  # type: ignore[arg-type]
             return None
     except (OSError, ValueError):
-        return f"the Firestore emulator at {host} does not answer: is the local stack still running?"
+        return f"the {emulator} emulator at {host} does not answer: is the local stack still running?"
 
 
 def _pubsub_missing() -> str | None:
@@ -650,11 +655,7 @@ def _pubsub_missing() -> str | None:
             "no Pub/Sub emulator found: start the local stack with `make dev` (or set PUBSUB_EMULATOR_HOST, "
             "or GOOGLE_CLOUD_PROJECT to use that Google Cloud project's topic)"
         )
-    try:
-        with socket.create_connection(tuple(host.rsplit(":", 1)), timeout=2):  # type: ignore[arg-type]
-            return None
-    except (OSError, ValueError):
-        return f"the Pub/Sub emulator at {host} does not answer: is the local stack still running?"
+    return _silent("Pub/Sub", host)
 
 
 def main(argv: list[str] | None = None) -> int:
