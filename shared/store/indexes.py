@@ -19,17 +19,9 @@ from shared.store.events import ASC, DESC
 IDEMPOTENCY_TTL_FIELD = "expires_at"
 IDEMPOTENCY_UNINDEXED_FIELDS = ("outcome", "fingerprint")
 CHANGES_UNINDEXED_FIELDS = ("event", "previous", "changed", "actor", "tags")
-# Webhook deliveries are read by id, and by the sweeper on (status, next_attempt_at) only; the
-# endpoints document is read by its id.
-DELIVERIES_UNINDEXED_FIELDS = (
-    "body",
-    "attempts",
-    "lease",
-    "created_at",
-    "endpoint_id",
-    "message_id",
-    "change_id",
-)
+# Webhook deliveries are read by id, by the sweeper on (status, next_attempt_at) and by the delivery
+# log on (endpoint_id[, state], created_at); the endpoints document is read by its id.
+DELIVERIES_UNINDEXED_FIELDS = ("body", "attempts", "lease", "message_id", "change_id")
 
 
 def required_indexes() -> list[dict[str, Any]]:
@@ -62,7 +54,8 @@ def required_indexes() -> list[dict[str, Any]]:
 
 
 def delivery_indexes() -> list[dict[str, Any]]:
-    """The webhook sweeper's index: every org's pending deliveries by due time (a collection group)."""
+    """The webhook sweeper's index (every org's pending deliveries by due time, a collection group)
+    and the delivery log's (an endpoint's deliveries, of one state or all, newest first)."""
     return [
         {
             "collectionGroup": webhooks.DELIVERIES,
@@ -71,7 +64,16 @@ def delivery_indexes() -> list[dict[str, Any]]:
                 {"fieldPath": name, "order": "ASCENDING"}
                 for name in ("status", "next_attempt_at", "__name__")
             ],
-        }
+        },
+        *(
+            {
+                "collectionGroup": webhooks.DELIVERIES,
+                "queryScope": "COLLECTION",
+                "fields": [{"fieldPath": name, "order": "ASCENDING"} for name in equal]
+                + [{"fieldPath": name, "order": "DESCENDING"} for name in ("created_at", "__name__")],
+            }
+            for equal in (("endpoint_id",), ("endpoint_id", "state"))
+        ),
     ]
 
 
