@@ -258,10 +258,15 @@ class WebhookEndpoints:
         run_transaction(self.client, run, purpose=PURPOSE, lock_key=self.ref.path)
 
     def change(
-        self, endpoint_id: str, change: Callable[[Endpoint], dict[str, Any]], log: Any = None
+        self,
+        endpoint_id: str,
+        change: Callable[[Endpoint], dict[str, Any]],
+        log: Any = None,
+        outcome: dict[str, Any] | None = None,
     ) -> Endpoint:
-        """Apply ``change`` (the endpoint -> the stored fields to set) in a transaction; returns the
-        endpoint as written. NotFoundError when there is no such endpoint."""
+        """Apply ``change`` (the endpoint -> the stored fields to set) in a transaction, saving the
+        request's idempotency ``outcome`` (default: the endpoint's id) in ``log``; returns the endpoint
+        as written. NotFoundError when there is no such endpoint."""
 
         def run(transaction: firestore.Transaction) -> Endpoint | None:
             endpoint = self._read(transaction).get(endpoint_id)
@@ -273,7 +278,7 @@ class WebhookEndpoints:
             transaction.update(self.ref, {_field(endpoint_id): stored})
             updated = Endpoint.of(endpoint_id, stored)
             if log is not None:
-                log.save(transaction, {"kind": "webhook_endpoint", "endpoint_id": endpoint_id})
+                log.save(transaction, outcome or {"kind": "webhook_endpoint", "endpoint_id": endpoint_id})
             return updated
 
         written = run_transaction(self.client, run, purpose=PURPOSE, lock_key=self.ref.path)
@@ -281,9 +286,12 @@ class WebhookEndpoints:
             raise NotFoundError("no such webhook endpoint in this org")
         return written
 
-    def rotate(self, endpoint_id: str, sealed_secret: str, grace_seconds: int, now: datetime) -> Endpoint:
+    def rotate(
+        self, endpoint_id: str, sealed_secret: str, grace_seconds: int, now: datetime, log: Any = None
+    ) -> Endpoint:
         """Make ``sealed_secret`` the endpoint's secret; the one it replaces still signs messages
-        (beside the new one) for ``grace_seconds`` (0: not at all). NotFoundError for no such endpoint."""
+        (beside the new one) for ``grace_seconds`` (0: not at all). The request's idempotency outcome
+        (``log``) keeps the new secret sealed. NotFoundError for no such endpoint."""
 
         def change(endpoint: Endpoint) -> dict[str, Any]:
             kept = grace_seconds > 0
@@ -294,7 +302,8 @@ class WebhookEndpoints:
                 "updated_at": now,
             }
 
-        return self.change(endpoint_id, change)
+        outcome = {"kind": "webhook_secret", "endpoint_id": endpoint_id, "sealed": sealed_secret}
+        return self.change(endpoint_id, change, log, outcome)
 
     def delete(self, endpoint_id: str, log: Any = None) -> None:
         """Remove the endpoint (its pending deliveries are then dropped at their next attempt);
