@@ -2,7 +2,7 @@
 changes each one receives.
 
 An endpoint is ``{"id", "url", "event_types", "filter", "description", "status", "disabled_reason",
-"created_at", "updated_at"}``. ``event_types`` is 1-5 of the change types (or ``*``: every one), without
+"created_at", "updated_at"}``. ``event_types`` is 1-6 of the change types (or ``*``: every one), without
 repeats; ``filter`` holds optional ``site_ids`` and ``camera_ids`` (1-100 uuids each) and
 ``trigger_types``: a change matches when its event's site, camera and trigger type are each in the
 list given (absent: any). ``description`` is at most 200 characters without control or invisible
