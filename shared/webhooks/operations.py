@@ -7,7 +7,7 @@ A delivery as the API shows it: ``{"id", "endpoint_id", "message_id" (the ``webh
 or retrying), "created_at"}``; never its body nor anything of the secret. The log's query takes
 ``cursor``, ``limit`` (1-100, default 20) and ``status``. A replay's body is ``{"since", "until"?,
 "types"?}``: ``since`` within the change log's retention (``EVENTS_CHANGES_RETENTION_SECONDS``) and
-not in the future, ``until`` after it, ``types`` distinct change types. A rotation's body is
+not in the future, ``until`` not before it, ``types`` distinct change types. A rotation's body is
 ``{"grace_seconds"?}``, 0-604800 (default 86400). Anything else is 400 ``validation_error`` naming
 the field.
 """
@@ -128,8 +128,8 @@ def parse_replay(body: bytes, now: datetime | None = None) -> Replay:
             f"must be within the change log's retention ({retention} seconds before now), not in the future"
         )
     until = _time(data["until"], "until", problems) if data.get("until") is not None else None
-    if until is not None and since is not None and until <= since:
-        problems["until"] = "must be after since"
+    if until is not None and since is not None and until < since:
+        problems["until"] = "must not be before since"
     types: tuple[str, ...] | None = None
     if data.get("types") is not None:
         named = data["types"]
