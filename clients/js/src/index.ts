@@ -40,7 +40,7 @@ export type * from "./types.js";
 export { Events } from "./resources/events.js";
 export { Keys } from "./resources/keys.js";
 export { EventTypes } from "./resources/event-types.js";
-export type { EventType } from "./resources/event-types.js";
+export type { EventType, EventTypeList } from "./resources/event-types.js";
 export { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 export type {
   WebhookAttempt,

@@ -7,6 +7,10 @@ export interface EventType {
     /** The self-contained JSON Schema of its message (its keys kept as sent). */
     schema: Record<string, unknown>;
 }
+/** The catalogue (schema `EventTypeList`). */
+export interface EventTypeList {
+    data: EventType[];
+}
 /** `novavms.eventTypes`: the catalogue of message types (any role but an ingest key). */
 export declare class EventTypes {
     #private;

@@ -55,7 +55,7 @@ export interface WebhookDelivery {
     endpointId: string;
     /** The `webhook-id`: the same on every attempt, resend and replay. */
     messageId: string;
-    type: WebhookEventType | "webhook.test";
+    type: ChangeType | "webhook.test";
     status: WebhookDeliveryStatus;
     attempts: WebhookAttempt[];
     nextAttemptAt: string | null;

@@ -10,6 +10,11 @@ export interface EventType {
   schema: Record<string, unknown>;
 }
 
+/** The catalogue (schema `EventTypeList`). */
+export interface EventTypeList {
+  data: EventType[];
+}
+
 /** `novavms.eventTypes`: the catalogue of message types (any role but an ingest key). */
 export class EventTypes {
   readonly #client: NovaVMS;
@@ -20,7 +25,7 @@ export class EventTypes {
 
   /** Every type, with its description and JSON Schema. */
   async list(options?: RequestOptions): Promise<EventType[]> {
-    const answer = toCamel<{ data: EventType[] }>(await this.#client.requestJson("list_event_types", {}, options));
+    const answer = toCamel<EventTypeList>(await this.#client.requestJson("list_event_types", {}, options));
     return answer.data;
   }
 }
