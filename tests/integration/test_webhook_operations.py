@@ -276,3 +276,26 @@ def test_the_operations_are_admins_only_and_404_for_what_the_org_has_not(api: Ap
         assert answer.json()["error"] == "not_found"
     other = create(api, token("admin", org_id=f"org-{uuid.uuid4().hex[:12]}"), "http://127.0.0.1:9/hooks")
     assert api.get(f"{ENDPOINTS}/{other['id']}/deliveries", admin).status_code == 404
+
+
+def test_a_replay_over_the_cap_is_400_naming_since_and_schedules_nothing(
+    api: Api, token: Token, add_events: AddEvents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.webhooks import delivery
+
+    configure(EVENTS_CHANGES_SETTLE_SECONDS="0")
+    admin = token("admin")
+    since = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    endpoint = create(api, admin, "http://127.0.0.1:9/hooks", ["event.created"])
+    add_events([event_line(n) for n in range(3)])
+    before = len(log(api, admin, endpoint["id"], limit=100)["data"])
+    monkeypatch.setattr(delivery, "REPLAY_CAP", 2)  # the gateway runs in this process
+    monkeypatch.setattr(delivery, "REPLAY_PAGE", 2)
+    refused = api.post(f"{ENDPOINTS}/{endpoint['id']}/replay", admin, json={"since": since})
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["since"]
+    assert "more than 2 changes" in refused.json()["fields"]["since"]
+    assert len(log(api, admin, endpoint["id"], limit=100)["data"]) == before
+    monkeypatch.setattr(delivery, "REPLAY_CAP", 3)
+    answer = api.post(f"{ENDPOINTS}/{endpoint['id']}/replay", admin, json={"since": since})
+    assert answer.json() == {"scheduled": 3}
+    assert len(log(api, admin, endpoint["id"], limit=100)["data"]) == before + 3
