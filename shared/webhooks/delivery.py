@@ -29,7 +29,7 @@ from shared.errors import ValidationError
 from shared.model.errors import ConflictError
 from shared.model.scope import Scope
 from shared.store import webhook_queue
-from shared.store.budget import request_budget
+from shared.store.budget import per_call, request_budget
 from shared.store.changes import Change, ChangeLog, FeedFilter, FeedPosition
 from shared.store.webhooks import (
     ENABLED,
@@ -87,12 +87,19 @@ def resend(org_id: str, delivery_id: str, log: Any = None) -> None:
     webhook_queue.enqueue(org_id, delivery_id)
 
 
-def replay(org_id: str, endpoint_id: str, since: datetime, until: datetime | None, types: Any) -> int:
+def replay(
+    org_id: str,
+    endpoint_id: str,
+    since: datetime,
+    until: datetime | None,
+    types: tuple[str, ...] | None,
+) -> int:
     """New deliveries to the endpoint of every change kept from ``since`` to ``until`` (None: now)
     of ``types`` (None: all) that the endpoint receives (its types and filter), each with its
     change's ``webhook-id``; enqueued, and their number. ConflictError for a disabled endpoint;
     ValidationError naming ``since`` when more than :data:`REPLAY_CAP` changes are in the range
-    (nothing is written then)."""
+    (nothing is written then). Long by design (up to 20 pages read and 20 batches written): each store
+    call gets a whole budget of its own."""
     endpoint = WebhookEndpoints(org_id).get(endpoint_id)
     if endpoint.status != ENABLED:
         raise ConflictError("the endpoint is disabled; enable it to send it messages")
@@ -102,20 +109,21 @@ def replay(org_id: str, endpoint_id: str, since: datetime, until: datetime | Non
     position = FeedPosition(since - ONE_MICROSECOND, "")
     matched: list[tuple[str, str]] = []
     read = 0
-    while True:
-        page, more = log.page(FeedFilter(types), position, upper, REPLAY_PAGE, now)
-        read += len(page)
-        if read > REPLAY_CAP:
-            raise ValidationError.field(
-                "since",
-                f"the range holds more than {REPLAY_CAP} changes, the most one replay takes; "
-                "replay it in shorter ranges",
-            )
-        matched += [(change.id, change.data["type"]) for change in page if endpoint.receives(change.data)]
-        if more is None:
-            break
-        position = more
-    made = Deliveries(org_id).create_many(endpoint_id, matched, now)
+    with per_call():
+        while True:
+            page, more = log.page(FeedFilter(types), position, upper, REPLAY_PAGE, now)
+            read += len(page)
+            if read > REPLAY_CAP:
+                raise ValidationError.field(
+                    "since",
+                    f"the range holds more than {REPLAY_CAP} changes, the most one replay takes; "
+                    "replay it in shorter ranges",
+                )
+            matched += [(c.id, c.data["type"]) for c in page if endpoint.receives(c.data)]
+            if more is None:
+                break
+            position = more
+        made = Deliveries(org_id).create_many(endpoint_id, matched, now)
     webhook_queue.enqueue_all(org_id, made)
     return len(made)
 
