@@ -209,7 +209,7 @@ def new_endpoint(org_id: str, fields: dict[str, Any], now: datetime) -> tuple[En
 
 def changed(fields: dict[str, Any], now: datetime) -> Callable[[Endpoint], dict[str, Any]]:
     """What a PATCH of parsed ``fields`` stores: the fields, ``updated_at``, and the status' reason
-    (enabling clears it; disabling says an admin did)."""
+    (enabling clears it and the failures counted toward auto-disable; disabling says an admin did)."""
 
     def change(endpoint: Endpoint) -> dict[str, Any]:
         stored = {**fields, "updated_at": now}
@@ -218,6 +218,7 @@ def changed(fields: dict[str, Any], now: datetime) -> Callable[[Endpoint], dict[
         status = fields.get("status")
         if status == ENABLED:
             stored["disabled_reason"] = None
+            stored["failing_since"] = None  # auto-disable counts from the next failure
         elif status == DISABLED and endpoint.status == ENABLED:
             stored["disabled_reason"] = ADMIN_REASON
         return stored

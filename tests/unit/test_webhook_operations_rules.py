@@ -17,6 +17,7 @@ from shared.store.changes import ENDPOINT_DISABLED, TYPES
 from shared.store.webhooks import ENABLED, Endpoint
 from shared.webhooks import signing
 from shared.webhooks.catalogue import catalogue
+from shared.webhooks.endpoints import changed
 from shared.webhooks.operations import (
     delivery_state,
     delivery_view,
@@ -155,3 +156,10 @@ def test_the_catalogue_has_every_type_with_a_self_contained_schema() -> None:
         "reason": "gone",
     }
     assert disabled.is_valid({"type": ENDPOINT_DISABLED, "timestamp": change["at"], "data": change})
+
+
+def test_enabling_an_endpoint_starts_the_auto_disable_count_again() -> None:
+    failing = _endpoint(status="disabled", disabled_reason="gone", failing_since=NOW - timedelta(days=9))
+    stored = changed({"status": "enabled"}, NOW)(failing)
+    assert (stored["disabled_reason"], stored["failing_since"]) == (None, None)
+    assert "failing_since" not in changed({"description": "x"}, NOW)(failing)
