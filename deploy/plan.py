@@ -114,6 +114,12 @@ RESOURCES = {
     "update_webhook_endpoint": Resources("256Mi", 60),
     "delete_webhook_endpoint": Resources("256Mi", 60),
     "test_webhook_endpoint": Resources("256Mi", 60),
+    "list_webhook_deliveries": Resources("256Mi", 60),
+    "resend_webhook_delivery": Resources("256Mi", 60),
+    # A replay reads at most 10,000 change records and writes their deliveries 500 a batch.
+    "replay_webhook_endpoint": Resources("512Mi", 120),
+    "rotate_webhook_secret": Resources("256Mi", 60),
+    "list_event_types": Resources("256Mi", 30),
     # One attempt: at most EVENTS_WEBHOOK_TIMEOUT_SECONDS (15, at most 60) of sending, and two
     # transactions around it.
     DELIVER: Resources("256Mi", 120),

@@ -28,7 +28,8 @@ class Received:
 
 
 class Receiver:
-    """Listens on 127.0.0.1 (a free port, or ``port``)."""
+    """Listens on 127.0.0.1 (a free port, or ``port``), answering each POST with the next of
+    ``statuses`` (then 200) after ``delay`` seconds, with ``headers`` and ``body``."""
 
     def __init__(
         self,
@@ -36,10 +37,12 @@ class Receiver:
         delay: float = 0.0,
         port: int = 0,
         headers: dict[str, str] | None = None,
+        body: bytes | None = None,
     ) -> None:
         self.statuses = list(statuses)
         self.delay = delay
         self.extra_headers = headers or {}
+        self.body = body  # what every answer holds (default: {"ok": <2xx>})
         self.received: list[Received] = []
         self.answered: list[float] = []  # time.time() of each answer sent
         self.lock = threading.Condition()
@@ -54,7 +57,9 @@ class Receiver:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver.lock.notify_all()
                 time.sleep(receiver.delay)
-                answer = json.dumps({"ok": status < 300}).encode()
+                answer = (
+                    receiver.body if receiver.body is not None else json.dumps({"ok": status < 300}).encode()
+                )
                 self.send_response(status)
                 for name, value in receiver.extra_headers.items():
                     self.send_header(name, value)

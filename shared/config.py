@@ -80,6 +80,7 @@ class Settings:
     webhook_deliver_url: str | None
     webhook_tasks_account: str | None
     webhook_local_runner: str | None
+    webhook_disable_after_seconds: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -245,6 +246,7 @@ def settings() -> Settings:
         webhook_deliver_url=_str("EVENTS_WEBHOOK_DELIVER_URL"),
         webhook_tasks_account=_str("EVENTS_WEBHOOK_TASKS_ACCOUNT"),
         webhook_local_runner=_str("EVENTS_WEBHOOK_LOCAL_RUNNER"),
+        webhook_disable_after_seconds=_int("EVENTS_WEBHOOK_DISABLE_AFTER_SECONDS", 432_000, 1, 90 * 86_400),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

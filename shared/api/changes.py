@@ -12,8 +12,10 @@ at the oldest change kept, as no ``since`` does); a cursor not
 issued for this org, these filters and callers of this role and scope is 400 (cursors are
 :mod:`shared.api.cursor`'s, in the ``changes`` domain). A change: ``{"id", "type", "event_id", "at",
 "actor", "changed", "previous"?, "event"}``, ``event`` the list item as of the change with
-``snapshot_url`` null; a redacted change (a dismissed event's, for callers below admin) is only
-``{"id", "type", "event_id", "at"}``.
+``snapshot_url`` null; a redacted change (a dismissed event's, or an endpoint's, for callers below
+admin) is only ``{"id", "type", "event_id", "at"}``. A ``webhook_endpoint.disabled`` change names no
+event (``event_id`` null): ``{"id", "type", "event_id", "at", "actor", "changed", "endpoint_id",
+"reason"}``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from shared.errors import Gone, ValidationError
 from shared.model.event import Event, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
-from shared.store.changes import DELETED, RESTORED, TYPES, Change, ChangeLog, FeedFilter, FeedPosition
+from shared.store.changes import (
+    DELETED,
+    ENDPOINT_DISABLED,
+    RESTORED,
+    TYPES,
+    Change,
+    ChangeLog,
+    FeedFilter,
+    FeedPosition,
+)
 from shared.timefmt import ONE_MICROSECOND, format_rfc3339, parse_rfc3339, utcnow
 
 PARAMETERS = ("cursor", "since", "limit", "types", "camera_id", "site_id", "trigger_type")
@@ -111,9 +122,12 @@ def change_view(change: Change, *, redacted: bool) -> dict[str, Any]:
         "event_id": data["event_id"],
         "at": format_rfc3339(data["at"]),
     }
-    if redacted and (data["type"] in (DELETED, RESTORED) or data.get("dismissed")):
+    if redacted and (data["type"] in (DELETED, RESTORED, ENDPOINT_DISABLED) or data.get("dismissed")):
         return view
     view.update(actor=dict(data["actor"]), changed=list(data["changed"]))
+    if data["type"] == ENDPOINT_DISABLED:
+        view.update(endpoint_id=data["endpoint_id"], reason=data["reason"])
+        return view
     if "previous" in data:
         view["previous"] = {name: _wire(value) for name, value in data["previous"].items()}
     view["event"] = list_item(Event(data["event_id"], data["event"]), None)

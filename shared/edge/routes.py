@@ -8,7 +8,8 @@ token checked at the gateway); ``docs`` routes serve the docs page and the docum
 auth; ``internal`` routes (the scheduled export and the webhook sweeper, which Cloud Scheduler calls, and the
 webhook delivery, which Cloud Tasks calls, each at its function's own URL) are in neither gateway. A function
 may answer several routes. A route whose path takes an ``{id}`` names what kind of id it is (``event``,
-``key`` or ``webhook_endpoint``): an id the API never issues is 404 before any store call.
+``key``, ``webhook_endpoint`` or ``webhook_delivery``): an id the API never issues is 404 before any
+store call.
 
 A route's ``budget`` says which per-org rate budget it spends (:mod:`shared.edge.rate_limit`): ``api``
 (requests) or ``ingest`` (events: the ingest routes and media upload URLs, never the API's). Its
@@ -27,9 +28,9 @@ from typing import Literal
 
 from shared.config import settings
 from shared.errors import NotFound
-from shared.ids import canonical_uuid, valid_endpoint_id, valid_key_id
+from shared.ids import canonical_uuid, valid_delivery_id, valid_endpoint_id, valid_key_id
 
-IdKind = Literal["event", "key", "webhook_endpoint"]
+IdKind = Literal["event", "key", "webhook_endpoint", "webhook_delivery"]
 Budget = Literal["api", "ingest"]
 MAX_BODY_BYTES = 64 * 1024  # every route's body limit but a bulk route's
 # Each kind of id: whether a value is one the API issues, and the 404's message when not.
@@ -37,6 +38,7 @@ ID_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "event": (lambda value: canonical_uuid(value) is not None, "event not found"),
     "key": (valid_key_id, "no such key in this org"),
     "webhook_endpoint": (valid_endpoint_id, "no such webhook endpoint in this org"),
+    "webhook_delivery": (valid_delivery_id, "no such webhook delivery in this org"),
 }
 
 
@@ -146,6 +148,35 @@ ROUTES: tuple[Route, ...] = (
         "admin",
         id_kind="webhook_endpoint",
     ),
+    Route(
+        "GET",
+        "/api/v1/webhook-endpoints/{id}/deliveries",
+        "list_webhook_deliveries",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "POST",
+        "/api/v1/webhook-endpoints/{id}/replay",
+        "replay_webhook_endpoint",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "POST",
+        "/api/v1/webhook-endpoints/{id}/rotate-secret",
+        "rotate_webhook_secret",
+        "admin",
+        id_kind="webhook_endpoint",
+    ),
+    Route(
+        "POST",
+        "/api/v1/webhook-deliveries/{id}/resend",
+        "resend_webhook_delivery",
+        "admin",
+        id_kind="webhook_delivery",
+    ),
+    Route("GET", "/api/v1/event-types", "list_event_types", "viewer"),
     Route("GET", "/openapi.json", "api_docs", None, kind="docs"),
     Route("GET", "/docs", "api_docs", None, kind="docs"),
     Route("GET", "/docs/{asset}", "api_docs", None, kind="docs"),

@@ -2,7 +2,8 @@
 the store's one write path in the change's own transaction or batched write (never one without the
 other), and the feed's reads of it.
 
-A record holds ``type`` (:data:`TYPES`), ``event_id``, ``at`` (the commit time: Firestore's server
+A record holds ``type`` (:data:`TYPES`: an event's change, or :data:`ENDPOINT_DISABLED`, which names
+no event, see :func:`endpoint_disabled_record`), ``event_id``, ``at`` (the commit time: Firestore's server
 timestamp, resolved when the write commits), ``actor`` (``{kind, id}``), ``changed`` (the names, as
 the API shows them, of the fields that changed: a media object named anew is its URL field,
 ``snapshot_url`` or ``clip_url``; fields the API never shows are left out, and a write that changes
@@ -44,7 +45,11 @@ from shared.store.parallel import together
 
 COLLECTION = "changes"
 CREATED, UPDATED, DELETED, RESTORED = "event.created", "event.updated", "event.deleted", "event.restored"
-TYPES = (CREATED, UPDATED, DELETED, RESTORED)
+EVENT_TYPES = (CREATED, UPDATED, DELETED, RESTORED)
+# A webhook endpoint disabled by its deliveries (410, or failing for EVENTS_WEBHOOK_DISABLE_AFTER_SECONDS):
+# a record of no event (``event_id`` None) naming the endpoint and the reason.
+ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+TYPES = (*EVENT_TYPES, ENDPOINT_DISABLED)
 DISJUNCTIONS = 30  # Firestore's limit on the disjunctions of one query (an ``in`` of n values is n)
 # Stored fields the API never shows: the media object names, the scope's site, the dismissal flag.
 HIDDEN_FIELDS = frozenset({"site_id", "snapshot_object", "clip_object", "deleted"})
@@ -111,6 +116,27 @@ def record(
     if kind == UPDATED and before is not None:
         stored["previous"] = {name: _shown(before, name) for name in changed}
     return stored
+
+
+def endpoint_disabled_record(
+    actor: Actor, endpoint_id: str, reason: str, expires_at: datetime
+) -> dict[str, Any]:
+    """The record of a webhook endpoint disabled by its deliveries: no event, no site (so only callers
+    who see every site read it in the feed), ``endpoint_id`` and ``reason``."""
+    return {
+        "type": ENDPOINT_DISABLED,
+        "event_id": None,
+        "at": firestore.SERVER_TIMESTAMP,
+        "actor": actor.stored(),
+        "changed": ["status"],
+        "endpoint_id": endpoint_id,
+        "reason": reason,
+        "site_id": None,
+        "camera_id": None,
+        "trigger_type": None,
+        "dismissed": False,
+        "expires_at": expires_at,
+    }
 
 
 def new_id() -> str:

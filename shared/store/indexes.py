@@ -52,17 +52,9 @@ EVERY_SCOPE = (Scope("org"), Scope("org", SOME_SITES))
 IDEMPOTENCY_TTL_FIELD = "expires_at"
 IDEMPOTENCY_UNINDEXED_FIELDS = ("outcome", "fingerprint")
 CHANGES_UNINDEXED_FIELDS = ("event", "previous", "changed", "actor", "tags")
-# Webhook deliveries are read by id, and by the sweeper on (status, next_attempt_at) only; the
-# endpoints document is read by its id.
-DELIVERIES_UNINDEXED_FIELDS = (
-    "body",
-    "attempts",
-    "lease",
-    "created_at",
-    "endpoint_id",
-    "message_id",
-    "change_id",
-)
+# Webhook deliveries are read by id, by the sweeper on (status, next_attempt_at) and by the delivery
+# log on (endpoint_id[, state], created_at); the endpoints document is read by its id.
+DELIVERIES_UNINDEXED_FIELDS = ("body", "attempts", "lease", "message_id", "change_id")
 
 
 @dataclass(frozen=True)
@@ -178,9 +170,15 @@ def key_shapes() -> list[Shape]:
 
 def delivery_shapes() -> list[Shape]:
     """The webhook sweeper's shape (:func:`shared.store.webhooks.overdue`): every org's pending
-    deliveries by due time (a collection group)."""
+    deliveries by due time (a collection group); the delivery log's: an endpoint's deliveries, of one
+    state or all, newest first (declared whole: one small family, no filter to combine)."""
     order: Order = (("next_attempt_at", UP), ("__name__", UP))
-    return [Shape(webhooks.DELIVERIES, frozenset({"status"}), order, COLLECTION_GROUP)]
+    newest: Order = (("created_at", DOWN), ("__name__", DOWN))
+    return [
+        Shape(webhooks.DELIVERIES, frozenset({"status"}), order, COLLECTION_GROUP),
+        Shape(webhooks.DELIVERIES, frozenset({"endpoint_id"}), newest, merges=False),
+        Shape(webhooks.DELIVERIES, frozenset({"endpoint_id", "state"}), newest, merges=False),
+    ]
 
 
 def query_shapes() -> list[Shape]:

@@ -9,10 +9,17 @@ was asked for always receives that change.
 The outbox: the change's commit also creates one delivery per matching endpoint at
 ``orgs/{org}/webhook_deliveries/{id}``: ``endpoint_id``, ``message_id`` (the change id, or a fresh id
 for a ``webhook.test``), ``type``, ``change_id``, ``status`` (``pending``, then ``succeeded`` or
-``failed``), ``attempts`` (each ``at``, ``status_code``, ``error``, ``duration_ms``,
-``response_body``), ``next_attempt_at``, a ``lease`` (``{id, until}``) while an attempt runs, ``body``
+``failed``), ``state`` (what the delivery log shows and filters on: ``pending`` before any attempt,
+``retrying`` while pending after a failed one, ``succeeded``, ``failed``), ``attempts`` (each ``at``,
+``status_code``, ``error``, ``duration_ms``, ``response_body``: its first 1 KiB), ``series_start`` (the
+attempts before the current series: a resend starts a new one, with the whole retry schedule),
+``next_attempt_at``, a ``lease`` (``{id, until}``) while an attempt runs, ``body``
 (the message, fixed by the first attempt so every attempt sends the same bytes) and ``expires_at``
 (30 days on, Firestore's TTL policy deletes it). Endpoint reads are metered under ``webhooks``.
+
+An endpoint also keeps, after a rotation, its previous secret (sealed like the current one) until
+``previous_secret_expires_at``, and ``failing_since``: the first failed attempt since its last
+success (None while it succeeds), written only when that changes.
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import settings
+from shared.model.actor import Actor, ActorKind
 from shared.model.errors import ConflictError, NotFoundError
 from shared.model.event import Position
+from shared.store import changes
 from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read
@@ -43,6 +52,11 @@ EVERY_TYPE = "*"
 ENABLED, DISABLED = "enabled", "disabled"
 STATUSES = (ENABLED, DISABLED)
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+RETRYING = "retrying"
+STATES = (PENDING, RETRYING, SUCCEEDED, FAILED)
+BATCH = 500  # the most writes of one batched write
+# Who disables an endpoint whose deliveries fail, in the change log.
+DELIVERY_ACTOR = Actor(ActorKind.SCHEDULER, "webhook-delivery")
 GONE_REASON = "the endpoint answered 410 Gone; enable it again to resume deliveries"
 ADMIN_REASON = "disabled by an admin"
 FILTERED = (("site_ids", "site_id"), ("camera_ids", "camera_id"), ("trigger_types", "trigger_type"))
@@ -62,6 +76,17 @@ class Endpoint:
     created_at: datetime
     updated_at: datetime
     sealed_secret: str
+    previous_sealed_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    failing_since: datetime | None = None
+
+    def sealed_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The sealed secrets a message is signed with at ``now``: the current one, then the previous
+        one while its grace lasts."""
+        expires = self.previous_secret_expires_at
+        if self.previous_sealed_secret and expires is not None and expires > now:
+            return (self.sealed_secret, self.previous_sealed_secret)
+        return (self.sealed_secret,)
 
     def stored(self) -> dict[str, Any]:
         """The endpoint's entry in its org's endpoints document."""
@@ -75,6 +100,9 @@ class Endpoint:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "secret": self.sealed_secret,
+            "previous_secret": self.previous_sealed_secret,
+            "previous_secret_expires_at": self.previous_secret_expires_at,
+            "failing_since": self.failing_since,
         }
 
     @classmethod
@@ -90,15 +118,21 @@ class Endpoint:
             created_at=data["created_at"],
             updated_at=data["updated_at"],
             sealed_secret=data["secret"],
+            previous_sealed_secret=data.get("previous_secret"),
+            previous_secret_expires_at=data.get("previous_secret_expires_at"),
+            failing_since=data.get("failing_since"),
         )
 
     def receives(self, change: Mapping[str, Any]) -> bool:
         """Whether this endpoint gets a message of a change record: enabled, one of its types, and
-        the event's site, camera and trigger type each in its filter's list (when it has one)."""
+        for an event's change, the event's site, camera and trigger type each in its filter's list
+        (when it has one); a change of no event (an endpoint's) passes the filter."""
         if self.status != ENABLED:
             return False
         if EVERY_TYPE not in self.event_types and change.get("type") not in self.event_types:
             return False
+        if change.get("type") not in changes.EVENT_TYPES:
+            return True
         return all(
             not self.filter.get(name) or change.get(field) in self.filter[name] for name, field in FILTERED
         )
@@ -139,7 +173,9 @@ def delivery_document(
         "type": kind,
         "change_id": change_id,
         "status": PENDING,
+        "state": PENDING,
         "attempts": [],
+        "series_start": 0,
         "next_attempt_at": now,
         "lease": None,
         "body": body,
@@ -222,10 +258,15 @@ class WebhookEndpoints:
         run_transaction(self.client, run, purpose=PURPOSE, lock_key=self.ref.path)
 
     def change(
-        self, endpoint_id: str, change: Callable[[Endpoint], dict[str, Any]], log: Any = None
+        self,
+        endpoint_id: str,
+        change: Callable[[Endpoint], dict[str, Any]],
+        log: Any = None,
+        outcome: dict[str, Any] | None = None,
     ) -> Endpoint:
-        """Apply ``change`` (the endpoint -> the stored fields to set) in a transaction; returns the
-        endpoint as written. NotFoundError when there is no such endpoint."""
+        """Apply ``change`` (the endpoint -> the stored fields to set) in a transaction, saving the
+        request's idempotency ``outcome`` (default: the endpoint's id) in ``log``; returns the endpoint
+        as written. NotFoundError when there is no such endpoint."""
 
         def run(transaction: firestore.Transaction) -> Endpoint | None:
             endpoint = self._read(transaction).get(endpoint_id)
@@ -237,13 +278,32 @@ class WebhookEndpoints:
             transaction.update(self.ref, {_field(endpoint_id): stored})
             updated = Endpoint.of(endpoint_id, stored)
             if log is not None:
-                log.save(transaction, {"kind": "webhook_endpoint", "endpoint_id": endpoint_id})
+                log.save(transaction, outcome or {"kind": "webhook_endpoint", "endpoint_id": endpoint_id})
             return updated
 
         written = run_transaction(self.client, run, purpose=PURPOSE, lock_key=self.ref.path)
         if written is None:
             raise NotFoundError("no such webhook endpoint in this org")
         return written
+
+    def rotate(
+        self, endpoint_id: str, sealed_secret: str, grace_seconds: int, now: datetime, log: Any = None
+    ) -> Endpoint:
+        """Make ``sealed_secret`` the endpoint's secret; the one it replaces still signs messages
+        (beside the new one) for ``grace_seconds`` (0: not at all). The request's idempotency outcome
+        (``log``) keeps the new secret sealed. NotFoundError for no such endpoint."""
+
+        def change(endpoint: Endpoint) -> dict[str, Any]:
+            kept = grace_seconds > 0
+            return {
+                "secret": sealed_secret,
+                "previous_secret": endpoint.sealed_secret if kept else None,
+                "previous_secret_expires_at": now + timedelta(seconds=grace_seconds) if kept else None,
+                "updated_at": now,
+            }
+
+        outcome = {"kind": "webhook_secret", "endpoint_id": endpoint_id, "sealed": sealed_secret}
+        return self.change(endpoint_id, change, log, outcome)
 
     def delete(self, endpoint_id: str, log: Any = None) -> None:
         """Remove the endpoint (its pending deliveries are then dropped at their next attempt);
@@ -289,6 +349,79 @@ class Deliveries:
     def get(self, delivery_id: str) -> dict[str, Any] | None:
         snap = get_document(self.collection.document(delivery_id), PURPOSE)
         return snap.to_dict() if snap.exists else None
+
+    def page(
+        self, endpoint_id: str, state: str | None, after: Position | None, limit: int
+    ) -> tuple[list[tuple[str, dict[str, Any]]], Position | None]:
+        """A page of the endpoint's deliveries (id, stored fields), newest first, of one ``state`` or
+        all, after ``after`` (``triggered_at`` holds the creation time, ``event_id`` the delivery id),
+        and the position after the last one when more follow."""
+        query = self.collection.where(filter=FieldFilter("endpoint_id", "==", endpoint_id))
+        if state is not None:
+            query = query.where(filter=FieldFilter("state", "==", state))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            "__name__", direction=firestore.Query.DESCENDING
+        )
+        if after is not None:
+            query = query.start_after(
+                {"created_at": after.triggered_at, "__name__": self.collection.document(after.event_id)}
+            )
+        snaps = list(query.limit(limit + 1).stream(**rpc(PURPOSE)))
+        documents_read(PURPOSE, len(snaps))
+        found = [(snap.id, snap.to_dict() or {}) for snap in snaps[:limit]]
+        more = len(snaps) > limit
+        return found, Position(found[-1][1]["created_at"], found[-1][0]) if more else None
+
+    def resend(self, delivery_id: str, now: datetime, log: Any = None) -> None:
+        """Start a new attempt series of the delivery (same message, same ``webhook-id``), due now;
+        NotFoundError for no such delivery, ConflictError when its endpoint is gone or disabled or an
+        attempt of it is in flight."""
+        ref = self.collection.document(delivery_id)
+
+        def run(transaction: firestore.Transaction) -> None:
+            snap = get_document(ref, PURPOSE, transaction)
+            endpoints = endpoints_in(get_document(self.endpoints_ref, PURPOSE, transaction))
+            if not snap.exists:
+                raise NotFoundError("no such webhook delivery in this org")
+            data = snap.to_dict() or {}
+            endpoint = endpoints.get(str(data.get("endpoint_id")))
+            if endpoint is None:
+                raise ConflictError("the delivery's endpoint was deleted")
+            if endpoint.status != ENABLED:
+                raise ConflictError("the endpoint is disabled; enable it to send it messages")
+            lease = data.get("lease")
+            if lease is not None and lease["until"] > now:
+                raise ConflictError("an attempt of this delivery is in flight; try again when it ends")
+            transaction.update(
+                ref,
+                {
+                    "status": PENDING,
+                    "state": PENDING,
+                    "series_start": len(data.get("attempts") or []),
+                    "next_attempt_at": now,
+                    "lease": None,
+                    "failure": None,
+                    "expires_at": now + RETENTION,
+                },
+            )
+            if log is not None:
+                log.save(transaction, {"kind": "webhook_resend", "delivery_id": delivery_id})
+
+        run_transaction(self.client, run, purpose=PURPOSE, lock_key=ref.path)
+
+    def create_many(self, endpoint_id: str, records: list[tuple[str, str]], now: datetime) -> list[str]:
+        """New deliveries to the endpoint of change records ``(change id, type)``, each with the change
+        id as its ``webhook-id``, due now, written :data:`BATCH` at a time; their ids."""
+        made = []
+        for start in range(0, len(records), BATCH):
+            batch = self.client.batch()
+            for change_id, kind in records[start : start + BATCH]:
+                delivery_id = new_delivery_id()
+                document = delivery_document(endpoint_id, change_id, kind, change_id, None, now)
+                batch.create(self.collection.document(delivery_id), document)
+                made.append(delivery_id)
+            batch.commit(**rpc(PURPOSE))
+        return made
 
     def create_test(
         self, endpoint_id: str, message_id: str, body: str, now: datetime, log: Any = None
@@ -350,16 +483,15 @@ class Deliveries:
                 else:
                     reason = "the change record is no longer kept"
             if reason is not None or endpoint is None or body is None:
-                transaction.update(ref, {"status": FAILED, "failure": reason, "lease": None})
+                transaction.update(ref, {"status": FAILED, "state": FAILED, "failure": reason, "lease": None})
                 return FAILED
             lease_id = uuid.uuid4().hex
             transaction.update(
                 ref,
                 {"lease": {"id": lease_id, "until": now + timedelta(seconds=lease_seconds)}, "body": body},
             )
-            return Claimed(
-                delivery_id, data["message_id"], endpoint, body, lease_id, len(data["attempts"]) + 1
-            )
+            attempt = len(data["attempts"]) - int(data.get("series_start") or 0) + 1
+            return Claimed(delivery_id, data["message_id"], endpoint, body, lease_id, attempt)
 
         return run_transaction(self.client, run, purpose=PURPOSE, lock_key=ref.path)
 
@@ -370,42 +502,93 @@ class Deliveries:
         next_attempt_at: datetime | None,
         succeeded: bool,
         disable_reason: str | None = None,
-    ) -> str:
+    ) -> tuple[str, tuple[str, ...]]:
         """Record an attempt's outcome on its delivery: succeeded, pending again from
-        ``next_attempt_at``, or failed (no next attempt); ``disable_reason``: the endpoint is disabled
-        in the same transaction. Returns the delivery's status. An attempt whose lease another took
-        meanwhile is recorded without changing the status."""
+        ``next_attempt_at``, or failed (no next attempt). The endpoint's ``failing_since`` follows
+        (set by a failure after a success, cleared by a success); ``disable_reason``, or failures for
+        ``EVENTS_WEBHOOK_DISABLE_AFTER_SECONDS``, disable the endpoint in the same transaction, with a
+        ``webhook_endpoint.disabled`` change record and its deliveries to the endpoints that receive
+        it. Returns the delivery's status and those deliveries' ids. An attempt whose lease another
+        took meanwhile is recorded without changing the status."""
         ref = self.collection.document(claimed.delivery_id)
+        at: datetime = attempt["at"]
+        known = claimed.endpoint
+        # The endpoints document is written only when the endpoint's state changes (rarely), so the
+        # org's many attempts do not contend on it.
+        touches = (
+            (known.failing_since is not None)
+            if succeeded
+            else (
+                known.failing_since is None
+                or disable_reason is not None
+                or at - known.failing_since >= timedelta(seconds=settings().webhook_disable_after_seconds)
+            )
+        )
 
-        def run(transaction: firestore.Transaction) -> str:
+        def run(transaction: firestore.Transaction) -> tuple[str, tuple[str, ...]]:
             snap = get_document(ref, PURPOSE, transaction)
             data = snap.to_dict() or {}
-            if disable_reason is not None:
-                endpoint = endpoints_in(get_document(self.endpoints_ref, PURPOSE, transaction)).get(
-                    claimed.endpoint.id
-                )
-                if endpoint is not None and endpoint.status == ENABLED:
-                    path = _field(endpoint.id)
-                    transaction.update(
-                        self.endpoints_ref,
-                        {
-                            f"{path}.status": DISABLED,
-                            f"{path}.disabled_reason": disable_reason,
-                            f"{path}.updated_at": attempt["at"],
-                        },
-                    )
+            staged: tuple[str, ...] = ()
+            if touches:
+                staged = self._follow(transaction, known.id, at, succeeded, disable_reason)
             update: dict[str, Any] = {"attempts": firestore.ArrayUnion([attempt])}
             lease = data.get("lease")
             status = str(data.get("status"))
             if status == PENDING and lease is not None and lease["id"] == claimed.lease_id:
                 status = SUCCEEDED if succeeded else PENDING if next_attempt_at is not None else FAILED
-                update.update(status=status, lease=None)
+                update.update(status=status, state=RETRYING if status == PENDING else status, lease=None)
                 if next_attempt_at is not None and not succeeded:
                     update["next_attempt_at"] = next_attempt_at
             transaction.update(ref, update)
-            return status
+            return status, staged
 
         return run_transaction(self.client, run, purpose=PURPOSE, lock_key=ref.path)
+
+    def _follow(
+        self,
+        transaction: firestore.Transaction,
+        endpoint_id: str,
+        at: datetime,
+        succeeded: bool,
+        disable_reason: str | None,
+    ) -> tuple[str, ...]:
+        """The endpoint's side of an attempt, in its transaction (see :meth:`record`)."""
+        endpoints = endpoints_in(get_document(self.endpoints_ref, PURPOSE, transaction))
+        endpoint = endpoints.get(endpoint_id)
+        if endpoint is None or endpoint.status != ENABLED:
+            return ()
+        path = _field(endpoint_id)
+        if succeeded:
+            if endpoint.failing_since is not None:
+                transaction.update(self.endpoints_ref, {f"{path}.failing_since": None})
+            return ()
+        since = endpoint.failing_since or at
+        limit = settings().webhook_disable_after_seconds
+        if disable_reason is None and at - since >= timedelta(seconds=limit):
+            disable_reason = (
+                f"every delivery failed for {limit} seconds (since {since.isoformat()}); "
+                "enable it again to resume deliveries"
+            )
+        if disable_reason is None:
+            if endpoint.failing_since is None:
+                transaction.update(self.endpoints_ref, {f"{path}.failing_since": at})
+            return ()
+        transaction.update(
+            self.endpoints_ref,
+            {
+                f"{path}.status": DISABLED,
+                f"{path}.disabled_reason": disable_reason,
+                f"{path}.failing_since": None,
+                f"{path}.updated_at": at,
+            },
+        )
+        change_id = changes.new_id()
+        expires = changes.expiry(at, settings().changes_retention_seconds)
+        change = changes.endpoint_disabled_record(DELIVERY_ACTOR, endpoint_id, disable_reason, expires)
+        records = self.client.collection("orgs").document(self.org_id).collection(changes.COLLECTION)
+        transaction.create(records.document(change_id), change)
+        others = {key: value for key, value in endpoints.items() if key != endpoint_id}
+        return stage_deliveries(transaction, self.client, self.org_id, others, change_id, change, at)
 
 
 def overdue(

@@ -25,11 +25,23 @@ from typing import Any
 
 from shared.api.changes import change_view
 from shared.config import settings
+from shared.errors import ValidationError
+from shared.model.errors import ConflictError
+from shared.model.scope import Scope
 from shared.store import webhook_queue
-from shared.store.budget import request_budget
-from shared.store.changes import Change
-from shared.store.webhooks import GONE_REASON, PENDING, TEST_TYPE, Claimed, Deliveries, overdue
-from shared.timefmt import format_rfc3339, utcnow
+from shared.store.budget import per_call, request_budget
+from shared.store.changes import Change, ChangeLog, FeedFilter, FeedPosition
+from shared.store.webhooks import (
+    ENABLED,
+    GONE_REASON,
+    PENDING,
+    TEST_TYPE,
+    Claimed,
+    Deliveries,
+    WebhookEndpoints,
+    overdue,
+)
+from shared.timefmt import ONE_MICROSECOND, format_rfc3339, utcnow
 from shared.webhooks import signing, vault
 from shared.webhooks.sender import send
 
@@ -38,6 +50,8 @@ MAX_RETRY_AFTER_SECONDS = 86_400
 LEASE_MARGIN_SECONDS = 15
 SWEEP_GRACE_SECONDS = 10  # an attempt's task normally runs within a second of its time
 SWEEP_LIMIT = 500
+REPLAY_CAP = 10_000  # the most changes one replay reads (and schedules)
+REPLAY_PAGE = 500
 
 
 def _encoded(message: dict[str, Any]) -> str:
@@ -67,6 +81,53 @@ def send_test(org_id: str, endpoint_id: str, log: Any = None) -> str:
     return delivery_id
 
 
+def resend(org_id: str, delivery_id: str, log: Any = None) -> None:
+    """Start a new attempt series of the delivery (same ``webhook-id``, same body) and enqueue it."""
+    Deliveries(org_id).resend(delivery_id, utcnow(), log)
+    webhook_queue.enqueue(org_id, delivery_id)
+
+
+def replay(
+    org_id: str,
+    endpoint_id: str,
+    since: datetime,
+    until: datetime | None,
+    types: tuple[str, ...] | None,
+) -> int:
+    """New deliveries to the endpoint of every change kept from ``since`` to ``until`` (None: now)
+    of ``types`` (None: all) that the endpoint receives (its types and filter), each with its
+    change's ``webhook-id``; enqueued, and their number. ConflictError for a disabled endpoint;
+    ValidationError naming ``since`` when more than :data:`REPLAY_CAP` changes are in the range
+    (nothing is written then). Long by design (up to 20 pages read and 20 batches written): each store
+    call gets a whole budget of its own."""
+    endpoint = WebhookEndpoints(org_id).get(endpoint_id)
+    if endpoint.status != ENABLED:
+        raise ConflictError("the endpoint is disabled; enable it to send it messages")
+    now = utcnow()
+    log = ChangeLog(Scope(org_id))
+    upper = min(until, now) if until is not None else now
+    position = FeedPosition(since - ONE_MICROSECOND, "")
+    matched: list[tuple[str, str]] = []
+    read = 0
+    with per_call():
+        while True:
+            page, more = log.page(FeedFilter(types), position, upper, REPLAY_PAGE, now)
+            read += len(page)
+            if read > REPLAY_CAP:
+                raise ValidationError.field(
+                    "since",
+                    f"the range holds more than {REPLAY_CAP} changes, the most one replay takes; "
+                    "replay it in shorter ranges",
+                )
+            matched += [(c.id, c.data["type"]) for c in page if endpoint.receives(c.data)]
+            if more is None:
+                break
+            position = more
+        made = Deliveries(org_id).create_many(endpoint_id, matched, now)
+    webhook_queue.enqueue_all(org_id, made)
+    return len(made)
+
+
 def retry_delay(failed_attempts: int, retry_after_s: float | None) -> float | None:
     """Seconds until the next attempt after ``failed_attempts`` failures (None: the schedule is
     spent): the schedule's next delay with up to 10 % jitter, at least ``Retry-After`` (<= a day)."""
@@ -89,9 +150,12 @@ def deliver(org_id: str, delivery_id: str) -> dict[str, Any]:
     claimed = deliveries.claim(delivery_id, utcnow(), lease, change_message)
     if not isinstance(claimed, Claimed):
         return {"delivery_id": delivery_id, "status": claimed}
-    secret = vault.open_sealed(claimed.endpoint.sealed_secret, org_id, claimed.endpoint.id)
+    secrets = [
+        vault.open_sealed(sealed, org_id, claimed.endpoint.id)
+        for sealed in claimed.endpoint.sealed_secrets(utcnow())
+    ]
     body = claimed.body.encode()
-    headers = signing.headers(secret, claimed.message_id, int(time.time()), body)
+    headers = signing.headers(secrets, claimed.message_id, int(time.time()), body)
     started = utcnow()
     sent = send(
         claimed.endpoint.url, headers, body, config.webhook_timeout_seconds, config.webhook_allow_loopback
@@ -108,9 +172,12 @@ def deliver(org_id: str, delivery_id: str) -> dict[str, Any]:
     delay = None if succeeded or gone else retry_delay(claimed.attempt, sent.retry_after_s)
     next_at = None if delay is None else utcnow() + timedelta(seconds=delay)
     with request_budget():  # the store's budget starts again after the send, which may take its time
-        status = deliveries.record(claimed, attempt, next_at, succeeded, GONE_REASON if gone else None)
+        status, staged = deliveries.record(
+            claimed, attempt, next_at, succeeded, GONE_REASON if gone else None
+        )
     if status == PENDING and next_at is not None:
         webhook_queue.enqueue(org_id, delivery_id, next_at)
+    webhook_queue.enqueue_all(org_id, staged)
     return {"delivery_id": delivery_id, "status": status}
 
 

@@ -2,7 +2,7 @@
 changes each one receives.
 
 An endpoint is ``{"id", "url", "event_types", "filter", "description", "status", "disabled_reason",
-"created_at", "updated_at"}``. ``event_types`` is 1-5 of the change types (or ``*``: every one), without
+"created_at", "updated_at"}``. ``event_types`` is 1-6 of the change types (or ``*``: every one), without
 repeats; ``filter`` holds optional ``site_ids`` and ``camera_ids`` (1-100 uuids each) and
 ``trigger_types``: a change matches when its event's site, camera and trigger type are each in the
 list given (absent: any). ``description`` is at most 200 characters without control or invisible
@@ -209,7 +209,7 @@ def new_endpoint(org_id: str, fields: dict[str, Any], now: datetime) -> tuple[En
 
 def changed(fields: dict[str, Any], now: datetime) -> Callable[[Endpoint], dict[str, Any]]:
     """What a PATCH of parsed ``fields`` stores: the fields, ``updated_at``, and the status' reason
-    (enabling clears it; disabling says an admin did)."""
+    (enabling clears it and the failures counted toward auto-disable; disabling says an admin did)."""
 
     def change(endpoint: Endpoint) -> dict[str, Any]:
         stored = {**fields, "updated_at": now}
@@ -218,6 +218,7 @@ def changed(fields: dict[str, Any], now: datetime) -> Callable[[Endpoint], dict[
         status = fields.get("status")
         if status == ENABLED:
             stored["disabled_reason"] = None
+            stored["failing_since"] = None  # auto-disable counts from the next failure
         elif status == DISABLED and endpoint.status == ENABLED:
             stored["disabled_reason"] = ADMIN_REASON
         return stored

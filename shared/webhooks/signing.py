@@ -2,7 +2,8 @@
 
 A secret is ``whsec_`` + base64 of 24-64 random bytes; the key is those bytes (the base64 after the
 prefix, decoded). A message's signature is ``v1,`` + base64 of HMAC-SHA256(key,
-``f"{webhook_id}.{timestamp}.{body}"``), the timestamp in Unix seconds of the attempt. Receivers verify
+``f"{webhook_id}.{timestamp}.{body}"``), the timestamp in Unix seconds of the attempt; while a
+rotated-out secret's grace lasts the header carries both signatures, space separated. Receivers verify
 it with any Standard Webhooks library (and refuse a timestamp far from their clock).
 """
 
@@ -13,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 PREFIX = "whsec_"
 SECRET_BYTES = 32  # what a new secret holds (the specification allows 24-64)
@@ -45,12 +47,14 @@ def signature(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, webhook_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """Every header of one attempt of a message."""
+def headers(secret: str | Sequence[str], webhook_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Every header of one attempt of a message; several secrets (during a rotation's grace: the new
+    one, then the old) give one signature each, space separated."""
+    secrets_ = (secret,) if isinstance(secret, str) else tuple(secret)
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, webhook_id, timestamp, body),
+        "webhook-signature": " ".join(signature(key, webhook_id, timestamp, body) for key in secrets_),
         "content-type": "application/json",
         "user-agent": USER_AGENT,
     }

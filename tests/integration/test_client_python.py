@@ -610,7 +610,7 @@ def test_the_change_feed_is_paged_until_drained_sync_and_async(
     client.events.update(lines[0]["id"], starred=True)
 
     changes = list(client.events.changes(limit=4))
-    assert sorted(change.event_id for change in changes[:9]) == sorted(line["id"] for line in lines)
+    assert sorted(str(change.event_id) for change in changes[:9]) == sorted(line["id"] for line in lines)
     assert [change.type for change in changes] == ["event.created"] * 9 + ["event.updated"]
     assert len(sent) == 1 + 4, "the PATCH; three pages of changes, then the empty one that ends the walk"
     updated = changes[-1]

@@ -10,7 +10,9 @@ import base64
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import novavms
 import pytest
@@ -145,3 +147,66 @@ def test_the_async_client_has_the_same_methods(gateway_url: str, token: Token) -
 
     description, got, *listed = asyncio.run(main())
     assert description == "async" and listed == [got]
+
+
+def settled(client: novavms.Client, endpoint_id: str, timeout: float = 30.0) -> novavms.WebhookDelivery:
+    """The endpoint's newest delivery once it is no longer pending or retrying (bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        [newest] = client.webhook_endpoints.deliveries(endpoint_id, limit=1).data
+        if newest.status in ("succeeded", "failed"):
+            return newest
+        assert time.monotonic() < deadline, f"the delivery is still {newest.status}"
+        time.sleep(0.1)
+
+
+def test_operations_through_the_python_client(
+    admin: novavms.Client, runner: TaskRunner, gateway_url: str, token: Token
+) -> None:
+    """deliveries, resend, replay, rotate_secret (both verifiers take the two signatures of a
+    rotation's grace) and event_types.list, sync and async."""
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    with Receiver() as receiver:
+        created = admin.webhook_endpoints.create(url=receiver.url, event_types=["*"])
+        assert created.secret is not None
+        queued = admin.webhook_endpoints.test(created.id)
+        [first] = receiver.wait_for(1)
+        delivery = settled(admin, created.id)
+        assert (delivery.id, delivery.type, delivery.message_id) == (
+            queued.delivery_id,
+            "webhook.test",
+            first.headers["webhook-id"],
+        )
+        assert delivery.attempts and delivery.attempts[0].status_code == 200
+        assert isinstance(delivery.created_at, datetime)
+
+        assert admin.webhook_endpoints.resend(delivery.id).delivery_id == delivery.id
+        [again] = receiver.wait_for(2)[1:]
+        assert again.headers["webhook-id"] == first.headers["webhook-id"] and again.body == first.body
+        assert len(settled(admin, created.id).attempts) == 2
+
+        rotated = admin.webhook_endpoints.rotate_secret(created.id, grace_seconds=60)
+        assert rotated.secret.startswith("whsec_") and rotated.secret != created.secret
+        admin.webhook_endpoints.test(created.id)
+        [during] = receiver.wait_for(3)[2:]
+        for secret in (created.secret, rotated.secret):
+            assert novavms.Webhook(secret).verify(during.body, during.headers)["type"] == "webhook.test"
+            assert js_verified(secret, during) == json.loads(during.body)
+
+        scheduled = admin.webhook_endpoints.replay(created.id, since=since, types=["event.created"])
+        assert scheduled.scheduled == 0  # no event changed in this org
+        with pytest.raises(novavms.ValidationError) as refused:
+            admin.webhook_endpoints.replay(created.id, since="2000-01-01T00:00:00Z")
+        assert "since" in refused.value.fields
+
+    kinds = {entry.type: entry for entry in admin.event_types.list()}
+    assert set(kinds) >= {"event.created", "webhook.test", "webhook_endpoint.disabled"}
+    assert kinds["webhook.test"].schema["properties"]["type"] == {"type": "string", "const": "webhook.test"}
+
+    async def main() -> tuple[int, int]:
+        async with novavms.AsyncClient(api_key=token("admin"), base_url=gateway_url, max_retries=0) as client:
+            first_page = await client.webhook_endpoints.deliveries(created.id)
+            types = await client.event_types.list()
+            return len(first_page.data), len(types)
+
+    assert asyncio.run(main()) == (2, 6)

@@ -11,6 +11,7 @@ import re
 import shlex
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -367,6 +368,27 @@ def test_bundle_serves_from_its_own_requirements(
         elif function == "list_webhook_endpoints":
             answer = first_answer(process, "GET", base + "/api/v1/webhook-endpoints", headers=admin)
             assert answer.status_code == 200 and answer.json() == {"data": [], "next_cursor": None}
+        elif function == "list_event_types":  # the catalogue's schemas come from the bundle's document
+            answer = first_answer(process, "GET", base + "/api/v1/event-types", headers=admin)
+            assert answer.status_code == 200 and len(answer.json()["data"]) == 6
+        elif function in (
+            "list_webhook_deliveries",
+            "replay_webhook_endpoint",
+            "rotate_webhook_secret",
+            "resend_webhook_delivery",
+        ):  # an id of no endpoint or delivery
+            method, path, sent = {
+                "list_webhook_deliveries": ("GET", f"webhook-endpoints/ep_{'0' * 32}/deliveries", None),
+                "replay_webhook_endpoint": (
+                    "POST",
+                    f"webhook-endpoints/ep_{'0' * 32}/replay",
+                    {"since": datetime.now(UTC).isoformat()},
+                ),
+                "rotate_webhook_secret": ("POST", f"webhook-endpoints/ep_{'0' * 32}/rotate-secret", {}),
+                "resend_webhook_delivery": ("POST", f"webhook-deliveries/{'0' * 32}/resend", None),
+            }[function]
+            answer = first_answer(process, method, f"{base}/api/v1/{path}", headers=admin, json=sent)
+            assert answer.status_code == 404 and answer.json()["error"] == "not_found"
         elif function.endswith("_webhook_endpoint"):  # get, update, delete, test: an id of no endpoint
             method, suffix, patch = {
                 "get_webhook_endpoint": ("GET", "", None),

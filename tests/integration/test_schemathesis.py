@@ -14,7 +14,8 @@ object name that must lie under the path's event's upload prefix: moved there). 
 lists values of a path parameter the API never issues (reserved store ids such as ``__name__`` or
 ``..``): each is sent as an explicit example through Schemathesis' checks and must be a documented 404.
 ``x-novavms-reachable-url`` (a URL whose host must resolve to an address the service may call, such as
-a webhook endpoint's: a loopback URL, which test stacks allow).
+a webhook endpoint's: a loopback URL, which test stacks allow). ``x-novavms-recent`` (a time within the
+change log's retention, such as a replay's range: moved to a minute ago).
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if not _positive(case):
         return
     if isinstance(case.body, dict):
+        for name in _future_fields(ctx, "x-novavms-recent"):
+            if isinstance(case.body.get(name), str):
+                case.body[name] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         _keep_order(case.body, _body_schema(ctx))
         _bind_to_path(case, _body_schema(ctx))
         for name in _future_fields(ctx):

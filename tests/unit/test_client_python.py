@@ -82,7 +82,7 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
     http: Any = httpx.AsyncClient(transport=transport) if is_async else httpx.Client(transport=transport)
     client = client_class(api_key="sk_test_x", base_url="http://probe", http_client=http, max_retries=0)
     called: dict[str, str] = {}
-    for resource_name in ("events", "keys", "webhook_endpoints"):
+    for resource_name in ("events", "keys", "webhook_endpoints", "event_types"):
         resource = getattr(client, resource_name)
         for name, method in inspect.getmembers(resource, inspect.ismethod):
             if name.startswith("_"):
@@ -146,6 +146,11 @@ def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -
         "get_webhook_endpoint": "webhook_endpoints.get",
         "update_webhook_endpoint": "webhook_endpoints.update",
         "delete_webhook_endpoint": "webhook_endpoints.delete",
+        "list_webhook_deliveries": "webhook_endpoints.deliveries",
+        "resend_webhook_delivery": "webhook_endpoints.resend",
+        "replay_webhook_endpoint": "webhook_endpoints.replay",
+        "rotate_webhook_secret": "webhook_endpoints.rotate_secret",
+        "list_event_types": "event_types.list",
         "test_webhook_endpoint": "webhook_endpoints.test",
     }
 
@@ -399,7 +404,7 @@ def test_help_of_a_client_names_its_resources_and_their_methods(
     client_class: type[Any], iterate: str
 ) -> None:
     text = " ".join((inspect.getdoc(client_class) or "").split())  # what help() shows first
-    for resource_name in ("events", "keys", "webhook_endpoints"):
+    for resource_name in ("events", "keys", "webhook_endpoints", "event_types"):
         assert f"client.{resource_name}" in text, (
             f"help({client_class.__name__}) does not name {resource_name}"
         )

@@ -19,7 +19,12 @@ from shared.config import settings
 from shared.edge.idempotency import MAX_KEY_LENGTH
 from shared.edge.routes import API_ROUTES
 from shared.errors import ApiError
-from shared.ids import EVENT_ID_PATTERN, KEY_ID_PATTERN, WEBHOOK_ENDPOINT_ID_PATTERN
+from shared.ids import (
+    EVENT_ID_PATTERN,
+    KEY_ID_PATTERN,
+    WEBHOOK_DELIVERY_ID_PATTERN,
+    WEBHOOK_ENDPOINT_ID_PATTERN,
+)
 from shared.model.event import AI_STATUSES, NOTES_MAX_CHARS, TRIGGER_TYPES
 
 DOCUMENT: dict[str, Any] = json.loads(
@@ -128,6 +133,7 @@ def test_path_ids_are_the_codes() -> None:
         "event": ("EventId", EVENT_ID_PATTERN),
         "key": ("KeyId", KEY_ID_PATTERN),
         "webhook_endpoint": ("WebhookEndpointId", WEBHOOK_ENDPOINT_ID_PATTERN),
+        "webhook_delivery": ("WebhookDeliveryId", WEBHOOK_DELIVERY_ID_PATTERN),
     }
     for route in API_ROUTES:
         if "{id}" not in route.path:

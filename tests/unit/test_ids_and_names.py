@@ -20,7 +20,7 @@ from shared.edge.api_keys import key_id_of, new_key
 from shared.edge.routes import ROUTES
 from shared.errors import NotFound, ValidationError
 from shared.ids import canonical_uuid, valid_key_id
-from shared.store.webhooks import new_endpoint_id
+from shared.store.webhooks import new_delivery_id, new_endpoint_id
 
 DOCUMENT: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[2] / "shared" / "openapi.json").read_text()
@@ -94,5 +94,6 @@ def test_every_route_with_an_id_refuses_reserved_ids_with_404(route: Any, reserv
     issued = {
         "key": key_id_of(new_key("sk_test_", SECRET)),
         "webhook_endpoint": new_endpoint_id(),
+        "webhook_delivery": new_delivery_id(),
     }.get(str(route.id_kind), str(uuid.uuid4()))
     route.check_id({"id": issued})

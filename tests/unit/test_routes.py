@@ -158,6 +158,11 @@ def test_the_apis_operations() -> None:
         ("PATCH", "/api/v1/webhook-endpoints/{id}", "update_webhook_endpoint", "admin"),
         ("DELETE", "/api/v1/webhook-endpoints/{id}", "delete_webhook_endpoint", "admin"),
         ("POST", "/api/v1/webhook-endpoints/{id}/test", "test_webhook_endpoint", "admin"),
+        ("GET", "/api/v1/webhook-endpoints/{id}/deliveries", "list_webhook_deliveries", "admin"),
+        ("POST", "/api/v1/webhook-endpoints/{id}/replay", "replay_webhook_endpoint", "admin"),
+        ("POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", "rotate_webhook_secret", "admin"),
+        ("POST", "/api/v1/webhook-deliveries/{id}/resend", "resend_webhook_delivery", "admin"),
+        ("GET", "/api/v1/event-types", "list_event_types", "viewer"),
     ]
     assert set(FUNCTIONS) == {route.function for route in ROUTES} and len(set(FUNCTIONS)) == len(FUNCTIONS)
     assert {"POST", "PUT", "PATCH", "DELETE"} == MUTATING_METHODS

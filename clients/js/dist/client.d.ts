@@ -3,6 +3,7 @@ import { NovaVMSError } from "./errors.js";
 import { type OperationId } from "./operations.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
+import { EventTypes } from "./resources/event-types.js";
 import { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 import type { RequestOptions, UploadTarget } from "./types.js";
 /** Options of `new NovaVMS({...})`. */
@@ -49,7 +50,9 @@ export interface Answer {
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
- * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`.
+ * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`,
+ *   `deliveries`, `resend`, `replay`, `rotateSecret`.
+ * - `eventTypes` ({@link EventTypes}): `list`, the catalogue of message types.
  *
  * ```ts
  * import NovaVMS from 'novavms';
@@ -69,6 +72,8 @@ export declare class NovaVMS {
     readonly keys: Keys;
     /** The org's webhook endpoints: create, list, get, update, delete, test (admin). */
     readonly webhookEndpoints: WebhookEndpoints;
+    /** The catalogue of message types and their JSON Schemas. */
+    readonly eventTypes: EventTypes;
     constructor(options?: ClientOptions);
     /** Calls an operation and returns its JSON body (undefined for 204), throwing a typed error otherwise. */
     requestJson(operation: OperationId, request: ApiRequest, options?: RequestOptions): Promise<unknown>;

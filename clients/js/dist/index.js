@@ -15,6 +15,7 @@ export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
 export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
 export { Events } from "./resources/events.js";
 export { Keys } from "./resources/keys.js";
+export { EventTypes } from "./resources/event-types.js";
 export { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 export { VERSION } from "./version.js";
 export { Webhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from "./webhooks.js";

@@ -95,6 +95,26 @@ export declare const OPERATIONS: {
         readonly method: "POST";
         readonly path: "/api/v1/webhook-endpoints/{id}/test";
     };
+    readonly list_webhook_deliveries: {
+        readonly method: "GET";
+        readonly path: "/api/v1/webhook-endpoints/{id}/deliveries";
+    };
+    readonly replay_webhook_endpoint: {
+        readonly method: "POST";
+        readonly path: "/api/v1/webhook-endpoints/{id}/replay";
+    };
+    readonly rotate_webhook_secret: {
+        readonly method: "POST";
+        readonly path: "/api/v1/webhook-endpoints/{id}/rotate-secret";
+    };
+    readonly resend_webhook_delivery: {
+        readonly method: "POST";
+        readonly path: "/api/v1/webhook-deliveries/{id}/resend";
+    };
+    readonly list_event_types: {
+        readonly method: "GET";
+        readonly path: "/api/v1/event-types";
+    };
 };
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type OperationId = keyof typeof OPERATIONS;

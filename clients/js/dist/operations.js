@@ -26,6 +26,11 @@ export const OPERATIONS = {
     update_webhook_endpoint: { method: "PATCH", path: "/api/v1/webhook-endpoints/{id}" },
     delete_webhook_endpoint: { method: "DELETE", path: "/api/v1/webhook-endpoints/{id}" },
     test_webhook_endpoint: { method: "POST", path: "/api/v1/webhook-endpoints/{id}/test" },
+    list_webhook_deliveries: { method: "GET", path: "/api/v1/webhook-endpoints/{id}/deliveries" },
+    replay_webhook_endpoint: { method: "POST", path: "/api/v1/webhook-endpoints/{id}/replay" },
+    rotate_webhook_secret: { method: "POST", path: "/api/v1/webhook-endpoints/{id}/rotate-secret" },
+    resend_webhook_delivery: { method: "POST", path: "/api/v1/webhook-deliveries/{id}/resend" },
+    list_event_types: { method: "GET", path: "/api/v1/event-types" },
 };
 /** Which client method calls each operation (`"events.list"` is `client.events.list`). */
 export const OPERATION_METHODS = {
@@ -52,6 +57,11 @@ export const OPERATION_METHODS = {
     update_webhook_endpoint: "webhookEndpoints.update",
     delete_webhook_endpoint: "webhookEndpoints.delete",
     test_webhook_endpoint: "webhookEndpoints.test",
+    list_webhook_deliveries: "webhookEndpoints.deliveries",
+    replay_webhook_endpoint: "webhookEndpoints.replay",
+    rotate_webhook_secret: "webhookEndpoints.rotateSecret",
+    resend_webhook_delivery: "webhookEndpoints.resend",
+    list_event_types: "eventTypes.list",
 };
 /** The operation's path with its `{name}` parameters filled in (URL-encoded). */
 export function operationPath(operation, params = {}) {

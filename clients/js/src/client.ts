@@ -13,6 +13,7 @@ import { OPERATIONS, operationPath, type OperationId } from "./operations.js";
 import { isRetryableStatus, retryDelayMs } from "./retry.js";
 import { Events } from "./resources/events.js";
 import { Keys } from "./resources/keys.js";
+import { EventTypes } from "./resources/event-types.js";
 import { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 import { isBrowser, nodeDescription, pageOrigin, readEnv, sleep, uuid4 } from "./runtime.js";
 import type { RequestOptions, UploadTarget } from "./types.js";
@@ -66,7 +67,9 @@ export interface Answer {
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
- * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`.
+ * - `webhookEndpoints` ({@link WebhookEndpoints}): `create`, `list`, `get`, `update`, `delete`, `test`,
+ *   `deliveries`, `resend`, `replay`, `rotateSecret`.
+ * - `eventTypes` ({@link EventTypes}): `list`, the catalogue of message types.
  *
  * ```ts
  * import NovaVMS from 'novavms';
@@ -85,6 +88,8 @@ export class NovaVMS {
   readonly keys: Keys;
   /** The org's webhook endpoints: create, list, get, update, delete, test (admin). */
   readonly webhookEndpoints: WebhookEndpoints;
+  /** The catalogue of message types and their JSON Schemas. */
+  readonly eventTypes: EventTypes;
   readonly #apiKey: string;
   readonly #defaultHeaders: Record<string, string>;
   readonly #fetch: typeof fetch;
@@ -118,6 +123,7 @@ export class NovaVMS {
     this.events = new Events(this);
     this.keys = new Keys(this);
     this.webhookEndpoints = new WebhookEndpoints(this);
+    this.eventTypes = new EventTypes(this);
   }
 
   /** Calls an operation and returns its JSON body (undefined for 204), throwing a typed error otherwise. */

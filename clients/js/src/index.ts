@@ -39,8 +39,20 @@ export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
 export type * from "./types.js";
 export { Events } from "./resources/events.js";
 export { Keys } from "./resources/keys.js";
+export { EventTypes } from "./resources/event-types.js";
+export type { EventType, EventTypeList } from "./resources/event-types.js";
 export { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 export type {
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryList,
+  WebhookDeliveryListParams,
+  WebhookDeliveryStatus,
+  WebhookReplayParams,
+  WebhookReplayScheduled,
+  WebhookResendQueued,
+  WebhookRotateParams,
+  WebhookSecret,
   WebhookEndpoint,
   WebhookEndpointCreated,
   WebhookEndpointCreateParams,

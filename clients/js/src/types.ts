@@ -180,16 +180,26 @@ export interface EventHistoryParams {
 }
 
 /** What a change did to an event. */
-export type ChangeType = "event.created" | "event.updated" | "event.deleted" | "event.restored";
+export type ChangeType =
+  | "event.created"
+  | "event.updated"
+  | "event.deleted"
+  | "event.restored"
+  | "webhook_endpoint.disabled";
 
 /**
  * One change of the feed (schema `Change`). Below admin, a dismissed event's changes carry only
- * `id`, `type`, `eventId` and `at`.
+ * `id`, `type`, `eventId` and `at`. A `webhook_endpoint.disabled` change names no event (`eventId`
+ * null) but the `endpointId` and the `reason`.
  */
 export interface Change {
   id: string;
   type: ChangeType;
-  eventId: string;
+  eventId: string | null;
+  /** Only on `webhook_endpoint.disabled`: the endpoint disabled. */
+  endpointId?: string;
+  /** Only on `webhook_endpoint.disabled`: why. */
+  reason?: string;
   /** When the change committed, RFC3339 in UTC. */
   at: string;
   actor?: Actor;

@@ -165,6 +165,21 @@ const TYPE_OF_SCHEMA: Record<string, string> = {
   WebhookEndpointCreated: "WebhookEndpointCreated",
   WebhookEndpointList: "WebhookEndpointList",
   WebhookTestQueued: "WebhookTestQueued",
+  WebhookAttempt: "WebhookAttempt",
+  WebhookDelivery: "WebhookDelivery",
+  WebhookDeliveryList: "WebhookDeliveryList",
+  WebhookResendQueued: "WebhookResendQueued",
+  WebhookReplayRequest: "WebhookReplayParams",
+  WebhookReplayScheduled: "WebhookReplayScheduled",
+  WebhookRotateRequest: "WebhookRotateParams",
+  WebhookSecret: "WebhookSecret",
+  EventType: "EventType",
+  EventTypeList: "EventTypeList",
+  // A message's body, as `new Webhook(secret).verify(...)` answers it (each type's schema is in the
+  // catalogue, `eventTypes.list()`).
+  EventChangeMessage: "WebhookMessage",
+  EndpointDisabledMessage: "WebhookMessage",
+  WebhookTestMessage: "WebhookMessage",
 };
 /**
  * Schemas with no type of their own: the error envelope is read into the error classes, and the
@@ -189,6 +204,11 @@ for (const [typeName, schemaName] of [
   ["BatchFilter", "BatchFilter"],
   ["WebhookEndpointList", "WebhookEndpointList"],
   ["WebhookTestQueued", "WebhookTestQueued"],
+  ["WebhookAttempt", "WebhookAttempt"],
+  ["WebhookResendQueued", "WebhookResendQueued"],
+  ["WebhookReplayScheduled", "WebhookReplayScheduled"],
+  ["WebhookSecret", "WebhookSecret"],
+  ["WebhookRotateParams", "WebhookRotateRequest"],
 ] as const) {
   test(`the ${typeName} type equals schema ${schemaName} after the camelCase rule`, () => {
     assert.deepEqual(shippedShape(typeName), schemaShape(document.components.schemas[schemaName]!));
@@ -208,6 +228,12 @@ test("the Change type equals its schema, its previous values a free-form map; Ch
   assert.deepEqual(shippedShape("Change"), schemaShape(schema, { previous: shippedShape("Change")["previous"]!.values }));
   assert.equal(schema.properties!["previous"]!.additionalProperties, true);
   assert.deepEqual(shippedShape("ChangePage"), schemaShape(document.components.schemas["ChangePage"]!));
+});
+
+test("the WebhookDelivery type equals its schema, each attempt a WebhookAttempt; WebhookDeliveryList its page", () => {
+  const schema = document.components.schemas["WebhookDelivery"]!;
+  assert.deepEqual(shippedShape("WebhookDelivery"), schemaShape(schema, { attempts: "WebhookAttempt[]" }));
+  assert.deepEqual(shippedShape("WebhookDeliveryList"), schemaShape(document.components.schemas["WebhookDeliveryList"]!));
 });
 
 test("the BatchResult type equals its schema, each result a BatchResultItem", () => {

@@ -1,8 +1,8 @@
 import type { NovaVMS } from "../client.js";
 import { CursorPage, PagePromise } from "../pagination.js";
-import type { RequestOptions, TriggerType } from "../types.js";
+import type { ChangeType, RequestOptions, TriggerType } from "../types.js";
 /** A change type an endpoint receives; `*` is every one. */
-export type WebhookEventType = "event.created" | "event.updated" | "event.deleted" | "event.restored" | "*";
+export type WebhookEventType = "event.created" | "event.updated" | "event.deleted" | "event.restored" | "webhook_endpoint.disabled" | "*";
 /** Which changes an endpoint receives beyond its types (schema `WebhookFilter`): each list given must hold the change's value. */
 export interface WebhookFilter {
     siteIds?: string[];
@@ -36,6 +36,68 @@ export interface WebhookEndpointList {
 export interface WebhookTestQueued {
     deliveryId: string;
 }
+/** A delivery's state: no attempt yet, failed and due again, a 2xx, or the schedule spent. */
+export type WebhookDeliveryStatus = "pending" | "retrying" | "succeeded" | "failed";
+/** One attempt of a delivery (schema `WebhookAttempt`). */
+export interface WebhookAttempt {
+    at: string;
+    /** The receiver's status; null when none came (refused, unreachable, timed out). */
+    statusCode: number | null;
+    /** Why it failed; null for a 2xx. */
+    error: string | null;
+    durationMs: number;
+    /** The first 1 KiB of the receiver's answer. */
+    responseBody: string;
+}
+/** One message to one endpoint and every attempt of it, kept 30 days (schema `WebhookDelivery`). */
+export interface WebhookDelivery {
+    id: string;
+    endpointId: string;
+    /** The `webhook-id`: the same on every attempt, resend and replay. */
+    messageId: string;
+    type: ChangeType | "webhook.test";
+    status: WebhookDeliveryStatus;
+    attempts: WebhookAttempt[];
+    nextAttemptAt: string | null;
+    createdAt: string;
+}
+/** One page of an endpoint's deliveries, newest first (schema `WebhookDeliveryList`). */
+export interface WebhookDeliveryList {
+    data: WebhookDelivery[];
+    nextCursor: string | null;
+}
+/** `webhookEndpoints.deliveries` query: page size (1-100, default 20), cursor, one status only. */
+export interface WebhookDeliveryListParams {
+    limit?: number;
+    cursor?: string;
+    status?: WebhookDeliveryStatus;
+}
+/** A delivery sent again (schema `WebhookResendQueued`). */
+export interface WebhookResendQueued {
+    deliveryId: string;
+}
+/** `webhookEndpoints.replay` body (schema `WebhookReplayRequest`). */
+export interface WebhookReplayParams {
+    /** RFC 3339, within the change log's retention (400 naming `since` otherwise). */
+    since: string;
+    /** RFC 3339, after `since` (default now). */
+    until?: string;
+    /** Only these change types (default all); the endpoint's own types and filter apply too. */
+    types?: ChangeType[];
+}
+/** How many deliveries a replay made (schema `WebhookReplayScheduled`). */
+export interface WebhookReplayScheduled {
+    scheduled: number;
+}
+/** `webhookEndpoints.rotateSecret` body (schema `WebhookRotateRequest`). */
+export interface WebhookRotateParams {
+    /** How long the old secret still signs beside the new one, 0-604800 (default 86400). */
+    graceSeconds?: number;
+}
+/** An endpoint's new signing secret, shown only here (schema `WebhookSecret`). */
+export interface WebhookSecret {
+    secret: string;
+}
 /** `webhookEndpoints.create` body (schema `WebhookEndpointRequest`). */
 export interface WebhookEndpointCreateParams {
     /** https, no credentials, a host with public addresses only (400 `validation_error` naming `url` otherwise). */
@@ -61,7 +123,8 @@ export interface WebhookEndpointListParams {
 }
 /**
  * `novavms.webhookEndpoints`: `create`, `list`, `get`, `update`, `delete` and `test` the org's
- * webhook endpoints (admin). Verify what they receive with {@link Webhook}.
+ * webhook endpoints (admin); read an endpoint's `deliveries`, `resend` a delivery, `replay` past
+ * changes and `rotateSecret`. Verify what they receive with {@link Webhook}.
  */
 export declare class WebhookEndpoints {
     #private;
@@ -81,4 +144,15 @@ export declare class WebhookEndpoints {
     delete(id: string, options?: RequestOptions): Promise<void>;
     /** Sends the endpoint a `webhook.test` message now; answers its delivery's id. */
     test(id: string, options?: RequestOptions): Promise<WebhookTestQueued>;
+    /**
+     * The endpoint's delivery log, newest first, every attempt with the first 1 KiB of its answer.
+     * Awaitable (one page) and async-iterable (every delivery, a request per page).
+     */
+    deliveries(id: string, params?: WebhookDeliveryListParams, options?: RequestOptions): PagePromise<WebhookDelivery, CursorPage<WebhookDelivery>>;
+    /** Sends a delivery again: a new attempt series with the same `webhook-id` and body. */
+    resend(deliveryId: string, options?: RequestOptions): Promise<WebhookResendQueued>;
+    /** New deliveries of the changes kept since `since` that the endpoint receives, each with its change's `webhook-id` (at most 10,000). */
+    replay(id: string, params: WebhookReplayParams, options?: RequestOptions): Promise<WebhookReplayScheduled>;
+    /** A new signing secret (shown only here); during `graceSeconds` messages carry both signatures. */
+    rotateSecret(id: string, params?: WebhookRotateParams, options?: RequestOptions): Promise<WebhookSecret>;
 }

@@ -77,16 +77,23 @@ from ._pagination import (
 from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
 from ._version import __version__
 from ._webhooks import (
+    EventType,
     Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEndpointCreated,
     WebhookEndpointStatus,
     WebhookEventType,
+    WebhookReplayScheduled,
+    WebhookResendQueued,
+    WebhookSecret,
     WebhookTestQueued,
     WebhookVerificationError,
 )
 from .resources.keys import ApiKeyList
-from .resources.webhook_endpoints import WebhookEndpointList
+from .resources.webhook_endpoints import WebhookDeliveryList, WebhookEndpointList
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -120,6 +127,7 @@ __all__ = [
     "EventDetail",
     "EventFilters",
     "EventPage",
+    "EventType",
     "ExportResult",
     "GoneError",
     "HistoryAction",
@@ -152,11 +160,18 @@ __all__ = [
     "UpsertStatus",
     "ValidationError",
     "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryList",
+    "WebhookDeliveryStatus",
     "WebhookEndpoint",
     "WebhookEndpointCreated",
     "WebhookEndpointList",
     "WebhookEndpointStatus",
     "WebhookEventType",
+    "WebhookReplayScheduled",
+    "WebhookResendQueued",
+    "WebhookSecret",
     "WebhookTestQueued",
     "WebhookVerificationError",
     "__version__",

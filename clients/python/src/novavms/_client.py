@@ -24,7 +24,16 @@ from ._media import MediaBody, upload_error, upload_headers
 from ._models import UploadTarget
 from ._operations import Call
 from ._retries import retry_delay
-from .resources import AsyncEvents, AsyncKeys, AsyncWebhookEndpoints, Events, Keys, WebhookEndpoints
+from .resources import (
+    AsyncEvents,
+    AsyncEventTypes,
+    AsyncKeys,
+    AsyncWebhookEndpoints,
+    Events,
+    EventTypes,
+    Keys,
+    WebhookEndpoints,
+)
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -60,7 +69,10 @@ class Client(BaseClient[httpx.Client]):
     - ``client.keys`` (:class:`~novavms.resources.Keys`): ``create``, ``list``, ``revoke`` (an
       admin's user token).
     - ``client.webhook_endpoints`` (:class:`~novavms.resources.WebhookEndpoints`): ``create``,
-      ``list``, ``get``, ``update``, ``delete``, ``test`` (admin).
+      ``list``, ``get``, ``update``, ``delete``, ``test``, ``deliveries`` (the delivery log),
+      ``resend``, ``replay``, ``rotate_secret`` (admin).
+    - ``client.event_types`` (:class:`~novavms.resources.EventTypes`): ``list``, the catalogue of
+      message types with their JSON Schemas.
     """
 
     events: Events
@@ -68,7 +80,9 @@ class Client(BaseClient[httpx.Client]):
     keys: Keys
     """The org's API keys: create, list, revoke."""
     webhook_endpoints: WebhookEndpoints
-    """The org's webhook endpoints: create, list, get, update, delete, test."""
+    """The org's webhook endpoints: create, list, get, update, delete, test; their deliveries."""
+    event_types: EventTypes
+    """The catalogue of message types."""
 
     def _default_http(self, timeout: Timeout) -> httpx.Client:
         return httpx.Client(timeout=timeout, follow_redirects=False)
@@ -77,6 +91,7 @@ class Client(BaseClient[httpx.Client]):
         self.events = Events(self)
         self.keys = Keys(self)
         self.webhook_endpoints = WebhookEndpoints(self)
+        self.event_types = EventTypes(self)
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""
@@ -188,7 +203,9 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
       ``async for event in client.events.list(...)`` walks every item across pages.
     - ``client.keys`` (:class:`~novavms.resources.AsyncKeys`): ``create``, ``list``, ``revoke``.
     - ``client.webhook_endpoints`` (:class:`~novavms.resources.AsyncWebhookEndpoints`): ``create``,
-      ``list``, ``get``, ``update``, ``delete``, ``test``.
+      ``list``, ``get``, ``update``, ``delete``, ``test``, ``deliveries``, ``resend``, ``replay``,
+      ``rotate_secret``.
+    - ``client.event_types`` (:class:`~novavms.resources.AsyncEventTypes`): ``list``.
     """
 
     events: AsyncEvents
@@ -196,7 +213,9 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     keys: AsyncKeys
     """The org's API keys: create, list, revoke."""
     webhook_endpoints: AsyncWebhookEndpoints
-    """The org's webhook endpoints: create, list, get, update, delete, test."""
+    """The org's webhook endpoints: create, list, get, update, delete, test; their deliveries."""
+    event_types: AsyncEventTypes
+    """The catalogue of message types."""
 
     def _default_http(self, timeout: Timeout) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
@@ -205,6 +224,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         self.events = AsyncEvents(self)
         self.keys = AsyncKeys(self)
         self.webhook_endpoints = AsyncWebhookEndpoints(self)
+        self.event_types = AsyncEventTypes(self)
 
     async def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -49,7 +49,9 @@ Role = Literal["viewer", "operator", "admin", "ingest"]
 ActorKind = Literal["user", "api_key", "pipeline", "scheduler"]
 HistoryAction = Literal["update", "delete", "restore"]
 BatchStatus = Literal["changed", "unchanged", "not_found"]
-ChangeType = Literal["event.created", "event.updated", "event.deleted", "event.restored"]
+ChangeType = Literal[
+    "event.created", "event.updated", "event.deleted", "event.restored", "webhook_endpoint.disabled"
+]
 UpsertStatus = Literal["created", "updated", "unchanged"]
 IngestStatus = Literal["created", "updated", "unchanged", "invalid", "superseded"]
 
@@ -209,19 +211,22 @@ class Change(Model):
     committed (``at``), who made it (``actor``), the fields that ``changed`` and, for
     ``event.updated``, their ``previous`` values (as sent), and the ``event`` as of the change (its
     ``snapshot_url`` None). Below admin, a dismissed event's changes carry only id, type, event_id and
-    at (the others are None)."""
+    at (the others are None). A ``webhook_endpoint.disabled`` change names no event (``event_id``
+    None) but the ``endpoint_id`` and the ``reason``."""
 
     _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"at"})
     _NESTED: ClassVar[dict[str, type[Model]]] = {"actor": Actor, "event": Event}
 
     id: str
     type: ChangeType
-    event_id: str
+    event_id: str | None
     at: datetime
     actor: Actor | None = None
     changed: list[str] | None = None
     previous: dict[str, Any] | None = None
     event: Event | None = None
+    endpoint_id: str | None = None
+    reason: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,6 +47,11 @@ OPERATIONS: dict[str, Operation] = {
         Operation("update_webhook_endpoint", "PATCH", "/api/v1/webhook-endpoints/{id}"),
         Operation("delete_webhook_endpoint", "DELETE", "/api/v1/webhook-endpoints/{id}"),
         Operation("test_webhook_endpoint", "POST", "/api/v1/webhook-endpoints/{id}/test"),
+        Operation("list_webhook_deliveries", "GET", "/api/v1/webhook-endpoints/{id}/deliveries"),
+        Operation("replay_webhook_endpoint", "POST", "/api/v1/webhook-endpoints/{id}/replay"),
+        Operation("rotate_webhook_secret", "POST", "/api/v1/webhook-endpoints/{id}/rotate-secret"),
+        Operation("resend_webhook_delivery", "POST", "/api/v1/webhook-deliveries/{id}/resend"),
+        Operation("list_event_types", "GET", "/api/v1/event-types"),
     )
 }
 

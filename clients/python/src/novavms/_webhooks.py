@@ -30,18 +30,28 @@ from ._models import Model
 
 __all__ = [
     "TOLERANCE_SECONDS",
+    "EventType",
     "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
     "WebhookEndpoint",
     "WebhookEndpointCreated",
     "WebhookEndpointStatus",
     "WebhookEventType",
+    "WebhookReplayScheduled",
+    "WebhookResendQueued",
+    "WebhookSecret",
     "WebhookTestQueued",
     "WebhookVerificationError",
 ]
 
-WebhookEventType = Literal["event.created", "event.updated", "event.deleted", "event.restored", "*"]
+WebhookEventType = Literal[
+    "event.created", "event.updated", "event.deleted", "event.restored", "webhook_endpoint.disabled", "*"
+]
 """A change type an endpoint receives; ``*`` is every one."""
 WebhookEndpointStatus = Literal["enabled", "disabled"]
+WebhookDeliveryStatus = Literal["pending", "retrying", "succeeded", "failed"]
 
 SECRET_PREFIX = "whsec_"
 TOLERANCE_SECONDS = 5 * 60
@@ -153,3 +163,65 @@ class WebhookTestQueued(Model):
     """A ``webhook.test`` message on its way to the endpoint: its delivery's id."""
 
     delivery_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookAttempt(Model):
+    """One attempt of a delivery: when, the receiver's status (None when none came), why it failed
+    (None for a 2xx), how long it took and the first 1 KiB of the answer."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"at"})
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    response_body: str
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookDelivery(Model):
+    """One message to one endpoint and every attempt of it (kept 30 days). ``message_id`` is the
+    ``webhook-id``, the same on every attempt, resend and replay."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"next_attempt_at", "created_at"})
+    _NESTED: ClassVar[dict[str, type[Model]]] = {"attempts": WebhookAttempt}
+
+    id: str
+    endpoint_id: str
+    message_id: str
+    type: str
+    status: WebhookDeliveryStatus
+    attempts: list[WebhookAttempt]
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookResendQueued(Model):
+    """A delivery sent again: its id."""
+
+    delivery_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookReplayScheduled(Model):
+    """How many deliveries a replay made."""
+
+    scheduled: int
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookSecret(Model):
+    """An endpoint's new signing secret (``whsec_...``), shown only in the rotation's answer."""
+
+    secret: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EventType(Model):
+    """One type a webhook message or change can carry: what it means and its message's JSON Schema."""
+
+    type: str
+    description: str
+    schema: dict[str, Any]
