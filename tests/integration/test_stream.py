@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from shared.store.client import firestore_client
+from shared.timefmt import parse_rfc3339
 from tests.integration.conftest import SITE_A, SITE_B, Api, Token, event_line, reset_caches
 
 EVENTS = "/api/v1/events"
@@ -432,3 +433,60 @@ def test_the_org_limit_is_429_with_retry_after_and_a_dropped_stream_frees_its_sl
         time.sleep(0.5)
     assert status == 200
     open_[1].close()
+
+
+def test_the_live_page_shows_an_event_ingested_after_it_opened_and_acknowledges_it(
+    api: Api, token: Token
+) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from devstack.browser import ensure_chromium
+
+    page = requests_get(api.base + "/live")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-cache"
+    policy = page.headers["Content-Security-Policy"]
+    assert policy.startswith("default-src 'self'") and "img-src 'self' data: http" in policy
+    assert requests_get(api.base + "/live/swagger-ui-bundle.js").status_code == 404
+    assert requests_get(api.base + "/docs/live.js").status_code == 404
+    admin, operator = token("admin"), token("operator")
+    chromium, driver_path = ensure_chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get(api.base + "/live")
+        driver.find_element(By.ID, "token").send_keys(operator)
+        driver.find_element(By.CSS_SELECTOR, "#connect button").click()
+        wait = WebDriverWait(driver, 60)
+        wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-state") == "open")
+        assert driver.find_element(By.ID, "token").get_attribute("value") == ""  # not kept in the form
+        line = event_line(0, summary="Forklift near the loading bay")
+        ingested = time.monotonic()
+        put_event(api, admin, line)
+        row = wait.until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-event-id='{line['id']}']") or False
+        )[0]
+        appeared = time.monotonic() - ingested
+        print(f"the event appeared on the live page {appeared:.2f} s after its ingest")
+        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        assert cells[0] == line["camera_name"] and cells[2] == line["summary"]
+        assert parse_rfc3339(cells[1]) == parse_rfc3339(line["triggered_at"])
+        row.find_element(By.CSS_SELECTOR, "button.ack").click()
+        wait.until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, f"tr[data-event-id='{line['id']}'] button.ack").text
+                == "Acknowledged"
+            )
+        )
+        assert api.get(f"{EVENTS}/{line['id']}", admin).json()["acknowledged"] is True
+    finally:
+        driver.quit()
+
+
+def requests_get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=30)
