@@ -139,9 +139,11 @@ def unfollow(listener: OrgListener, waker: Waker) -> None:
     """Unregister a stream; the last one of an org stops the org's listener."""
     with _LOCK:
         listener.wakers.discard(waker)
-        if not listener.wakers and _LISTENERS.get(listener.org_id) is listener:
+        last = not listener.wakers and _LISTENERS.get(listener.org_id) is listener
+        if last:
             del _LISTENERS[listener.org_id]
-            listener.stop()
+    if last:  # outside the lock: stopping joins the watch's thread, whose callback takes the lock
+        listener.stop()
 
 
 def listeners() -> int:
@@ -216,8 +218,9 @@ def run_stream(stream: Stream) -> Iterator[str]:
     heartbeat = started + config.stream_heartbeat_seconds
     key_check = started + max(1, config.key_cache_seconds)
     slots = StreamSlots(principal.org_id)
-    listener, waker = follow(principal.org_id)
+    followed: tuple[OrgListener, Waker] | None = None
     try:
+        followed = listener, waker = follow(principal.org_id)
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
         read_now = stream.catch_up
         while True:
@@ -271,7 +274,8 @@ def run_stream(stream: Stream) -> Iterator[str]:
     except Exception as exc:  # the stream closes; the client resumes from its last id
         log_error("event stream stopped", org_id=principal.org_id, error=repr(exc))
     finally:
-        unfollow(listener, waker)
+        if followed is not None:
+            unfollow(*followed)
         try:
             with request_budget():
                 slots.release(stream.slot_id)
