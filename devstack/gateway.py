@@ -5,6 +5,10 @@ as with ``path_translation: APPEND_PATH_TO_ADDRESS``; the docs page and ``/opena
 the ``api_docs`` function like any other. An unknown path is 404 and a wrong method 405, in the API's
 error envelope, with the headers every answer carries. Its request log lines are redacted like the
 functions' (no credential of a URL reaches them).
+
+A streamed answer (an export, the event stream) passes through as it is made: the function's body is
+handed to werkzeug's threaded server, which writes and flushes each chunk (chunked encoding), one
+thread per open request.
 """
 
 from __future__ import annotations

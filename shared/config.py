@@ -81,6 +81,10 @@ class Settings:
     webhook_tasks_account: str | None
     webhook_local_runner: str | None
     webhook_disable_after_seconds: int
+    stream_heartbeat_seconds: int
+    stream_max_seconds: int
+    stream_max_per_org: int
+    stream_ticket_seconds: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -247,6 +251,10 @@ def settings() -> Settings:
         webhook_tasks_account=_str("EVENTS_WEBHOOK_TASKS_ACCOUNT"),
         webhook_local_runner=_str("EVENTS_WEBHOOK_LOCAL_RUNNER"),
         webhook_disable_after_seconds=_int("EVENTS_WEBHOOK_DISABLE_AFTER_SECONDS", 432_000, 1, 90 * 86_400),
+        stream_heartbeat_seconds=_int("EVENTS_STREAM_HEARTBEAT_SECONDS", 15, 1, 300),
+        stream_max_seconds=_int("EVENTS_STREAM_MAX_SECONDS", 3300, 1, 3600),
+        stream_max_per_org=_int("EVENTS_STREAM_MAX_PER_ORG", 50, 1, 100_000),
+        stream_ticket_seconds=_int("EVENTS_STREAM_TICKET_SECONDS", 60, 1, 600),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

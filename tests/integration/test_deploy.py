@@ -404,6 +404,16 @@ def test_bundle_serves_from_its_own_requirements(
             assert answer.status_code == 200 and "SwaggerUIBundle" in answer.text
             assert (bundle / "docs_assets" / "swagger-ui-bundle.js").is_file()
             assert requests.get(base + "/openapi.json", timeout=10).json()["openapi"].startswith("3.")
+            live = requests.get(base + "/live/live.js", timeout=10)
+            assert live.status_code == 200 and "EventSource" in live.text
+            assert (bundle / "docs_assets" / "live.js").is_file()
+        elif function == "stream_events":  # a test stack's streams close after 2 s
+            answer = first_answer(process, "GET", base + "/api/v1/events/stream", headers=admin)
+            assert answer.status_code == 200 and answer.text.startswith("retry: 2000")
+            assert answer.headers["Content-Type"].startswith("text/event-stream")
+        elif function == "create_stream_ticket":
+            answer = first_answer(process, "POST", base + "/api/v1/stream-tickets", headers=admin)
+            assert answer.status_code == 201 and answer.json()["ticket"].startswith("st_")
         elif function == "ingest_pubsub":  # a valid event needs no dead letter: no Pub/Sub here
             fresh = event_line(1)
             message: dict[str, Any] = {
