@@ -57,6 +57,7 @@ from ._models import (
     IngestStatus,
     MediaObjects,
     Role,
+    StreamTicket,
     TrashedEvent,
     TriggerType,
     UploadTarget,
@@ -75,6 +76,8 @@ from ._pagination import (
     TrashPage,
 )
 from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
+from ._sse import ServerSentEvent, SSEDecoder
+from ._stream import AsyncEventStream, EventStream
 from ._version import __version__
 from ._webhooks import (
     Webhook,
@@ -104,6 +107,7 @@ __all__ = [
     "ApiKeyList",
     "AsyncClient",
     "AsyncEventPage",
+    "AsyncEventStream",
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
@@ -120,6 +124,7 @@ __all__ = [
     "EventDetail",
     "EventFilters",
     "EventPage",
+    "EventStream",
     "ExportResult",
     "GoneError",
     "HistoryAction",
@@ -141,7 +146,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "Role",
+    "SSEDecoder",
+    "ServerSentEvent",
     "ServiceUnavailableError",
+    "StreamTicket",
     "TrashPage",
     "TrashedEvent",
     "TriggerType",
