@@ -38,6 +38,9 @@ export type { OperationId } from "./operations.js";
 export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
 export type * from "./types.js";
 export { Events } from "./resources/events.js";
+export { EventStream, RESET_EVENT } from "./stream.js";
+export { SSEDecoder } from "./sse.js";
+export type { ServerSentEvent } from "./sse.js";
 export { Keys } from "./resources/keys.js";
 export { WebhookEndpoints } from "./resources/webhook-endpoints.js";
 export type {
