@@ -80,6 +80,10 @@ class Settings:
     webhook_deliver_url: str | None
     webhook_tasks_account: str | None
     webhook_local_runner: str | None
+    stream_heartbeat_seconds: int
+    stream_max_seconds: int
+    stream_max_per_org: int
+    stream_ticket_seconds: int
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -141,6 +145,8 @@ def _topic(name: str, default: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._~+%-]{2,254}", topic) or topic.lower().startswith("goog"):
         raise ConfigurationError(f"{name} must be a Pub/Sub topic id, got {topic!r}")
     return topic
+
+
 DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,50400,72000,86400"  # Standard Webhooks' example
 MAX_RETRY_DELAY_SECONDS = 86_400
 
@@ -243,6 +249,10 @@ def settings() -> Settings:
         webhook_deliver_url=_str("EVENTS_WEBHOOK_DELIVER_URL"),
         webhook_tasks_account=_str("EVENTS_WEBHOOK_TASKS_ACCOUNT"),
         webhook_local_runner=_str("EVENTS_WEBHOOK_LOCAL_RUNNER"),
+        stream_heartbeat_seconds=_int("EVENTS_STREAM_HEARTBEAT_SECONDS", 15, 1, 300),
+        stream_max_seconds=_int("EVENTS_STREAM_MAX_SECONDS", 3300, 1, 3600),
+        stream_max_per_org=_int("EVENTS_STREAM_MAX_PER_ORG", 50, 1, 100_000),
+        stream_ticket_seconds=_int("EVENTS_STREAM_TICKET_SECONDS", 60, 1, 600),
         cors_origins=frozenset(
             o.strip() for o in (_str("EVENTS_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

@@ -120,14 +120,18 @@ def change_view(change: Change, *, redacted: bool) -> dict[str, Any]:
     return view
 
 
-def feed_page(scope: Scope, role: str, query: FeedQuery, *, redacted: bool) -> dict[str, Any]:
-    """``{"data", "next_cursor"}``: one page of the feed for a caller of ``scope`` and ``role``. A
-    site filter outside the scope is 403 (before the cursor is read), a bad cursor 400, a cursor past
-    the retention 410; a ``since`` before the oldest change kept starts at it."""
-    scope.query_sites(query.filter.site_id)
-    config, now = settings(), utcnow()
-    oldest = now - timedelta(seconds=config.changes_retention_seconds)
-    upper = now - timedelta(seconds=config.changes_settle_seconds)
+@dataclass(frozen=True)
+class FeedRead:
+    """What one read of the feed found: the changes, oldest first, and where the read stopped."""
+
+    changes: list[Change]
+    last: FeedPosition
+
+
+def start_position(scope: Scope, role: str, query: FeedQuery, now: datetime) -> FeedPosition:
+    """Where a read of ``query`` starts: after its cursor (400 when not this caller's, 410 past the
+    retention), at its ``since``, or at the oldest change kept."""
+    oldest = now - timedelta(seconds=settings().changes_retention_seconds)
     if query.cursor is not None:
         position = cursor.decode(query.cursor, scope, role, query.event_filter, query.domain)
         after = FeedPosition(position.triggered_at, position.event_id)
@@ -136,17 +140,38 @@ def feed_page(scope: Scope, role: str, query: FeedQuery, *, redacted: bool) -> d
             raise Gone(
                 f"changes before {kept} are no longer kept; start again without a cursor (the oldest kept)"
             )
-    elif query.since is not None and query.since > oldest:
-        after = FeedPosition(query.since - ONE_MICROSECOND, "")
-    else:  # from the oldest change kept (a ``since`` before it starts there too)
-        after = FeedPosition(oldest, "")
+        return after
+    if query.since is not None and query.since > oldest:
+        return FeedPosition(query.since - ONE_MICROSECOND, "")
+    return FeedPosition(oldest, "")  # a ``since`` before the oldest kept starts there too
+
+
+def read_feed(scope: Scope, query: FeedQuery, after: FeedPosition, now: datetime) -> FeedRead:
+    """Up to ``query.limit`` changes after ``after`` and at least ``EVENTS_CHANGES_SETTLE_SECONDS``
+    old as of ``now``, and the position to resume from (never behind a change that may still
+    appear)."""
+    upper = now - timedelta(seconds=settings().changes_settle_seconds)
     changes, last = ChangeLog(scope).page(query.filter, after, upper, query.limit, now)
     if last is None:  # every record up to ``upper`` was read: resume after it
         last = FeedPosition(upper, "") if upper > after.at else after
-    next_cursor = cursor.encode(
-        Position(last.at, last.change_id), scope, role, query.event_filter, query.domain
+    return FeedRead(changes, last)
+
+
+def position_cursor(position: FeedPosition, scope: Scope, role: str, query: FeedQuery) -> str:
+    """The feed's cursor for resuming after ``position`` (a change's: the SSE ``id`` of that change)."""
+    return cursor.encode(
+        Position(position.at, position.change_id), scope, role, query.event_filter, query.domain
     )
+
+
+def feed_page(scope: Scope, role: str, query: FeedQuery, *, redacted: bool) -> dict[str, Any]:
+    """``{"data", "next_cursor"}``: one page of the feed for a caller of ``scope`` and ``role``. A
+    site filter outside the scope is 403 (before the cursor is read), a bad cursor 400, a cursor past
+    the retention 410; a ``since`` before the oldest change kept starts at it."""
+    scope.query_sites(query.filter.site_id)
+    now = utcnow()
+    read = read_feed(scope, query, start_position(scope, role, query, now), now)
     return {
-        "data": [change_view(change, redacted=redacted) for change in changes],
-        "next_cursor": next_cursor,
+        "data": [change_view(change, redacted=redacted) for change in read.changes],
+        "next_cursor": position_cursor(read.last, scope, role, query),
     }

@@ -15,6 +15,7 @@ import enum
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -67,6 +68,15 @@ class Principal:
         return self.scope.org_id
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What the caller's credential allows beyond its scope: until when (a token's ``exp``; None for
+    an API key without expiry) and which API key it is (None for a token), for answers that last."""
+
+    expires_at: datetime | None
+    key_id: str | None
+
+
 class HeaderSource(Protocol):
     """Anything with case-insensitive ``get`` of a header (werkzeug Headers, a dict in tests)."""
 
@@ -106,6 +116,17 @@ def authenticate_caller(headers: HeaderSource) -> Principal:
     record = key_record(token)
     actor, scope = key_scope(record)
     return Principal(actor=actor, role=Role.parse(record.role), scope=scope)
+
+
+def caller_credential(headers: HeaderSource) -> Credential:
+    """The credential of an authenticated request's headers (read from the caches that authenticated
+    it); raises AuthRequired."""
+    token = _caller_token(headers)
+    if token.startswith(API_KEY_MARK):
+        record = key_record(token)
+        return Credential(record.expires_at, record.key_id)
+    claims = verified_claims(token, _verify, _jwks_client)
+    return Credential(datetime.fromtimestamp(claims["exp"], UTC), None)
 
 
 def bearer_token(headers: HeaderSource, header_name: str) -> str:

@@ -19,6 +19,11 @@ JSON envelope and anything else into a 500 without internals; adds the headers s
 the CORS headers on every answer; writes one structured log line (its URL redacted) with the
 request's store usage (a streamed answer's once its body has been sent, or has stopped, so the counts
 include the body's reads).
+
+A route that takes a stream ticket (``ticket``: the event stream) lets a ``?ticket=`` parameter
+through the query-credential check and authenticates with it when given, spending it
+(:mod:`shared.edge.tickets`); the caller's :class:`~shared.edge.auth.Credential` is then on the
+context.
 """
 
 from __future__ import annotations
@@ -40,7 +45,15 @@ from werkzeug.wrappers import Request
 from shared.api.bodies import json_object
 from shared.api.responses import REQUEST_ID_HEADER, error_response
 from shared.config import settings
-from shared.edge.auth import HeaderSource, Principal, Role, authenticate_caller, require_role
+from shared.edge.auth import (
+    Credential,
+    HeaderSource,
+    Principal,
+    Role,
+    authenticate_caller,
+    caller_credential,
+    require_role,
+)
 from shared.edge.auth_failures import record_failure, refuse_if_over
 from shared.edge.cors import allow_origin, preflight
 from shared.edge.errors import api_error, from_domain
@@ -52,6 +65,7 @@ from shared.edge.logs import (
     log_request,
 )
 from shared.edge.routes import MAX_BODY_BYTES, Route, routes_of
+from shared.edge.tickets import TICKET_PARAMETER, redeem_ticket
 from shared.errors import (
     ApiError,
     AuthRequired,
@@ -81,6 +95,7 @@ class Context:
     request_id: str
     path_params: Mapping[str, str] = field(default_factory=dict)
     caller: Principal | Actor | None = None
+    credential: Credential | None = None
     log: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     idempotency: PendingRecord | None = None
@@ -165,11 +180,13 @@ def check_json_body(request: flask.Request, limit: int = MAX_BODY_BYTES) -> None
         raise ValidationError.field("Content-Type", "must be application/json")
 
 
-def refuse_query_credentials(request: Request) -> None:
+def refuse_query_credentials(request: Request, allowed: frozenset[str] = frozenset()) -> None:
     """Credentials travel in headers only: a query parameter named like one (``api_key``, ``token``,
-    ...) or holding something shaped like a key, a JWT or a bearer token is 400 naming it."""
+    ...) or holding something shaped like a key, a JWT or a bearer token is 400 naming it; the
+    parameters ``allowed`` (a stream ticket on the stream route) are let through by name, never a
+    value shaped like a key or token."""
     for name, value in request.args.items(multi=True):
-        if credential_parameter(name) or holds_credential(value):
+        if (credential_parameter(name) and name not in allowed) or holds_credential(value):
             raise ValidationError.field(
                 name, "credentials are not accepted in the query string; send Authorization: Bearer <token>"
             )
@@ -302,13 +319,19 @@ def endpoint(
             if request.method == "OPTIONS" and any(r.public and r.match(path) is not None for r in routes):
                 return preflight(request)
             context.route, context.path_params = _route_for(routes, request.method, request.path)
-            refuse_query_credentials(request)
+            takes_ticket = context.route.ticket
+            refuse_query_credentials(request, frozenset({TICKET_PARAMETER}) if takes_ticket else frozenset())
             if auth is None:
                 return inners[context.route](context)
             address = client_address(request)
             refuse_if_over(address)
             try:
-                context.caller = auth(request.headers)
+                if takes_ticket and TICKET_PARAMETER in request.args:
+                    context.caller, context.credential = redeem_ticket(request.args[TICKET_PARAMETER])
+                else:
+                    context.caller = auth(request.headers)
+                    if takes_ticket and isinstance(context.caller, Principal):
+                        context.credential = caller_credential(request.headers)
             except AuthRequired:
                 record_failure(address)
                 raise

@@ -14,7 +14,9 @@ A route's ``budget`` says which per-org rate budget it spends (:mod:`shared.edge
 (requests) or ``ingest`` (events: the ingest routes and media upload URLs, never the API's). Its
 ``bulk_body`` says it takes bodies up to ``EVENTS_INGEST_MAX_BODY_BYTES`` (default 10 MiB) instead of
 :data:`MAX_BODY_BYTES` (64 KiB). ``min_role`` ``ingest`` admits ingest API keys and admins only; an
-ingest key is refused (403) by every other route (:func:`shared.edge.auth.require_role`).
+ingest key is refused (403) by every other route (:func:`shared.edge.auth.require_role`). The event stream
+comes before ``{id}`` too; ``ticket`` marks the one route that takes a credential in the URL, its
+``?ticket=`` (:mod:`shared.edge.tickets`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Route:
     id_kind: IdKind | None = None
     budget: Budget = "api"
     bulk_body: bool = False
+    ticket: bool = False
 
     @property
     def max_body_bytes(self) -> int:
@@ -92,6 +95,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/events/export", "export_events", "operator"),
     Route("GET", "/api/v1/events/deleted", "list_deleted_events", "admin"),
     Route("GET", "/api/v1/events/changes", "list_changes", "viewer"),
+    Route("GET", "/api/v1/events/stream", "stream_events", "viewer", ticket=True),
     Route("POST", "/api/v1/events/batch-update", "batch_update_events", "operator"),
     Route("POST", "/api/v1/events/batch-delete", "batch_delete_events", "admin"),
     Route("POST", "/api/v1/events/ingest", "ingest_events", "ingest", budget="ingest", bulk_body=True),
@@ -120,6 +124,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/keys", "create_key", "admin"),
     Route("GET", "/api/v1/keys", "list_keys", "admin"),
     Route("DELETE", "/api/v1/keys/{id}", "revoke_key", "admin", id_kind="key"),
+    Route("POST", "/api/v1/stream-tickets", "create_stream_ticket", "viewer"),
     Route("POST", "/api/v1/webhook-endpoints", "create_webhook_endpoint", "admin"),
     Route("GET", "/api/v1/webhook-endpoints", "list_webhook_endpoints", "admin"),
     Route(
@@ -149,6 +154,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/openapi.json", "api_docs", None, kind="docs"),
     Route("GET", "/docs", "api_docs", None, kind="docs"),
     Route("GET", "/docs/{asset}", "api_docs", None, kind="docs"),
+    Route("GET", "/live", "api_docs", None, kind="docs"),
+    Route("GET", "/live/{asset}", "api_docs", None, kind="docs"),
     Route("POST", "/", "scheduled_export", None, kind="internal"),
     Route("POST", "/", "deliver_webhook", None, kind="internal"),
     Route("POST", "/", "sweep_webhooks", None, kind="internal"),
