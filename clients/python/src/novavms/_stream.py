@@ -19,10 +19,11 @@ current head: the stream continues from the head (the changes in between are gon
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -140,6 +141,7 @@ class EventStream(_Stream, Iterator[Change]):
     def __init__(self, client: Client, call_of: CallOf, cursor: str | None, on_reset: OnReset | None) -> None:
         self._client = client
         self._session = _Session(call_of, cursor, on_reset, client.max_retries)
+        self._closed = False
         self._response = self._connect()
         self._changes = self._generate()
 
@@ -150,9 +152,11 @@ class EventStream(_Stream, Iterator[Change]):
         return self
 
     def close(self) -> None:
-        """Close the connection; the iterator ends."""
-        self._changes.close()
+        """Close the connection; the iterator ends (also when another thread is iterating it)."""
+        self._closed = True
         self._response.close()
+        with contextlib.suppress(ValueError):  # running in another thread, which now sees the close
+            self._changes.close()
 
     def __enter__(self) -> EventStream:
         return self
@@ -197,8 +201,14 @@ class EventStream(_Stream, Iterator[Change]):
             except httpx.TransportError as exc:
                 session.ended(decoder)
                 error = self._client._transport_error(exc)
+            except httpx.StreamError:
+                if self._closed:
+                    return
+                raise
             finally:
                 self._response.close()
+            if self._closed:
+                return
             time.sleep(session.delay(error))
             self._response = self._connect()
 
@@ -263,7 +273,7 @@ class AsyncEventStream(_Stream, AsyncIterator[Change]):
                 error = client._status_error(response)
             await asyncio.sleep(session.delay(error))
 
-    async def _generate(self) -> AsyncIterator[Change]:
+    async def _generate(self) -> AsyncGenerator[Change, None]:
         session = self._session
         response = await self._connect() if self._response is None else self._response
         while True:
