@@ -26,7 +26,9 @@ from typing import Any
 
 from shared.edge.routes import PUBLIC_ROUTES, Route
 
-DEADLINE_SECONDS = {"export_events": 900.0}
+# The event stream holds its request up to EVENTS_STREAM_MAX_SECONDS (3300 s): a gateway with streaming
+# enabled (preview) passes SSE through and bounds the whole response by the deadline, at most 3600 s.
+DEADLINE_SECONDS = {"export_events": 900.0, "stream_events": 3600.0}
 DEFAULT_DEADLINE_SECONDS = 60.0
 
 

@@ -33,6 +33,7 @@ RETRY_DELAYS = ("10s", "600s")
 DEAD_LETTER_RETENTION = "7d"
 DELIVER = "deliver_webhook"  # called by Cloud Tasks, with the tasks account's OIDC token
 SWEEP = "sweep_webhooks"  # called by Cloud Scheduler every minute
+STREAM = "stream_events"  # the live event stream: long requests, many at once per instance
 SECRETS = {  # environment variable -> secret name (suffix)
     "EVENTS_CURSOR_KEY": "cursor-key",
     # Keys the API keys' checksums (a forged key is refused without a store read); changing it
@@ -80,6 +81,9 @@ class Resources:
 
     memory: str
     timeout_seconds: int
+    concurrency: int | None = None  # requests one instance serves at once (None: the platform's default)
+    cpu: str | None = None
+    max_instances: int | None = None  # its own cap (None: the tenant's max_instances)
 
 
 RESOURCES = {
@@ -118,6 +122,11 @@ RESOURCES = {
     # transactions around it.
     DELIVER: Resources("256Mi", 120),
     SWEEP: Resources("256Mi", 120),
+    # The event stream: an open stream holds a request for up to EVENTS_STREAM_MAX_SECONDS (3300 s),
+    # mostly idle, so one instance serves 80 at once (a thread each: THREADS) under the 60-minute
+    # limit; at most EVENTS_STREAM_MAX_PER_ORG (50) per org, so a few instances are the cap.
+    STREAM: Resources("512Mi", 3600, concurrency=80, cpu="1", max_instances=4),
+    "create_stream_ticket": Resources("256Mi", 60),
 }
 
 
@@ -222,6 +231,8 @@ def environment(tenant: Tenant, function: str) -> dict[str, str]:
         env.update(EVENTS_INGEST_TOPIC=tenant.ingest_topic)
     else:
         env.update(EVENTS_FORWARDED_AUTH="true", EVENTS_CORS_ORIGINS=",".join(tenant.cors_origins))
+    if function == STREAM:  # functions-framework's gunicorn threads: one per concurrent stream
+        env.update(THREADS=str(RESOURCES[STREAM].concurrency))
     return env
 
 
@@ -255,8 +266,10 @@ def function_deploy(tenant: Tenant, function: str) -> str:
         f"--service-account={tenant.account('fn')}",
         f"--memory={resources.memory}",
         f"--timeout={resources.timeout_seconds}s",
+        *([f"--concurrency={resources.concurrency}"] if resources.concurrency else []),
+        *([f"--cpu={resources.cpu}"] if resources.cpu else []),
         f"--min-instances={tenant.min_instances}",
-        f"--max-instances={tenant.max_instances}",
+        f"--max-instances={resources.max_instances or tenant.max_instances}",
         "--set-env-vars=^|^" + "|".join(f"{k}={v}" for k, v in env.items()),
         "--set-secrets="
         + ",".join(f"{var}={tenant.secret(name)}:latest" for var, name in secrets_of(function).items()),
@@ -604,7 +617,18 @@ def steps(tenant: Tenant) -> list[str]:
         _upsert(
             _q("gcloud", "api-gateway", "gateways", "describe", gateway, f"--location={tenant.region}", p),
             _q("gcloud", "api-gateway", "gateways", "update", gateway, *gateway_args),
-            _q("gcloud", "api-gateway", "gateways", "create", gateway, *gateway_args),
+            # Streaming (the event stream's SSE) is a preview setting of the gateway, given at creation
+            # only (the alpha command's --enable-streaming; an update keeps it).
+            _q(
+                "gcloud",
+                "alpha",
+                "api-gateway",
+                "gateways",
+                "create",
+                gateway,
+                *gateway_args,
+                "--enable-streaming",
+            ),
         ).replace(shlex.quote(f"--api-config={config}"), f"--api-config={config}")
     )
 

@@ -1,5 +1,5 @@
 """GET /api/v1/events/stream: the change feed as Server-Sent Events (viewer and up, site-scoped;
-a bearer token, an API key, or a stream ticket as ``?ticket=``). See :mod:`shared.api.stream`."""
+a bearer token, an API key, or a stream ticket as ``?ticket=``). See :mod:`shared.edge.stream`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import flask
 import functions_framework
 
 from shared.api.changes import parse_feed_query, start_position
-from shared.api.stream import CONTENT_TYPE, Stream, head, reset_stream, run_stream, take_slot
 from shared.edge.auth import caller_credential
 from shared.edge.endpoint import Context, endpoint
 from shared.edge.rate_limit import rate_limit
+from shared.edge.stream import CONTENT_TYPE, Stream, head, reset_stream, run_stream, take_slot
 from shared.edge.tickets import TICKET_PARAMETER
 from shared.errors import Gone, ValidationError
 from shared.timefmt import utcnow

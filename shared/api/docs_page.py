@@ -6,12 +6,19 @@ bundle carries the same files in ``docs_assets/``. Every page and asset is serve
 Security Policy of ``default-src 'self'`` (images may also be ``data:`` URIs, which Swagger UI's
 icons are), so the page runs only this host's scripts; it persists no credentials and takes no
 configuration from the query string.
+
+The live page (``/live``, ``/live/{asset}``) is served the same way from ``docs-ui/live.*``: a token
+pasted into it takes a stream ticket and shows new events as they arrive. Its policy is the docs
+page's plus ``img-src`` for the media origin (:func:`live_policy`), where its snapshots' signed URLs
+point.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+
+from shared import media
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "docs_assets"  # in a deployed bundle, beside shared/
@@ -29,6 +36,23 @@ ASSETS: dict[str, tuple[str, str]] = {
     "swagger-ui.css": ("node_modules/swagger-ui-dist/swagger-ui.css", "text/css; charset=utf-8"),
     "favicon-32x32.png": ("node_modules/swagger-ui-dist/favicon-32x32.png", "image/png"),
 }
+
+
+LIVE_PAGE = "live.html"
+# name served under /live/ -> (path below docs-ui/, content type); copied into bundles with ASSETS
+LIVE_ASSETS: dict[str, tuple[str, str]] = {
+    LIVE_PAGE: ("live.html", "text/html; charset=utf-8"),
+    "live.js": ("live.js", "text/javascript; charset=utf-8"),
+    "live.css": ("live.css", "text/css; charset=utf-8"),
+}
+ASSETS.update(LIVE_ASSETS)
+DOCS_NAMES = frozenset(name for name in ASSETS if name not in LIVE_ASSETS)
+
+
+def live_policy() -> str:
+    """The live page's Content Security Policy: the docs page's, its images also from the media
+    origin (Cloud Storage, or the storage emulator locally)."""
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {media.endpoint()}")
 
 
 class AssetMissing(RuntimeError):
