@@ -207,7 +207,7 @@ def test_forced_drops_and_the_servers_closes_resume_without_gaps_or_repeats(
     proxy = DroppingProxy(gateway_url)
     try:
         with novavms.Client(api_key=token("admin"), base_url=proxy.url) as client:
-            stream = client.events.stream()
+            stream = client.events.stream(cursor=start)
             collector = Collector(stream)
             written = 0
             for round_ in range(6):

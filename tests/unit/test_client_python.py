@@ -174,6 +174,7 @@ def schema_properties(name: str) -> dict[str, Any]:
         (novavms.WebhookEndpoint, "WebhookEndpoint"),
         (novavms.WebhookEndpointCreated, "WebhookEndpointCreated"),
         (novavms.WebhookTestQueued, "WebhookTestQueued"),
+        (novavms.StreamTicket, "StreamTicket"),
     ],
 )
 def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:

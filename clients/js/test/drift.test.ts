@@ -165,6 +165,7 @@ const TYPE_OF_SCHEMA: Record<string, string> = {
   WebhookEndpointCreated: "WebhookEndpointCreated",
   WebhookEndpointList: "WebhookEndpointList",
   WebhookTestQueued: "WebhookTestQueued",
+  StreamTicket: "StreamTicket",
 };
 /**
  * Schemas with no type of their own: the error envelope is read into the error classes, and the
@@ -189,6 +190,7 @@ for (const [typeName, schemaName] of [
   ["BatchFilter", "BatchFilter"],
   ["WebhookEndpointList", "WebhookEndpointList"],
   ["WebhookTestQueued", "WebhookTestQueued"],
+  ["StreamTicket", "StreamTicket"],
 ] as const) {
   test(`the ${typeName} type equals schema ${schemaName} after the camelCase rule`, () => {
     assert.deepEqual(shippedShape(typeName), schemaShape(document.components.schemas[schemaName]!));

@@ -80,10 +80,13 @@ class _Session:
         self._opened = True
 
     def heard(self, decoder: SSEDecoder) -> None:
-        """Bytes arrived: the connection works (the backoff starts over); the server's retry time."""
+        """Bytes arrived and their changes were delivered: the connection works (the backoff starts
+        over); the server's retry time; the last id, which a message without data may also move."""
         self._failures = 0
         if decoder.retry_ms is not None:
             self.retry_ms = decoder.retry_ms
+        if decoder.last_id:
+            self.last_id = decoder.last_id
 
     def message(self, event: ServerSentEvent) -> Change | None:
         """The change a message carries; None for a reset (the stream moves to the head)."""
@@ -96,11 +99,6 @@ class _Session:
                 self._on_reset(event.id)
             return None
         return Change.from_dict(json.loads(event.data))
-
-    def ended(self, decoder: SSEDecoder) -> None:
-        """The connection ended: a message without data may still have moved the last id."""
-        if decoder.last_id:
-            self.last_id = decoder.last_id
 
     def delay(self, error: APIError | None) -> float:
         """Seconds to wait before the next connection (``error``: why the last one failed, None after
@@ -197,9 +195,7 @@ class EventStream(_Stream, Iterator[Change]):
                         if change is not None:
                             yield change
                     session.heard(decoder)
-                session.ended(decoder)
             except httpx.TransportError as exc:
-                session.ended(decoder)
                 error = self._client._transport_error(exc)
             except httpx.StreamError:
                 if self._closed:
@@ -287,9 +283,7 @@ class AsyncEventStream(_Stream, AsyncIterator[Change]):
                         if change is not None:
                             yield change
                     session.heard(decoder)
-                session.ended(decoder)
             except httpx.TransportError as exc:
-                session.ended(decoder)
                 error = self._client._transport_error(exc)
             finally:
                 await response.aclose()

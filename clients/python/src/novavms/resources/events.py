@@ -287,12 +287,13 @@ class Events:
         **filters: Unpack[ChangeFilters],
     ) -> EventStream:
         """The live stream of changes (``GET /api/v1/events/stream``): an iterator of the changes
-        the feed gets from now on (or after ``cursor``: an earlier stream's ``last_id`` or a feed page's
-        ``next_cursor``), as they happen, with the filters of :meth:`changes`. It reconnects with
-        ``Last-Event-ID`` after a drop or the server's close, never skipping or repeating a change;
-        ``.last_id`` is the feed cursor after the last change (the SSE id); a cursor past retention moves it to the head
-        (``.resets`` counts it, ``on_reset(head_id)`` is called). The first connection is made
-        here (a 401/403 raises now); ``close()`` or ``with`` closes it. Viewer and up."""
+        the feed gets from now on (or after ``cursor``: an earlier stream's ``last_id`` or a feed
+        page's ``next_cursor``), as they happen, with the filters of :meth:`changes`. It reconnects
+        with ``Last-Event-ID`` after a drop or the server's close, never skipping or repeating a
+        change; ``.last_id`` is the feed cursor after the last change (the SSE id); a cursor past
+        retention moves it to the head (``.resets`` counts it, ``on_reset(head_id)`` is called).
+        The first connection is made here (a 401/403 raises now); ``close()`` or ``with`` closes
+        it. Viewer and up."""
         return EventStream(self._client, lambda at: _stream_call(filters, types, at), cursor, on_reset)
 
     def stream_ticket(self) -> StreamTicket:
