@@ -143,10 +143,8 @@ export class EventStream {
                 }
                 clearTimeout(timer);
                 timer = setTimeout(() => ((silent = true), connection.abort()), this.#client.timeout);
-                if (chunk.done) {
-                    this.#ended(decoder.feed(text.decode()), decoder);
+                if (chunk.done)
                     return undefined;
-                }
                 this.#failures = 0;
                 for (const event of decoder.feed(text.decode(chunk.value, { stream: true }))) {
                     const change = this.#message(event);
@@ -155,18 +153,15 @@ export class EventStream {
                 }
                 if (decoder.retryMs !== undefined)
                     this.retryMs = decoder.retryMs;
+                // A message without data (no change to yield) may also have moved the last id.
+                if (decoder.lastId)
+                    this.lastId = decoder.lastId;
             }
         }
         finally {
             clearTimeout(timer);
             reader.cancel().catch(() => undefined);
         }
-    }
-    #ended(events, decoder) {
-        for (const event of events)
-            this.#message(event);
-        if (decoder.lastId)
-            this.lastId = decoder.lastId;
     }
     /** The change a message carries; undefined for a reset (the stream moves to the head). */
     #message(event) {

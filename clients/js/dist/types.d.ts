@@ -408,7 +408,7 @@ export interface StreamTicket {
 }
 /** `events.stream` parameters: the change feed's filters, where to start, and how to authenticate. */
 export interface EventStreamParams {
-    /** Start after this change (a change's `id`, an SSE id or a feed page's `nextCursor`); default: now. */
+    /** Where to start: an earlier stream's `lastId` (an SSE id) or a feed page's `nextCursor`; default: now. */
     cursor?: string;
     /** The change types to stream; all when absent. */
     types?: ChangeType[];

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 import NovaVMS, { AuthenticationError, SSEDecoder, type Change, type EventStream, type ServerSentEvent } from "novavms";
 import { clientFor, needsStack, newOrg, setEnv } from "./stack.js";
@@ -200,4 +201,95 @@ test("close() ends the iteration and closes the connection", async () => {
   } finally {
     await server.close();
   }
+});
+
+// -- the real stack ------------------------------------------------------------------------------
+
+/** The feed's cursor after every change so far (once the seeding's changes settled: the settle window is 1 s here). */
+async function feedHead(novavms: NovaVMS): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  let page = await novavms.events.changes();
+  while (page.data.length > 0) page = await novavms.events.changes({ cursor: page.nextCursor });
+  return page.nextCursor;
+}
+
+async function feedAfter(novavms: NovaVMS, cursor: string): Promise<Change[]> {
+  const changes: Change[] = [];
+  for await (const change of novavms.events.changes({ cursor })) changes.push(change);
+  return changes;
+}
+
+/** Reads `stream` until `count` changes came (or 60 s passed: then what came). */
+async function takeWithin(stream: EventStream, count: number): Promise<Change[]> {
+  const changes: Change[] = [];
+  const timer = setTimeout(() => stream.close(), 60_000);
+  try {
+    for await (const change of stream) {
+      changes.push(change);
+      if (changes.length === count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return changes;
+}
+
+/** A new event (upsert), then PATCH, DELETE and restore of it; a PATCH of the seeded example after each of `rounds` waits. */
+async function writeChanges(admin: NovaVMS, stack: { sites: string[]; exampleEventId: string }, rounds: number): Promise<number> {
+  const id = randomUUID();
+  await admin.events.upsert(id, {
+    siteId: stack.sites[0]!,
+    cameraId: "550e8400-e29b-41d4-a716-446655440000",
+    cameraName: "Loading Dock East",
+    triggerType: "ai_tag",
+    triggeredAt: new Date(),
+    aiStatus: "completed",
+  });
+  await admin.events.update(id, { acknowledged: true });
+  await admin.events.delete(id);
+  await admin.events.restore(id);
+  for (let round = 0; round < rounds; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await admin.events.update(stack.exampleEventId, { starred: round % 2 === 0 });
+  }
+  return 4 + rounds;
+}
+
+for (const useTickets of [false, true]) {
+  test(`on the stack (${useTickets ? "a new ticket per connection, as in a browser" : "Last-Event-ID"}): ingest, PATCH, DELETE and restore in order, resumed across the server's closes`, needsStack, async () => {
+    const restore = await setEnv({ EVENTS_CHANGES_SETTLE_SECONDS: "1", EVENTS_STREAM_MAX_SECONDS: "2", EVENTS_STREAM_HEARTBEAT_SECONDS: "1" });
+    try {
+      const stack = await newOrg();
+      const admin = clientFor(stack, "admin");
+      const start = await feedHead(admin);
+      const seen: string[] = [];
+      const recording: typeof fetch = (input, init) => {
+        seen.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname}`);
+        return fetch(input, init);
+      };
+      const reader = clientFor(stack, "admin", { fetch: recording });
+      const stream = reader.events.stream({ cursor: start, useTickets });
+      const [written, got] = await Promise.all([writeChanges(admin, stack, 3), takeWithin(stream, 7)]);
+      assert.equal(got.length, written);
+      const feed = await feedAfter(admin, start);
+      assert.deepEqual(got.map((c) => `${c.type} ${c.eventId} ${c.id}`), feed.map((c) => `${c.type} ${c.eventId} ${c.id}`));
+      assert.deepEqual(got.slice(0, 4).map((c) => c.type), ["event.created", "event.updated", "event.deleted", "event.restored"]);
+      assert.deepEqual(got, await feedAfter(admin, start));
+      const opened = seen.filter((s) => s === "GET /api/v1/events/stream").length;
+      assert.ok(opened >= 2, `the server's closes were resumed (${opened} connections)`);
+      const tickets = seen.filter((s) => s === "POST /api/v1/stream-tickets").length;
+      assert.equal(tickets, useTickets ? opened : 0);
+      assert.deepEqual(await feedAfter(admin, stream.lastId!), []);
+    } finally {
+      await restore();
+    }
+  });
+}
+
+test("on the stack a refused credential ends the stream with its error", needsStack, async () => {
+  const stack = await newOrg();
+  const stream = new NovaVMS({ apiKey: "not-a-token", baseUrl: stack.baseUrl }).events.stream();
+  await assert.rejects(async () => {
+    for await (const _change of stream) assert.fail("no change for a bad token");
+  }, AuthenticationError);
 });

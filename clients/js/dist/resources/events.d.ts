@@ -61,7 +61,7 @@ export declare class Events {
      * The live stream of changes (`GET /api/v1/events/stream`): an async iterable of the changes the
      * feed gets from now on (or after `cursor`), as they happen, with the filters of `changes`. It
      * reconnects after a drop or the server's close (with `Last-Event-ID` on Node, a new ticket and
-     * `cursor` in browsers), never skipping or repeating a change; `lastId` is the last change's id, a
+     * `cursor` in browsers), never skipping or repeating a change; `lastId` is the feed cursor after the last change (the SSE id), a
      * cursor past retention moves it to the head (`resets`, `onReset`). `close()` or leaving the loop
      * closes it. Viewer and up.
      */
