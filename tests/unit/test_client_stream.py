@@ -236,3 +236,19 @@ def test_the_first_connection_is_made_by_stream_and_a_refusal_raises_there(fast:
         with client, pytest.raises(novavms.PermissionDeniedError):
             client.events.stream()
         assert len(server.seen) == 1
+
+
+def test_an_id_without_data_moves_where_a_reconnection_starts(fast: None) -> None:
+    """A message of only ``id:`` (say the head when a stream opens) yields nothing but is resumed from."""
+
+    def plan(number: int, headers: dict[str, str]) -> tuple[int, list[bytes], bool]:
+        if number == 0:
+            return 200, [b"retry: 1\nid: c40\n\n"], True
+        return 200, [message(41)], False
+
+    for server in serve(plan):
+        with novavms.Client(api_key="sk_test", base_url=server.url, max_retries=0) as client:
+            stream = client.events.stream()
+            assert next(stream).id == "c41"
+            stream.close()
+        assert [seen.get("last-event-id") for seen in server.seen[:2]] == [None, "c40"]

@@ -188,6 +188,19 @@ test("a reset moves the stream to the head and a final answer throws", async () 
   }
 });
 
+test("a message of only an id (say the head when a stream opens) is where a reconnection starts", async () => {
+  const server = await sseServer((n) =>
+    n === 0 ? { status: 200, pieces: ["retry: 1\nid: c40\n\n"], cut: true } : { status: 200, pieces: [message(41)] },
+  );
+  try {
+    const stream = new NovaVMS({ apiKey: "sk_test", baseUrl: server.url, maxRetries: 0 }).events.stream();
+    assert.deepEqual((await take(stream, 1)).map((c) => c.id), ["c41"]);
+    assert.deepEqual(server.seen.slice(0, 2).map((s) => s.headers["last-event-id"]), [undefined, "c40"]);
+  } finally {
+    await server.close();
+  }
+});
+
 test("close() ends the iteration and closes the connection", async () => {
   const server = await sseServer(() => ({ status: 200, pieces: ["retry: 1\n\n", message(1)], cut: false }));
   try {
