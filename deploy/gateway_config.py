@@ -94,7 +94,9 @@ def render(
         if route.kind == "docs":  # the docs page and the document: open, not API operations
             paths.setdefault(gateway_path, {})[route.method.lower()] = {
                 "operationId": _docs_operation_id(route),
-                "summary": "the interactive docs page and the OpenAPI document it renders",
+                "summary": "the live page (new events as they arrive)"
+                if route.path.startswith("/live")
+                else "the interactive docs page and the OpenAPI document it renders",
                 "parameters": [
                     {"name": name, "in": "path", "required": True, "type": "string"}
                     for name in route.pattern.groupindex

@@ -44,6 +44,9 @@ def service_settings(label: str) -> dict[str, str]:
         # one client address (loopback) makes every request of a run: the limit of failed
         # authentications is set per test where it is what the test checks
         "EVENTS_AUTH_FAILURES_PER_MINUTE": "1000000",
+        # a test run's event streams close after 2 s, so a generated request that opens one ends
+        # (tests that hold a stream open set their own)
+        **({"EVENTS_STREAM_MAX_SECONDS": "2"} if label == "test" else {}),
         # benchmarks measure the service, not its rate limit
         **({"EVENTS_RATE_LIMIT_PER_MINUTE": "1000000"} if label == "bench" else {}),
         "EVENTS_WEBHOOK_SECRET_KEY": f"{label}-webhook-secret-key-0123456789abcdef",

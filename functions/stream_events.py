@@ -52,4 +52,5 @@ def stream_events(context: Context) -> flask.Response:
         return _answer(reset_stream(principal, query, gone.message))
     credential = context.credential or caller_credential(request.headers)
     slot_id = take_slot(principal)
-    return _answer(run_stream(Stream(principal, credential, query, start, slot_id)))
+    stream = Stream(principal, credential, query, start, slot_id, catch_up=query.cursor is not None)
+    return _answer(run_stream(stream))

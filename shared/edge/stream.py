@@ -64,22 +64,25 @@ def message(event_id: str, event: str, data: Any) -> str:
 
 
 class Waker:
-    """How a stream learns that the org has a change: the newest commit time seen, and an event."""
+    """How a stream learns that the org has changes: the commit times the listener reported, and an
+    event set at each report."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
-        self.latest: datetime | None = None
+        self._stamps: list[datetime] = []
         self._lock = threading.Lock()
 
     def wake(self, at: datetime) -> None:
         with self._lock:
-            if self.latest is None or at > self.latest:
-                self.latest = at
+            self._stamps.append(at)
         self.event.set()
 
-    def newest(self) -> datetime | None:
+    def first_after(self, position: datetime) -> datetime | None:
+        """The earliest reported commit time after ``position`` (the stream has read up to it); earlier
+        reports are forgotten."""
         with self._lock:
-            return self.latest
+            self._stamps = [at for at in self._stamps if at > position]
+            return min(self._stamps, default=None)
 
 
 class OrgListener:
@@ -128,7 +131,7 @@ def follow(org_id: str) -> tuple[OrgListener, Waker]:
         listener.wakers.add(waker)
         listener.ensure()
         if listener.latest is not None:
-            waker.wake(listener.latest)
+            waker.wake(listener.latest)  # a change the stream's start position may not cover
     return listener, waker
 
 
@@ -136,9 +139,11 @@ def unfollow(listener: OrgListener, waker: Waker) -> None:
     """Unregister a stream; the last one of an org stops the org's listener."""
     with _LOCK:
         listener.wakers.discard(waker)
-        if not listener.wakers and _LISTENERS.get(listener.org_id) is listener:
+        last = not listener.wakers and _LISTENERS.get(listener.org_id) is listener
+        if last:
             del _LISTENERS[listener.org_id]
-            listener.stop()
+    if last:  # outside the lock: stopping joins the watch's thread, whose callback takes the lock
+        listener.stop()
 
 
 def listeners() -> int:
@@ -156,6 +161,7 @@ class Stream:
     query: FeedQuery
     position: FeedPosition
     slot_id: str
+    catch_up: bool = True  # read at once from ``position`` (False at the head: the listener wakes it)
 
     @property
     def redacted(self) -> bool:
@@ -212,10 +218,11 @@ def run_stream(stream: Stream) -> Iterator[str]:
     heartbeat = started + config.stream_heartbeat_seconds
     key_check = started + max(1, config.key_cache_seconds)
     slots = StreamSlots(principal.org_id)
-    listener, waker = follow(principal.org_id)
+    followed: tuple[OrgListener, Waker] | None = None
     try:
+        followed = listener, waker = follow(principal.org_id)
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
-        read_now = True  # catch up from the start position at once
+        read_now = stream.catch_up
         while True:
             moment = time.monotonic()
             if moment >= ends:
@@ -248,25 +255,27 @@ def run_stream(stream: Stream) -> Iterator[str]:
                     if not _key_live(stream.credential.key_id):
                         return
                 key_check = moment + max(1, config.key_cache_seconds)
-            newest = waker.newest()
+            # the earliest change reported but not yet read is readable once older than the settle
+            # window; later reports never postpone it
+            pending = waker.first_after(stream.position.at)
             due: float | None = None
-            if newest is not None and newest > stream.position.at:
-                due = time.monotonic() + max(0.0, (newest + settle - utcnow()).total_seconds())
+            if pending is not None:
+                due = time.monotonic() + max(0.0, (pending + settle - utcnow()).total_seconds())
             wakes = [ends, heartbeat] + ([key_check] if stream.credential.key_id is not None else [])
             if due is not None:
                 wakes.append(due)
             wait = min(wakes) - time.monotonic()
             if wait > 0 and waker.event.wait(wait):
                 waker.event.clear()
-            read_now = due is not None and time.monotonic() >= due
-            if not read_now and (newest := waker.newest()) is not None and newest > stream.position.at:
-                read_now = newest + settle <= utcnow()
+            pending = waker.first_after(stream.position.at)
+            read_now = pending is not None and pending + settle <= utcnow()
     except GeneratorExit:
         raise
     except Exception as exc:  # the stream closes; the client resumes from its last id
         log_error("event stream stopped", org_id=principal.org_id, error=repr(exc))
     finally:
-        unfollow(listener, waker)
+        if followed is not None:
+            unfollow(*followed)
         try:
             with request_budget():
                 slots.release(stream.slot_id)

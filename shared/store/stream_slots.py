@@ -18,7 +18,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.store.budget import get_document, rpc
 from shared.store.client import firestore_client
-from shared.store.meter import documents_read
+from shared.store.meter import documents_read, written
 from shared.store.transactions import run_transaction
 
 COLLECTION = "stream_slots"
@@ -55,7 +55,9 @@ class StreamSlots:
     def renew(self, slot_id: str, expires_at: datetime) -> None:
         """Keep slot ``slot_id`` until ``expires_at`` (a write, no read)."""
         self.slots.document(slot_id).set({"expires_at": expires_at}, **rpc(COLLECTION))
+        written(COLLECTION, 1)
 
     def release(self, slot_id: str) -> None:
         """Free slot ``slot_id``."""
         self.slots.document(slot_id).delete(**rpc(COLLECTION))
+        written(COLLECTION, 1)

@@ -168,7 +168,7 @@ def feed_after(api: Api, value: str, cursor: str | None) -> list[dict[str, Any]]
 
 @pytest.fixture(autouse=True)
 def _quick() -> None:
-    configure(changes_settle_seconds=1, stream_heartbeat_seconds=2)
+    configure(changes_settle_seconds=1, stream_heartbeat_seconds=2, stream_max_seconds=600)
 
 
 def test_ingest_patch_delete_restore_arrive_in_change_log_order_as_the_feed_shows_them(
