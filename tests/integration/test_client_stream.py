@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import novavms
@@ -238,3 +239,53 @@ def test_a_cursor_resumes_where_an_earlier_stream_stopped(admin: novavms.Client)
     with admin.events.stream(cursor=resumed_at) as second:
         rest = Collector(second).wait(lambda changes: len(changes) >= 2)
     assert [change.id for change in rest] == [change.id for change in got[2:]]
+
+
+def test_the_async_stream_resumes_across_forced_drops_and_the_servers_closes(
+    admin: novavms.Client, gateway_url: str, token: Token
+) -> None:
+    configure(stream_max_seconds=2)
+    start = head(admin)
+    proxy = DroppingProxy(gateway_url)
+
+    def write() -> int:
+        written = 0
+        for round_ in range(4):
+            line = event_line(round_)
+            admin.events.upsert(line["id"], line)
+            admin.events.update(line["id"], starred=True)
+            written += 2
+            time.sleep(0.7)
+            proxy.drop()
+        return written
+
+    async def run() -> tuple[int, list[novavms.Change]]:
+        async with novavms.AsyncClient(api_key=token("admin"), base_url=proxy.url) as client:
+            stream = await client.events.stream(cursor=start)
+            writer = asyncio.get_running_loop().run_in_executor(None, write)
+            got: list[novavms.Change] = []
+
+            async def take() -> None:
+                async for change in stream:
+                    got.append(change)
+                    if len(got) == 8:
+                        break
+
+            await asyncio.wait_for(take(), WAIT_SECONDS)
+            written = await writer
+            await stream.aclose()
+            return written, got
+
+    try:
+        written, got = asyncio.run(run())
+    finally:
+        proxy.close()
+    assert len({change.id for change in got}) == len(got) == written
+    assert [change.to_dict() for change in got] == feed_after(admin, start)
+
+
+def test_stream_ticket_gives_a_new_short_lived_ticket_each_call(admin: novavms.Client) -> None:
+    ticket = admin.events.stream_ticket()
+    other = admin.events.stream_ticket()
+    assert ticket.ticket and ticket.ticket != other.ticket
+    assert 0 < (ticket.expires_at - datetime.now(UTC)).total_seconds() <= 60
