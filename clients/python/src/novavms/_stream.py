@@ -6,10 +6,11 @@ change as ``client.events.changes()`` shows it). The stream remembers the id of 
 when the connection drops or the server closes it (after its maximum duration or at the token's
 expiry), reconnects with ``Last-Event-ID``: no change is skipped or repeated. Between connections it
 waits the server's ``retry:`` time (2 s), jittered, doubling while connections keep failing, up to 30 s;
-a 429's ``Retry-After`` wins. The first connection is opened by ``stream()`` itself and is retried as
-any call is (``max_retries``); later reconnections keep trying. A final answer (401 at the token's
-expiry, 403, 404, ...) raises its :class:`~novavms.APIError`, and the stream's ``last_id`` says where to
-resume with a new credential.
+a 429's ``Retry-After`` wins. The first connection is opened by ``stream()`` itself (the async
+client's when the stream is awaited or first iterated) and is retried as any call is
+(``max_retries``); later reconnections keep trying. A final answer (401 at the token's expiry, 403,
+404, ...) raises its :class:`~novavms.APIError`, and the stream's ``last_id`` says where to resume
+with a new credential.
 
 A cursor older than the change log's retention gets one ``event: reset`` message whose id is the
 current head: the stream continues from the head (the changes in between are gone), counts it in
