@@ -24,7 +24,7 @@ from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS, EventFilter
 from shared.model.scope import Scope
-from shared.store import api_keys, changes, idempotency, rate_windows, webhooks
+from shared.store import api_keys, changes, idempotency, rate_windows, stream_slots, stream_tickets, webhooks
 
 UP, DOWN = "ASCENDING", "DESCENDING"
 COLLECTION, COLLECTION_GROUP = "COLLECTION", "COLLECTION_GROUP"
@@ -303,11 +303,9 @@ def required_indexes() -> list[dict[str, Any]]:
 
 def field_overrides() -> list[dict[str, Any]]:
     """The single-field settings, in ``firestore.indexes.json``'s ``fieldOverrides`` form: the TTL
-    policies of the idempotency records, the rate-limit windows, the change records and the webhook
-    deliveries (``"ttl":
-    true``, which the Firebase CLI deploys as the field's ``ttlConfig``) and exemptions from
-    single-field indexing
-    (``"indexes": []``). The others carry no ``ttl`` key: the CLI then updates only their index
+    policies of the idempotency records, the rate-limit windows, the change records, the webhook
+    deliveries, the stream slots and tickets (``"ttl": true``, which the Firebase CLI deploys as the
+    field's ``ttlConfig``) and exemptions from single-field indexing (``"indexes": []``). The others carry no ``ttl`` key: the CLI then updates only their index
     settings."""
     group = idempotency.COLLECTION
     return [
@@ -332,6 +330,10 @@ def field_overrides() -> list[dict[str, Any]]:
             for field in DELIVERIES_UNINDEXED_FIELDS
         ),
         {"collectionGroup": webhooks.COLLECTION, "fieldPath": "endpoints", "indexes": []},
+        # Open-stream slots: deleted once lapsed; a new stream counts the live ones by ``expires_at``,
+        # so it keeps its single-field index. Stream tickets: read by id only.
+        {"collectionGroup": stream_slots.COLLECTION, "fieldPath": "expires_at", "ttl": True},
+        {"collectionGroup": stream_tickets.COLLECTION, "fieldPath": "expires_at", "ttl": True, "indexes": []},
     ]
 
 

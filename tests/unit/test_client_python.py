@@ -135,6 +135,8 @@ def test_every_operation_has_a_method_on_both_clients(client_class: type[Any]) -
         "restore_event": "events.restore",
         "get_event_history": "events.history",
         "list_changes": "events.changes",
+        "stream_events": "events.stream",
+        "create_stream_ticket": "events.stream_ticket",
         "upsert_event": "events.upsert",
         "ingest_events": "events.ingest",
         "create_upload_urls": "events.upload_urls",
@@ -177,6 +179,7 @@ def schema_properties(name: str) -> dict[str, Any]:
         (novavms.WebhookEndpoint, "WebhookEndpoint"),
         (novavms.WebhookEndpointCreated, "WebhookEndpointCreated"),
         (novavms.WebhookTestQueued, "WebhookTestQueued"),
+        (novavms.StreamTicket, "StreamTicket"),
     ],
 )
 def test_model_fields_are_the_schemas(model: type[Any], schema: str) -> None:

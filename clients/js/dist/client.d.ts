@@ -35,6 +35,13 @@ export interface ApiRequest {
     body?: unknown;
     accept?: string;
 }
+/** How {@link NovaVMS.openStream} opens a stream. */
+export interface StreamOpenOptions {
+    signal: AbortSignal;
+    /** Send the client's token (and default headers); false when a ticket in the query stands for it. */
+    credentials: boolean;
+    headers?: Record<string, string>;
+}
 /** A successful answer whose body the caller reads; `done()` ends its timeout. */
 export interface Answer {
     response: Response;
@@ -46,7 +53,8 @@ export interface Answer {
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed);
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed),
+ *   `stream` (the live stream of changes, resumed across drops) and `streamTicket`;
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
@@ -84,9 +92,18 @@ export declare class NovaVMS {
      */
     request(operation: OperationId, request: ApiRequest, options?: RequestOptions): Promise<Answer>;
     /**
+     * One attempt at a streaming GET of `operation` (no retries and no overall timeout: the caller
+     * reads the body, watches it for silence and aborts it with `signal`). Without `credentials` it
+     * sends no Authorization and only CORS-safelisted headers (a ticket in the query stands for the
+     * token). The answer, whatever its status; a network failure throws {@link APIConnectionError}.
+     */
+    openStream(operation: OperationId, request: ApiRequest, options: StreamOpenOptions): Promise<Response>;
+    /**
      * PUTs `body` to a signed upload URL (`events.uploadUrls`) with exactly the headers it was signed
      * with: never the API key, nor the client's default headers. Retried as any call; a refusal of
      * the storage throws {@link UploadError}.
      */
     upload(target: UploadTarget, body: Blob | Uint8Array, options?: RequestOptions): Promise<void>;
 }
+/** An error answer's body: its JSON (the error envelope), else its text. */
+export declare function parsedOrText(text: string): unknown;

@@ -16,7 +16,8 @@ export const CLIENT_NAME = `novavms-js/${VERSION}`;
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed);
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed),
+ *   `stream` (the live stream of changes, resumed across drops) and `streamTicket`;
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
@@ -104,6 +105,27 @@ export class NovaVMS {
         if (request.body !== undefined)
             init.body = JSON.stringify(toSnake(request.body));
         return this.#retrying(url, init, options, (status, headers, text) => errorFromAnswer({ status, headers, body: parsedOrText(text) }));
+    }
+    /**
+     * One attempt at a streaming GET of `operation` (no retries and no overall timeout: the caller
+     * reads the body, watches it for silence and aborts it with `signal`). Without `credentials` it
+     * sends no Authorization and only CORS-safelisted headers (a ticket in the query stands for the
+     * token). The answer, whatever its status; a network failure throws {@link APIConnectionError}.
+     */
+    async openStream(operation, request, options) {
+        const path = operationPath(operation, request.pathParams);
+        const accept = request.accept ?? "application/json";
+        const headers = options.credentials ? { ...this.#headers(request, {}), ...options.headers } : { Accept: accept };
+        try {
+            return await this.#fetch(this.#url(path, request.query), { method: "GET", headers, signal: options.signal });
+        }
+        catch (error) {
+            if (options.signal.aborted)
+                throw new APIUserAbortError(error);
+            // The URL is not quoted: its query may hold a ticket.
+            const detail = error instanceof Error ? `${error.message}${causeText(error)}` : String(error);
+            throw new APIConnectionError(`GET ${path} failed: ${detail}`, error);
+        }
     }
     /**
      * PUTs `body` to a signed upload URL (`events.uploadUrls`) with exactly the headers it was signed
@@ -227,7 +249,7 @@ export class NovaVMS {
     }
 }
 /** An error answer's body: its JSON (the error envelope), else its text. */
-function parsedOrText(text) {
+export function parsedOrText(text) {
     try {
         return JSON.parse(text);
     }

@@ -14,6 +14,8 @@ export { CursorPage, FeedPage, Page, PagePromise } from "./pagination.js";
 export { OPERATIONS, OPERATION_METHODS } from "./operations.js";
 export { snakeToCamel, camelToSnake, toCamel, toSnake } from "./case.js";
 export { Events } from "./resources/events.js";
+export { EventStream, RESET_EVENT } from "./stream.js";
+export { SSEDecoder } from "./sse.js";
 export { Keys } from "./resources/keys.js";
 export { EventTypes } from "./resources/event-types.js";
 export { WebhookEndpoints } from "./resources/webhook-endpoints.js";

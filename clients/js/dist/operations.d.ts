@@ -19,6 +19,10 @@ export declare const OPERATIONS: {
         readonly method: "GET";
         readonly path: "/api/v1/events/changes";
     };
+    readonly stream_events: {
+        readonly method: "GET";
+        readonly path: "/api/v1/events/stream";
+    };
     readonly batch_update_events: {
         readonly method: "POST";
         readonly path: "/api/v1/events/batch-update";
@@ -58,6 +62,10 @@ export declare const OPERATIONS: {
     readonly create_upload_urls: {
         readonly method: "POST";
         readonly path: "/api/v1/events/{id}/upload-urls";
+    };
+    readonly create_stream_ticket: {
+        readonly method: "POST";
+        readonly path: "/api/v1/stream-tickets";
     };
     readonly create_key: {
         readonly method: "POST";

@@ -405,3 +405,27 @@ export interface RequestOptions {
     /** Extra headers for this call. */
     headers?: Record<string, string>;
 }
+/** A ticket for opening the live stream as `?ticket=...` (schema `StreamTicket`): single use, valid 60 s. */
+export interface StreamTicket {
+    ticket: string;
+    /** RFC3339 in UTC. */
+    expiresAt: string;
+}
+/** `events.stream` parameters: the change feed's filters, where to start, and how to authenticate. */
+export interface EventStreamParams {
+    /** Where to start: an earlier stream's `lastId` (an SSE id) or a feed page's `nextCursor`; default: now. */
+    cursor?: string;
+    /** The change types to stream; all when absent. */
+    types?: ChangeType[];
+    cameraId?: string;
+    siteId?: string;
+    triggerType?: TriggerType;
+    /**
+     * Open each connection with a new single-use ticket (`?ticket=...&cursor=<last id>`) instead of the
+     * Authorization header. Default: true in browsers (where only safelisted headers go without a
+     * preflight), false on Node.
+     */
+    useTickets?: boolean;
+    /** Called with the head's id when the cursor was past the change log's retention (changes in between are gone). */
+    onReset?: (headId: string) => void;
+}

@@ -51,6 +51,14 @@ export interface ApiRequest {
   accept?: string;
 }
 
+/** How {@link NovaVMS.openStream} opens a stream. */
+export interface StreamOpenOptions {
+  signal: AbortSignal;
+  /** Send the client's token (and default headers); false when a ticket in the query stands for it. */
+  credentials: boolean;
+  headers?: Record<string, string>;
+}
+
 /** A successful answer whose body the caller reads; `done()` ends its timeout. */
 export interface Answer {
   response: Response;
@@ -63,7 +71,8 @@ export interface Answer {
  * The NovaVMS Events API client. Its resources:
  *
  * - `events` ({@link Events}): `list`, `get`, `update`, `delete`, `export`, `exportStream`,
- *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed);
+ *   `batchUpdate`, `batchDelete`, `listDeleted`, `restore`, `history`, `changes` (the change feed),
+ *   `stream` (the live stream of changes, resumed across drops) and `streamTicket`;
  *   for recording gateways (an ingest key): `upsert`, `ingest` (any number of events, 500 a
  *   request), `uploadUrls` and `uploadMedia` (uploads a snapshot and clip, returns their object names).
  * - `keys` ({@link Keys}): `create`, `list`, `revoke`.
@@ -154,6 +163,26 @@ export class NovaVMS {
     return this.#retrying(url, init, options, (status, headers, text) =>
       errorFromAnswer({ status, headers, body: parsedOrText(text) }),
     );
+  }
+
+  /**
+   * One attempt at a streaming GET of `operation` (no retries and no overall timeout: the caller
+   * reads the body, watches it for silence and aborts it with `signal`). Without `credentials` it
+   * sends no Authorization and only CORS-safelisted headers (a ticket in the query stands for the
+   * token). The answer, whatever its status; a network failure throws {@link APIConnectionError}.
+   */
+  async openStream(operation: OperationId, request: ApiRequest, options: StreamOpenOptions): Promise<Response> {
+    const path = operationPath(operation, request.pathParams);
+    const accept = request.accept ?? "application/json";
+    const headers = options.credentials ? { ...this.#headers(request, {}), ...options.headers } : { Accept: accept };
+    try {
+      return await this.#fetch(this.#url(path, request.query), { method: "GET", headers, signal: options.signal });
+    } catch (error) {
+      if (options.signal.aborted) throw new APIUserAbortError(error);
+      // The URL is not quoted: its query may hold a ticket.
+      const detail = error instanceof Error ? `${error.message}${causeText(error)}` : String(error);
+      throw new APIConnectionError(`GET ${path} failed: ${detail}`, error);
+    }
   }
 
   /**
@@ -278,7 +307,7 @@ export class NovaVMS {
 }
 
 /** An error answer's body: its JSON (the error envelope), else its text. */
-function parsedOrText(text: string): unknown {
+export function parsedOrText(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

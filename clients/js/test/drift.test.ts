@@ -180,6 +180,7 @@ const TYPE_OF_SCHEMA: Record<string, string> = {
   EventChangeMessage: "WebhookMessage",
   EndpointDisabledMessage: "WebhookMessage",
   WebhookTestMessage: "WebhookMessage",
+  StreamTicket: "StreamTicket",
 };
 /**
  * Schemas with no type of their own: the error envelope is read into the error classes, and the
@@ -209,6 +210,7 @@ for (const [typeName, schemaName] of [
   ["WebhookReplayScheduled", "WebhookReplayScheduled"],
   ["WebhookSecret", "WebhookSecret"],
   ["WebhookRotateParams", "WebhookRotateRequest"],
+  ["StreamTicket", "StreamTicket"],
 ] as const) {
   test(`the ${typeName} type equals schema ${schemaName} after the camelCase rule`, () => {
     assert.deepEqual(shippedShape(typeName), schemaShape(document.components.schemas[schemaName]!));

@@ -1,6 +1,7 @@
 import type { NovaVMS } from "../client.js";
 import { CursorPage, FeedPage, PagePromise } from "../pagination.js";
-import type { BatchDeleteParams, BatchResult, BatchUpdateParams, Change, Event, EventChangesParams, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, EventInput, HistoryEntry, IngestResult, MediaObjects, RequestOptions, TrashItem, TrashListParams, UploadMediaParams, UploadUrls, UpsertResult } from "../types.js";
+import { EventStream } from "../stream.js";
+import type { EventStreamParams, StreamTicket, BatchDeleteParams, BatchResult, BatchUpdateParams, Change, Event, EventChangesParams, EventHistoryParams, EventExportParams, EventListItem, EventListParams, EventUpdateParams, EventInput, HistoryEntry, IngestResult, MediaObjects, RequestOptions, TrashItem, TrashListParams, UploadMediaParams, UploadUrls, UpsertResult } from "../types.js";
 /**
  * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
  * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
@@ -56,6 +57,20 @@ export declare class Events {
      * throws `GoneError`.
      */
     changes(params?: EventChangesParams, options?: RequestOptions): PagePromise<Change, FeedPage<Change>>;
+    /**
+     * The live stream of changes (`GET /api/v1/events/stream`): an async iterable of the changes the
+     * feed gets from now on (or after `cursor`), as they happen, with the filters of `changes`. It
+     * reconnects after a drop or the server's close (with `Last-Event-ID` on Node, a new ticket and
+     * `cursor` in browsers), never skipping or repeating a change; `lastId` is the feed cursor after the last change (the SSE id), a
+     * cursor past retention moves it to the head (`resets`, `onReset`). `close()` or leaving the loop
+     * closes it. Viewer and up.
+     */
+    stream(params?: EventStreamParams): EventStream;
+    /**
+     * A single-use ticket (valid 60 s) that opens the live stream as `?ticket=...` instead of a
+     * bearer token, for a browser. Viewer and up (an ingest key is 403).
+     */
+    streamTicket(options?: RequestOptions): Promise<StreamTicket>;
     /**
      * Creates or re-loads one event (`PUT /api/v1/events/{id}`): the pipeline's fields plus `siteId`
      * and optional `snapshotObject`/`clipObject`, in camelCase (times may be `Date`s). Its `status`:

@@ -3,6 +3,7 @@ import { APIConnectionError } from "../errors.js";
 import { ExportRowCounter } from "../export-rows.js";
 import { IngestReports, batchKey, batches } from "../ingest.js";
 import { CursorPage, FeedPage, Page, PagePromise } from "../pagination.js";
+import { EventStream } from "../stream.js";
 /**
  * `novavms.events`: the events of the caller's org (a viewer sees only their sites): `list`, `get`,
  * `update`, `delete` and `export`/`exportStream`; the operator workflow's `batchUpdate`,
@@ -99,6 +100,24 @@ export class Events {
             return new FeedPage(toCamel(answer), (cursor) => fetchPage({ ...after, cursor }));
         };
         return new PagePromise(() => fetchPage(params));
+    }
+    /**
+     * The live stream of changes (`GET /api/v1/events/stream`): an async iterable of the changes the
+     * feed gets from now on (or after `cursor`), as they happen, with the filters of `changes`. It
+     * reconnects after a drop or the server's close (with `Last-Event-ID` on Node, a new ticket and
+     * `cursor` in browsers), never skipping or repeating a change; `lastId` is the feed cursor after the last change (the SSE id), a
+     * cursor past retention moves it to the head (`resets`, `onReset`). `close()` or leaving the loop
+     * closes it. Viewer and up.
+     */
+    stream(params = {}) {
+        return new EventStream(this.#client, params);
+    }
+    /**
+     * A single-use ticket (valid 60 s) that opens the live stream as `?ticket=...` instead of a
+     * bearer token, for a browser. Viewer and up (an ingest key is 403).
+     */
+    async streamTicket(options) {
+        return toCamel(await this.#client.requestJson("create_stream_ticket", {}, options));
     }
     /**
      * Creates or re-loads one event (`PUT /api/v1/events/{id}`): the pipeline's fields plus `siteId`

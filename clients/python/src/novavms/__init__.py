@@ -57,6 +57,7 @@ from ._models import (
     IngestStatus,
     MediaObjects,
     Role,
+    StreamTicket,
     TrashedEvent,
     TriggerType,
     UploadTarget,
@@ -75,6 +76,8 @@ from ._pagination import (
     TrashPage,
 )
 from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
+from ._sse import ServerSentEvent, SSEDecoder
+from ._stream import AsyncEventStream, EventStream
 from ._version import __version__
 from ._webhooks import (
     EventType,
@@ -111,6 +114,7 @@ __all__ = [
     "ApiKeyList",
     "AsyncClient",
     "AsyncEventPage",
+    "AsyncEventStream",
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
@@ -127,6 +131,7 @@ __all__ = [
     "EventDetail",
     "EventFilters",
     "EventPage",
+    "EventStream",
     "EventType",
     "ExportResult",
     "GoneError",
@@ -149,7 +154,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "Role",
+    "SSEDecoder",
+    "ServerSentEvent",
     "ServiceUnavailableError",
+    "StreamTicket",
     "TrashPage",
     "TrashedEvent",
     "TriggerType",

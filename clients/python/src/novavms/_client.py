@@ -61,7 +61,8 @@ class Client(BaseClient[httpx.Client]):
 
     - ``client.events`` (:class:`~novavms.resources.Events`): ``list``, ``get``, ``update``,
       ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
-      ``restore``, ``history``, ``changes`` (the change feed); for recording gateways (an ingest
+      ``restore``, ``history``, ``changes`` (the change feed), ``stream`` (the live stream of
+      changes, resumed across drops) and ``stream_ticket``; for recording gateways (an ingest
       key) ``upsert``, ``ingest`` (any number of events, sent 500 a request), ``upload_urls`` and
       ``upload_media`` (uploads a snapshot and clip, returns their object names). A list's result
       is its first page: ``for event in client.events.list(...)`` walks every item across pages,
@@ -197,7 +198,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     - ``client.events`` (:class:`~novavms.resources.AsyncEvents`): ``list``, ``get``, ``update``,
       ``delete``, ``export``, ``export_to``, ``batch_update``, ``batch_delete``, ``list_deleted``,
-      ``restore``, ``history``, ``changes`` (the change feed), ``upsert``, ``ingest`` (also of an
+      ``restore``, ``history``, ``changes`` (the change feed), ``stream`` (an async iterator),
+      ``stream_ticket``, ``upsert``, ``ingest`` (also of an
       async iterable), ``upload_urls``, ``upload_media``. A list call is both awaitable and
       async-iterable: ``await client.events.list(...)`` is the first page (``.data``), and
       ``async for event in client.events.list(...)`` walks every item across pages.

@@ -34,6 +34,7 @@ __all__ = [
     "MediaObjects",
     "Model",
     "Role",
+    "StreamTicket",
     "TrashedEvent",
     "TriggerType",
     "UploadTarget",
@@ -352,3 +353,15 @@ class MediaObjects:
     def event_fields(self) -> dict[str, str]:
         """``snapshot_object`` and ``clip_object`` as event fields, those uploaded only."""
         return {name: value for name, value in dataclasses.asdict(self).items() if value is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamTicket(Model):
+    """A ticket for opening the live stream without a header (``?ticket=...``, as a browser's
+    ``EventSource`` must): single use, valid until ``expires_at`` (60 s), with the caller's org, role
+    and sites."""
+
+    _TIME_FIELDS: ClassVar[frozenset[str]] = frozenset({"expires_at"})
+
+    ticket: str
+    expires_at: datetime

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 from ._errors import APIConnectionError, APIError, ConflictError
 
-__all__ = ["INITIAL_DELAY", "MAX_DELAY", "MAX_RETRY_AFTER", "retry_after_seconds", "retry_delay"]
+__all__ = ["INITIAL_DELAY", "MAX_DELAY", "MAX_RETRY_AFTER", "retry_after_seconds", "retry_delay", "retryable"]
 
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
@@ -42,7 +42,8 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
 
 
-def _retried(error: APIError) -> bool:
+def retryable(error: APIError) -> bool:
+    """Whether the failure is worth another attempt (see above)."""
     if isinstance(error, APIConnectionError):
         return True
     if isinstance(error, ConflictError):
@@ -53,7 +54,7 @@ def _retried(error: APIError) -> bool:
 def retry_delay(error: APIError, attempt: int, max_retries: int) -> float | None:
     """Seconds to wait before retry number ``attempt + 1`` (``attempt`` counts from 0), or None when
     the error is final: not retried, or the retries are spent."""
-    if attempt >= max_retries or not _retried(error):
+    if attempt >= max_retries or not retryable(error):
         return None
     if error.retry_after is not None and error.retry_after <= MAX_RETRY_AFTER:
         return error.retry_after + random.uniform(0, 0.1)

@@ -25,6 +25,7 @@ from .._models import (
     HistoryEntry,
     IngestResult,
     MediaObjects,
+    StreamTicket,
     TrashedEvent,
     UploadUrls,
     UpsertResult,
@@ -32,6 +33,7 @@ from .._models import (
 from .._operations import Call, call
 from .._pagination import AsyncPaginator, Page, async_pages, sync_pages
 from .._params import NOT_GIVEN, ChangeFilters, DateLike, EventFilters, NotGiven, json_body, query, wire
+from .._stream import AsyncEventStream, EventStream, OnReset
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,6 +94,11 @@ def _changes_call(
         "limit": limit,
     }
     return call("list_changes", params=query(params))
+
+
+def _stream_call(filters: ChangeFilters, types: Sequence[ChangeType] | None, cursor: str | None) -> Call:
+    wanted = ",".join(types) if types is not None else None
+    return call("stream_events", params=query({**filters, "types": wanted, "cursor": cursor}))
 
 
 def _selection(ids: Sequence[str] | None, filter: EventFilters | None) -> dict[str, Any]:
@@ -271,6 +278,29 @@ class Events:
             feed=True,
         )
 
+    def stream(
+        self,
+        *,
+        cursor: str | None = None,
+        types: Sequence[ChangeType] | None = None,
+        on_reset: OnReset | None = None,
+        **filters: Unpack[ChangeFilters],
+    ) -> EventStream:
+        """The live stream of changes (``GET /api/v1/events/stream``): an iterator of the changes
+        the feed gets from now on (or after ``cursor``: an earlier stream's ``last_id`` or a feed
+        page's ``next_cursor``), as they happen, with the filters of :meth:`changes`. It reconnects
+        with ``Last-Event-ID`` after a drop or the server's close, never skipping or repeating a
+        change; ``.last_id`` is the feed cursor after the last change (the SSE id); a cursor past
+        retention moves it to the head (``.resets`` counts it, ``on_reset(head_id)`` is called).
+        The first connection is made here (a 401/403 raises now); ``close()`` or ``with`` closes
+        it. Viewer and up."""
+        return EventStream(self._client, lambda at: _stream_call(filters, types, at), cursor, on_reset)
+
+    def stream_ticket(self) -> StreamTicket:
+        """A single-use ticket (valid 60 s) that opens the live stream as ``?ticket=...`` instead of
+        a bearer token, for a browser's ``EventSource``. Viewer and up (an ingest key is 403)."""
+        return StreamTicket.from_dict(self._client._json(call("create_stream_ticket")))
+
     def history(
         self, event_id: str, *, cursor: str | None = None, limit: int | None = None
     ) -> Page[HistoryEntry]:
@@ -436,6 +466,21 @@ class AsyncEvents:
             cursor,
             feed=True,
         )
+
+    def stream(
+        self,
+        *,
+        cursor: str | None = None,
+        types: Sequence[ChangeType] | None = None,
+        on_reset: OnReset | None = None,
+        **filters: Unpack[ChangeFilters],
+    ) -> AsyncEventStream:
+        """:meth:`Events.stream` as an async iterator: ``async for change in client.events.stream()``
+        (``await`` it, or ``async with``, to open the connection first); ``aclose()`` closes it."""
+        return AsyncEventStream(self._client, lambda at: _stream_call(filters, types, at), cursor, on_reset)
+
+    async def stream_ticket(self) -> StreamTicket:
+        return StreamTicket.from_dict(await self._client._json(call("create_stream_ticket")))
 
     def history(
         self, event_id: str, *, cursor: str | None = None, limit: int | None = None
