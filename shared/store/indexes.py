@@ -305,8 +305,8 @@ def field_overrides() -> list[dict[str, Any]]:
     """The single-field settings, in ``firestore.indexes.json``'s ``fieldOverrides`` form: the TTL
     policies of the idempotency records, the rate-limit windows, the change records, the webhook
     deliveries, the stream slots and tickets (``"ttl": true``, which the Firebase CLI deploys as the
-    field's ``ttlConfig``) and exemptions from single-field indexing (``"indexes": []``). The others carry no ``ttl`` key: the CLI then updates only their index
-    settings."""
+    field's ``ttlConfig``) and exemptions from single-field indexing (``"indexes": []``). The others
+    carry no ``ttl`` key: the CLI then updates only their index settings."""
     group = idempotency.COLLECTION
     return [
         {"collectionGroup": group, "fieldPath": IDEMPOTENCY_TTL_FIELD, "ttl": True, "indexes": []},
