@@ -6,7 +6,8 @@ Each message is ``id: <cursor>`` (the feed's cursor after that change: an ``id``
 ``Last-Event-ID`` (it wins) or ``cursor``, else at the feed's head when it opens (every change the
 feed did not yet show then); it reads through the feed's own pages (:func:`shared.api.changes.read_feed`),
 so it obeys the same settle rule and never skips nor repeats a change across a reconnect. A
-``retry: 2000`` opens it; a comment line (``: heartbeat``) follows every
+``retry: 2000`` with the ``id`` of where it starts opens it (a client dropped before its first
+change resumes from there); a comment line (``: heartbeat``) follows every
 ``EVENTS_STREAM_HEARTBEAT_SECONDS``; it closes cleanly after ``EVENTS_STREAM_MAX_SECONDS``, at the
 expiry of the token it was opened with, and within ``EVENTS_KEY_CACHE_SECONDS`` of the revocation of
 the API key it was opened with. A cursor past the retention gets one ``event: reset`` whose ``id`` is
@@ -221,7 +222,10 @@ def run_stream(stream: Stream) -> Iterator[str]:
     followed: tuple[OrgListener, Waker] | None = None
     try:
         followed = listener, waker = follow(principal.org_id)
-        yield f"retry: {RETRY_MILLISECONDS}\n\n"
+        # the opening names where the stream starts, so a client dropped before its first change
+        # resumes there (an id without data moves an EventSource's last event id, dispatching nothing)
+        opening = position_cursor(stream.position, scope, role, query)
+        yield f"retry: {RETRY_MILLISECONDS}\nid: {opening}\n\n"
         read_now = stream.catch_up
         while True:
             moment = time.monotonic()

@@ -79,6 +79,7 @@ class Reader:
     messages: list[Message] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     retry: int | None = None
+    opening_id: str | None = None
     status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     ended: threading.Event = field(default_factory=threading.Event)
@@ -107,8 +108,8 @@ class Reader:
                 for message in sse(answer.iter_lines()):
                     if message.comment is not None:
                         self.comments.append(message.comment)
-                    elif message.retry is not None and message.id is None:
-                        self.retry = message.retry
+                    elif message.retry is not None and message.event is None and not message.data:
+                        self.retry, self.opening_id = message.retry, message.id
                     else:
                         self.messages.append(message)
                     if self.drop.is_set():
@@ -176,6 +177,7 @@ def test_ingest_patch_delete_restore_arrive_in_change_log_order_as_the_feed_show
 ) -> None:
     admin = token("admin")
     reader = Reader(api.base, bearer(admin)).start()
+    time.sleep(0.5)  # the opening frame is read
     line = event_line(0)
     put_event(api, admin, line)
     event = f"{EVENTS}/{line['id']}"
@@ -191,6 +193,11 @@ def test_ingest_patch_delete_restore_arrive_in_change_log_order_as_the_feed_show
     assert [m.change for m in got] == feed[-4:]
     # an SSE id is a feed cursor: after the first message the feed shows exactly the other three
     assert feed_after(api, admin, got[0].id) == [m.change for m in got[1:]]
+    # the opening names where the stream started: a reader dropped before its first change resumes
+    # there and misses nothing
+    assert reader.opening_id is not None and feed_after(api, admin, reader.opening_id) == [
+        m.change for m in got
+    ]
     reader.close()
 
 
