@@ -123,6 +123,19 @@ class Api:
     def post(self, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         return self.call("POST", path, token, **kwargs)
 
+    def feed_after(self, token: str, cursor: str | None = None) -> list[dict[str, Any]]:
+        """Every change ``GET /api/v1/events/changes`` shows ``token`` after ``cursor`` (from the start
+        of the log without one), page by page until a page is empty."""
+        changes: list[dict[str, Any]] = []
+        while True:
+            answer = self.get("/api/v1/events/changes", token, params={"cursor": cursor} if cursor else {})
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            if not body["data"]:
+                return changes
+            changes += body["data"]
+            cursor = body["next_cursor"]
+
 
 @pytest.fixture(scope="session")
 def api(gateway_url: str) -> Api:

@@ -25,7 +25,6 @@ from tests.integration.conftest import ROOT, Api, Token, event_line, reset_cache
 
 TOPIC = "events-ingest"
 EVENTS = "/api/v1/events"
-FEED = f"{EVENTS}/changes"
 PIPELINE = {"kind": "pipeline", "id": TOPIC}
 CLI = str(ROOT / ".venv" / "bin" / "novavms-events")
 WAIT_BOUND_SECONDS = 120  # only ends a hang: deliveries are awaited, never timed
@@ -100,19 +99,6 @@ def dead_letters(project: str, org: str | None, count: int) -> dict[str, DeadLet
     return {str(letter.original_message_id): letter for letter in found}
 
 
-def drain_feed(api: Api, bearer: str) -> list[dict[str, Any]]:
-    changes: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        answer = api.get(FEED, bearer, params={"cursor": cursor} if cursor else {})
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        if not body["data"]:
-            return changes
-        changes += body["data"]
-        cursor = body["next_cursor"]
-
-
 def listed_ids(api: Api, bearer: str) -> set[str]:
     answer = api.get(EVENTS, bearer, params={"limit": 100})
     assert answer.status_code == 200, answer.text
@@ -136,7 +122,7 @@ def test_published_events_appear_in_the_list_and_the_change_feed_as_the_pipeline
     assert listed_ids(api, operator) == {one["id"], two[0]["id"], two[1]["id"]}
     stored = EventStore(Scope(org)).get(one["id"])
     assert stored is not None and stored.data["summary"] == one["summary"]
-    feed = drain_feed(api, operator)
+    feed = api.feed_after(operator)
     assert sorted(change["event_id"] for change in feed) == sorted([one["id"], two[0]["id"], two[1]["id"]])
     assert {change["type"] for change in feed} == {"event.created"}
     assert all(change["actor"] == PIPELINE for change in feed), [change["actor"] for change in feed]

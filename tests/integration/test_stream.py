@@ -154,19 +154,6 @@ def put_event(api: Api, admin: str, line: dict[str, Any]) -> None:
     assert answer.status_code in (200, 201), answer.text
 
 
-def feed_after(api: Api, value: str, cursor: str | None) -> list[dict[str, Any]]:
-    """Every change the feed shows after ``cursor`` (once settled)."""
-    changes: list[dict[str, Any]] = []
-    while True:
-        answer = api.get(FEED, value, params={"cursor": cursor} if cursor else {})
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        if not body["data"]:
-            return changes
-        changes += body["data"]
-        cursor = body["next_cursor"]
-
-
 @pytest.fixture(autouse=True)
 def _quick() -> None:
     configure(changes_settle_seconds=1, stream_heartbeat_seconds=2, stream_max_seconds=600)
@@ -189,13 +176,13 @@ def test_ingest_patch_delete_restore_arrive_in_change_log_order_as_the_feed_show
     assert reader.retry == 2000
     assert reader.response_headers["content-type"].startswith("text/event-stream")
     assert reader.response_headers["cache-control"] == "no-store"
-    feed = feed_after(api, admin, None)
+    feed = api.feed_after(admin, None)
     assert [m.change for m in got] == feed[-4:]
     # an SSE id is a feed cursor: after the first message the feed shows exactly the other three
-    assert feed_after(api, admin, got[0].id) == [m.change for m in got[1:]]
+    assert api.feed_after(admin, got[0].id) == [m.change for m in got[1:]]
     # the opening names where the stream started: a reader dropped before its first change resumes
     # there and misses nothing
-    assert reader.opening_id is not None and feed_after(api, admin, reader.opening_id) == [
+    assert reader.opening_id is not None and api.feed_after(admin, reader.opening_id) == [
         m.change for m in got
     ]
     reader.close()
@@ -319,7 +306,7 @@ def test_org_and_viewer_scope(api: Api, token: Token) -> None:
     got = mine.wait_for(2)
     assert [m.change["event_id"] for m in got] == [on_a["id"], on_a["id"]]
     # the viewer's messages are the feed's, as that viewer sees it (ids are the viewer's cursors)
-    assert [m.change for m in got] == feed_after(api, viewer, None)[-2:]
+    assert [m.change for m in got] == api.feed_after(viewer, None)[-2:]
     assert other.wait_for(1, seconds=2) == []
     outside = Reader(api.base, bearer(viewer), {"site_id": SITE_B}).start()
     assert outside.status == 403
@@ -361,7 +348,7 @@ def test_a_cursor_past_the_retention_gets_one_reset_naming_the_head_then_the_clo
     later = event_line(1)
     put_event(api, admin, later)
     time.sleep(1.2)
-    assert [c["event_id"] for c in feed_after(api, admin, head)] == [later["id"]]
+    assert [c["event_id"] for c in api.feed_after(admin, head)] == [later["id"]]
 
 
 def test_tickets_single_use_expiry_scope_and_reopening_with_the_last_id(api: Api, token: Token) -> None:
