@@ -161,10 +161,10 @@ def key_record(token: str) -> ApiKeyRecord:
         _CACHE.put(digest, record, config.key_cache_seconds)
     if record is None or not hmac.compare_digest(record.hash, digest):
         raise AuthRequired("unknown API key")
-    if record.revoked_at is not None:
-        raise AuthRequired("this API key was revoked")
-    if record.expires_at is not None and record.expires_at <= utcnow():
-        raise AuthRequired("this API key has expired")
+    if not record.usable_at(utcnow()):
+        raise AuthRequired(
+            "this API key was revoked" if record.revoked_at is not None else "this API key has expired"
+        )
     if config.pinned_org and record.org_id != config.pinned_org:
         raise AuthRequired("key is not valid for this deployment")
     _touch(record)

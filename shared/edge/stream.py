@@ -196,12 +196,9 @@ def reset_stream(principal: Principal, query: FeedQuery, reason: str) -> Iterato
 
 
 def _key_live(key_id: str) -> bool:
+    """Whether the API key a stream was opened with still authenticates (read from the store)."""
     record = ApiKeys().find(key_id)
-    return (
-        record is not None
-        and record.revoked_at is None
-        and (record.expires_at is None or record.expires_at > utcnow())
-    )
+    return record is not None and record.usable_at(utcnow())
 
 
 def run_stream(stream: Stream) -> Iterator[str]:

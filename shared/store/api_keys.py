@@ -55,6 +55,10 @@ class ApiKeyRecord:
     revoked_by: Actor | None = None
     last_used_at: datetime | None = None
 
+    def usable_at(self, now: datetime) -> bool:
+        """Neither revoked nor expired at ``now``: the key authenticates."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
     def document(self) -> dict[str, Any]:
         return {
             "org_id": self.org_id,
