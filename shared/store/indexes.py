@@ -332,7 +332,12 @@ def field_overrides() -> list[dict[str, Any]]:
         {"collectionGroup": webhooks.COLLECTION, "fieldPath": "endpoints", "indexes": []},
         # Open-stream slots: deleted once lapsed; a new stream counts the live ones by ``expires_at``,
         # so it keeps its single-field index. Stream tickets: read by id only.
-        {"collectionGroup": stream_slots.COLLECTION, "fieldPath": "expires_at", "ttl": True},
+        {
+            "collectionGroup": stream_slots.COLLECTION,
+            "fieldPath": "expires_at",
+            "ttl": True,
+            "indexes": [{"order": "ASCENDING", "queryScope": "COLLECTION"}],
+        },
         {"collectionGroup": stream_tickets.COLLECTION, "fieldPath": "expires_at", "ttl": True, "indexes": []},
     ]
 

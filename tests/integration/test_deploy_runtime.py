@@ -260,6 +260,8 @@ def test_the_index_file_sets_the_idempotency_ttl_and_exempts_its_big_fields() ->
         ("rate_windows", "expires_at"),
         ("changes", "expires_at"),
         ("webhook_deliveries", "expires_at"),
+        ("stream_slots", "expires_at"),
+        ("stream_tickets", "expires_at"),
     ]
     assert idempotency.COLLECTION == "idempotency"
     for field in ("outcome", "fingerprint", "expires_at"):

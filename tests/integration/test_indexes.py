@@ -33,7 +33,7 @@ from shared.store.indexes import (
     reported_served,
     required_indexes,
 )
-from shared.store.webhooks import overdue
+from shared.store.webhooks import Deliveries, overdue
 from shared.timefmt import utcnow
 from tests.integration.conftest import (
     BASE_TIME,
@@ -112,6 +112,9 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
     first, after = keys.page("org-indexes", None, 1)  # the key list, a page at a time
     assert len(first) == 1 and after is not None and len(keys.page("org-indexes", after, 1)[0]) == 1
     assert overdue(utcnow(), 0, 5, client=client) == []  # the webhook sweeper: no delivery is due
+    deliveries = Deliveries("org-indexes", client=client)  # an endpoint's delivery log, of all states or one
+    assert deliveries.page("ep_" + "0" * 32, None, None, 5) == ([], None)
+    assert deliveries.page("ep_" + "0" * 32, "failed", None, 5) == ([], None)
     declared = declared_indexes()
     reported = index_usage(emulators.firestore_host, project)
     assert all(reported_served(index, declared) for index in reported)
