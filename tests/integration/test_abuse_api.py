@@ -323,7 +323,9 @@ def test_concurrent_creations_never_pass_the_cap(
     for thread in threads:
         thread.join(timeout=120)
     created = statuses.count(201)
-    assert len(statuses) == 8 and 1 <= created <= 3 and set(statuses) <= {201, 409, 503}, statuses
+    # The cap is the property: the emulator's locks may abort every racer past its deadline (all 503,
+    # seen once in many runs); the sequential creations below prove the cap is then still reachable.
+    assert len(statuses) == 8 and created <= 3 and set(statuses) <= {201, 409, 503}, statuses
     assert len(api.get(KEYS, admin).json()["data"]) == created  # a 503 (contention) wrote nothing
     while created < 3:  # retried one at a time, the creations fill the cap exactly
         assert create_key(api, admin).status_code == 201
