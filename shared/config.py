@@ -66,6 +66,7 @@ class Settings:
     batch_max_events: int
     count_cap: int
     count_cache_seconds: int
+    search_scan_cap: int
     max_keys_per_org: int
     changes_retention_seconds: int
     changes_settle_seconds: int
@@ -236,6 +237,7 @@ def settings() -> Settings:
         batch_max_events=_int("EVENTS_BATCH_MAX_EVENTS", 1000, 1, 10_000),
         count_cap=_int("EVENTS_COUNT_CAP", 10_000, 1, 1_000_000),
         count_cache_seconds=_int("EVENTS_COUNT_CACHE_SECONDS", 5, 0, 30),
+        search_scan_cap=_int("EVENTS_SEARCH_SCAN_CAP", 5000, 1, 100_000),
         max_keys_per_org=_int("EVENTS_MAX_KEYS_PER_ORG", 100, 1, 10_000),
         changes_retention_seconds=_int("EVENTS_CHANGES_RETENTION_SECONDS", 604_800, 1, 30 * 24 * 3600),
         changes_settle_seconds=_int("EVENTS_CHANGES_SETTLE_SECONDS", 2, 0, 60),

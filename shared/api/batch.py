@@ -4,7 +4,8 @@ A selection, exactly one of: ``ids``, 1 to :data:`MAX_IDS` event ids (each uuid 
 lowercase form, so two spellings of one id are one id; duplicates collapse, order kept; an id that is
 not a uuid is reported ``not_found`` as given, like any other unknown id), or ``filter``,
 an object of the list's filter names with JSON types (``"trigger_type": "motion"``,
-``"acknowledged": false``; no ``cursor`` or ``limit``; an empty filter is refused). batch-update adds
+``"acknowledged": false``, ``"tag": ["person", "vehicle"]``, ``"q": "red van"``; no ``cursor`` or
+``limit``; an empty filter is refused). batch-update adds
 ``changes``: the PATCH body's fields and rules. Anything else is 400 ``validation_error`` naming the
 field (``filter.trigger_type``, ``changes.notes``).
 """
@@ -20,7 +21,7 @@ import flask
 
 from shared.api.bodies import json_object
 from shared.api.patch import patch_changes
-from shared.api.query import FILTER_PARAMETERS, parse_list_query
+from shared.api.query import FILTER_PARAMETERS, filter_arguments, parse_list_query
 from shared.api.responses import json_response
 from shared.config import settings
 from shared.errors import ValidationError
@@ -34,7 +35,6 @@ from shared.store.events import EventStore
 from shared.store.idempotency import PendingRecord
 
 MAX_IDS = 100
-BOOLEAN_FILTERS = ("acknowledged", "starred")
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,11 @@ def _filter(data: Any, problems: dict[str, str]) -> EventFilter | None:
     if not isinstance(data, dict) or not data:
         problems["filter"] = "must be an object with at least one of the list's filters"
         return None
-    args: dict[str, list[str]] = {}
-    for name, value in data.items():
+    for name in data:
         if name not in FILTER_PARAMETERS:
             problems[f"filter.{name}"] = "unknown filter (cursor and limit do not apply)"
-        elif name in BOOLEAN_FILTERS:
-            if isinstance(value, bool):
-                args[name] = ["true" if value else "false"]
-            else:
-                problems[f"filter.{name}"] = "must be true or false"
-        elif isinstance(value, str):
-            args[name] = [value]
-        else:
-            problems[f"filter.{name}"] = "must be a string"
+    known = {name: value for name, value in data.items() if name in FILTER_PARAMETERS}
+    args = filter_arguments(known, "filter.", problems)
     try:
         return parse_list_query(args, default_limit=None).filter
     except ValidationError as error:

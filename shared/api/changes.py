@@ -2,7 +2,8 @@
 
 Parameters: ``cursor`` (from a previous page), ``since`` (RFC3339: where to start without a cursor;
 without either, at the oldest record kept), ``limit`` 1-100 (default 100), ``types`` (comma-separated
-change types), ``camera_id``, ``site_id`` (uuids) and ``trigger_type``. A page is ``{"data":
+change types), ``camera_id``, ``site_id`` (uuids), ``trigger_type`` and ``tag`` (repeatable: changes
+of events carrying any of up to 10 tags after the change). A page is ``{"data":
 [change...], "next_cursor"}``, oldest first; ``next_cursor`` is never null (an empty ``data`` means
 nothing new yet) and names where the page stopped, so resuming with it never misses nor repeats a
 change. No page holds a record younger than ``EVENTS_CHANGES_SETTLE_SECONDS``.
@@ -45,8 +46,8 @@ from shared.store.changes import (
 )
 from shared.timefmt import ONE_MICROSECOND, format_rfc3339, parse_rfc3339, utcnow
 
-PARAMETERS = ("cursor", "since", "limit", "types", "camera_id", "site_id", "trigger_type")
-FILTERS = ("camera_id", "site_id", "trigger_type")
+PARAMETERS = ("cursor", "since", "limit", "types", "camera_id", "site_id", "trigger_type", "tag")
+FILTERS = ("camera_id", "site_id", "trigger_type", "tag")
 DOMAIN = "changes"
 
 
@@ -66,6 +67,7 @@ class FeedQuery:
             camera_id=self.filter.camera_id,
             site_id=self.filter.site_id,
             trigger_type=self.filter.trigger_type,
+            tags=self.filter.tags,
         )
 
     @property
@@ -97,14 +99,16 @@ def parse_feed_query(args: Mapping[str, Sequence[str]]) -> FeedQuery:
     event_filter = EventFilter()
     try:
         event_filter = parse_list_query(
-            {name: [values[name]] for name in FILTERS if name in values}, default_limit=None
+            {name: list(args[name]) for name in FILTERS if name in args}, default_limit=None
         ).filter
     except ValidationError as error:
         problems.update(error.fields)
     if problems:
         raise ValidationError.of("query", problems)
     assert limit is not None
-    feed_filter = FeedFilter(types, event_filter.camera_id, event_filter.site_id, event_filter.trigger_type)
+    feed_filter = FeedFilter(
+        types, event_filter.camera_id, event_filter.site_id, event_filter.trigger_type, event_filter.tags
+    )
     return FeedQuery(feed_filter, given_cursor, since, limit)
 
 

@@ -5,7 +5,10 @@ A first page counts (up to ``EVENTS_COUNT_CAP``, its page query and count issued
 this instance counted the same org, scope, list and filter within ``EVENTS_COUNT_CACHE_SECONDS``. A
 later page takes the total its cursor carries and costs only its page query. ``total`` is then the
 number of matches at the time of the first page; ``total_exact`` is false when there were more than
-the cap (``total`` is the cap).
+the cap (``total`` is the cap). A search that needs its candidates checked (:meth:`EventStore.plan`)
+counts while it reads them: past ``EVENTS_SEARCH_SCAN_CAP`` candidates, ``total`` is the matches found
+and ``total_exact`` false, and a page may hold fewer items than ``limit`` (even none) with a
+``next_cursor`` that continues the scan where it stopped.
 """
 
 from __future__ import annotations
@@ -40,15 +43,16 @@ def list_page(
         total = TOTALS.get((scope.org_id, key))[1]
     if total is None:
         page, counted = store.page_and_total(query.filter, after, query.limit, trash, config.count_cap + 1)
-        total = Total.of(counted, config.count_cap, utcnow())
+        total = Total.of(counted.total, config.count_cap, utcnow(), counted.exact)
         TOTALS.put((scope.org_id, key), total, config.count_cache_seconds)
     else:
         page, _ = store.page_and_total(query.filter, after, query.limit, trash, counted=False)
     urls = signed_urls([event.data.get("snapshot_object") for event in page.events])
     position: Callable[[Event], Position] = trash_position if trash else (lambda event: event.position)
+    resume = page.resume or (position(page.events[-1]) if page.events else None)
     next_cursor = (
-        cursor.encode(position(page.events[-1]), scope, role, query.filter, domain, total)
-        if page.has_more
+        cursor.encode(resume, scope, role, query.filter, domain, total)
+        if page.has_more and resume is not None
         else None
     )
     return {

@@ -6,7 +6,9 @@ dates, ``date_from`` after ``date_to`` and ``limit`` outside its range (1-100 fo
 ``date_from``/``date_to`` take RFC3339 (any offset) or ``YYYY-MM-DD`` (a UTC day) and are inclusive; a
 plain date in ``date_to`` covers that whole day. ``starred=true`` keeps only starred events;
 ``starred=false`` does not filter. ``acknowledged=false`` keeps only unacknowledged events (the queue),
-``acknowledged=true`` only acknowledged ones.
+``acknowledged=true`` only acknowledged ones. ``tag`` may be repeated: any of up to 10 tags (each 1-100
+characters; duplicates collapse). ``q``: 1-5 search words, every one of which must match
+(:mod:`shared.model.search` states the rule).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from shared.ids import canonical_uuid
 from shared.model.event import AI_STATUSES, TRIGGER_TYPES, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
+from shared.model.search import MAX_TAG_CHARS, MAX_TAGS, parse_query
 from shared.store.totals import Total
 from shared.timefmt import parse_bound
 
@@ -29,7 +32,10 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 FILTER_PARAMETERS = (
     "camera_id", "site_id", "date_from", "date_to", "trigger_type", "ai_status", "acknowledged", "starred",
+    "tag", "q",
 )  # fmt: skip
+REPEATABLE = ("tag",)
+BOOLEAN_PARAMETERS = ("acknowledged", "starred")  # parameters that may be given more than once
 PAGING_PARAMETERS = ("cursor", "limit")
 
 
@@ -50,6 +56,8 @@ def _single_values(
     for name, given in args.items():
         if name not in allowed:
             problems[name] = "unknown query parameter"
+        elif name in REPEATABLE:
+            continue
         elif len(given) != 1:
             problems[name] = "given more than once"
         else:
@@ -133,6 +141,13 @@ def parse_list_query(
         return values[name] == "true"
 
     starred = True if bool_param("starred") else None
+    tags = parse_tags(args.get("tag", ()), problems)
+    words: tuple[str, ...] = ()
+    if "q" in values:
+        try:
+            words = tuple(sorted(parse_query(values["q"])))
+        except ValueError as error:
+            problems["q"] = str(error)
 
     cursor, limit = _paging(values, default_limit, max_limit, problems)
     event_filter = EventFilter(
@@ -144,12 +159,59 @@ def parse_list_query(
         ai_status=enum_param("ai_status", AI_STATUSES),
         acknowledged=bool_param("acknowledged"),
         starred=starred,
+        tags=tags,
+        words=words,
     )
     if event_filter.date_from and event_filter.date_to and event_filter.date_from > event_filter.date_to:
         problems["date_from"] = "must not be after date_to"
     if problems:
         raise ValidationError.of("query", problems)
     return ListQuery(filter=event_filter, cursor=cursor, limit=limit)
+
+
+def parse_tags(given: Sequence[str], problems: dict[str, str]) -> tuple[str, ...]:
+    """The distinct tags of a ``tag`` filter, sorted (any of them matches); a problem names ``tag``
+    when one is empty, too long or not text Firestore stores, or when there are more than 10."""
+    tags = tuple(sorted(set(given)))
+    if not all(0 < len(tag) <= MAX_TAG_CHARS and tag.isprintable() for tag in tags):
+        problems["tag"] = f"each tag must be 1 to {MAX_TAG_CHARS} printable characters"
+    elif len(tags) > MAX_TAGS:
+        problems["tag"] = f"at most {MAX_TAGS} tags (any of them matches)"
+    return tags if "tag" not in problems else ()
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, str) for item in value)
+
+
+def filter_arguments(
+    data: Mapping[str, object], prefix: str, problems: dict[str, str]
+) -> dict[str, list[str]]:
+    """A filter given as a JSON object (a batch's ``filter``, a scheduled export's job) as query
+    arguments: ``acknowledged`` and ``starred`` as JSON booleans, ``tag`` as a list of strings (or
+    one string), the others as strings; a problem names ``{prefix}{name}`` for a value of another
+    type. Unknown names are left to :func:`parse_list_query`."""
+    args: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name in BOOLEAN_PARAMETERS:
+            if isinstance(value, bool):
+                args[name] = ["true" if value else "false"]
+            else:
+                problems[f"{prefix}{name}"] = "must be true or false"
+        elif isinstance(value, str):
+            args[name] = [value]
+        elif (
+            name in REPEATABLE
+            and value
+            and isinstance(value, list)
+            and all(isinstance(v, str) for v in value)
+        ):
+            args[name] = list(value)
+        elif name in REPEATABLE:
+            problems[f"{prefix}{name}"] = "must be a non-empty list of strings"
+        else:
+            problems[f"{prefix}{name}"] = "must be a string"
+    return args
 
 
 def start_of(

@@ -9,12 +9,11 @@ UTC day), and any list filter (``camera_id``, ``site_id``, ``trigger_type``, ``a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.api.bodies import json_object
-from shared.api.query import FILTER_PARAMETERS, parse_list_query
+from shared.api.query import FILTER_PARAMETERS, filter_arguments, parse_list_query
 from shared.errors import ValidationError
 from shared.ids import valid_org_id
 from shared.model.filter import EventFilter
@@ -46,11 +45,7 @@ def parse_job(body: bytes, pinned_org: str | None, today: date) -> ScheduledJob:
     yesterday = (today - timedelta(days=1)).isoformat()
     data.setdefault("date_from", yesterday)
     data.setdefault("date_to", yesterday)
-    as_query = {name: [_text(value)] for name, value in data.items()}
-    return ScheduledJob(org_id, parse_list_query(as_query, default_limit=None).filter)
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else json.dumps(value)
+    args = filter_arguments(data, "", problems)
+    if problems:
+        raise ValidationError.of("job", problems)
+    return ScheduledJob(org_id, parse_list_query(args, default_limit=None).filter)

@@ -2,7 +2,8 @@
 
 ``starred`` is True or None (``starred=false`` does not filter, as the contract says);
 ``acknowledged`` filters both ways (``false`` is the unacknowledged queue). Dates are inclusive bounds
-on ``triggered_at``.
+on ``triggered_at``. ``tags``: any of these tags (empty: no tag filter); ``words``: every one of these
+search words (:mod:`shared.model.search`, folded; empty: no search).
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ class EventFilter:
     ai_status: str | None = None
     acknowledged: bool | None = None
     starred: bool | None = None
+    tags: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+
+    @property
+    def searches(self) -> bool:
+        """Whether the filter sets tags or words (an array clause, see :mod:`shared.model.search`)."""
+        return bool(self.tags or self.words)
 
     def equalities(self) -> list[tuple[str, object]]:
         """The (field, value) equality conditions this filter sets, in index order."""
@@ -40,5 +48,6 @@ class EventFilter:
         canonical = {
             name: format_rfc3339(value) if isinstance(value, datetime) else value
             for name, value in sorted(vars(self).items())
+            if value != ()  # no tag or word filter: the digest of a filter without them
         }
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()

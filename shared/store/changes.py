@@ -61,8 +61,10 @@ EVENT_FIELDS = (
     "camera_id", "camera_name", "camera_deleted", "trigger_type", "triggered_at", "summary",
     "tags", "ai_status", "acknowledged", "starred",
 )  # fmt: skip
-# Equality filters of the feed's queries, in the order the emulator reports them in an index.
+# Equality filters of the feed's queries, in the order the emulator reports them in an index, and its
+# array filter (any of some tags).
 FILTER_FIELDS = ("camera_id", "site_id", "trigger_type", "type")
+ARRAY_FILTER = "tags"
 
 
 def _shown(data: Mapping[str, Any], name: str) -> Any:
@@ -146,12 +148,14 @@ def new_id() -> str:
 
 @dataclass(frozen=True)
 class FeedFilter:
-    """Which changes a feed selects; None selects all."""
+    """Which changes a feed selects; None selects all. ``tags``: changes of events that carry any of
+    these tags after the change (empty: any)."""
 
     types: tuple[str, ...] | None = None
     camera_id: str | None = None
     site_id: str | None = None
     trigger_type: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,26 +179,37 @@ class Change:
         return FeedPosition(self.data["at"], self.id)
 
 
-Condition = tuple[str, str, Any]  # (field, "==" or "in", value)
+Condition = tuple[str, str, Any]  # (field, "==", "in", "array_contains" or "array_contains_any", value)
+DISJUNCTIVE = ("in", "array_contains_any")  # operators Firestore counts a disjunction per value of
 
 
 def query_plan(feed_filter: FeedFilter, scope: Scope) -> list[list[Condition]]:
-    """The equality conditions of each query whose union is the filter's result within the scope,
-    each within Firestore's :data:`DISJUNCTIONS`: an ``in`` on the types when every site is reached;
-    for a scope limited to some sites, one query per type and chunk of 30 sites. Raises ScopeError
-    for a site filter outside the scope."""
+    """The conditions of each query whose union is the filter's result within the scope, each within
+    Firestore's :data:`DISJUNCTIONS` (the product of its ``in`` and ``array-contains-any`` sizes):
+    the types in one ``in`` when every site is reached and they fit beside the tags, else one query
+    per type; for a scope limited to some sites, one query per type and chunk of sites, the chunks
+    small enough that sites x tags fit. Raises ScopeError for a site filter outside the scope."""
     base: list[Condition] = [
         (name, "==", value)
         for name in ("camera_id", "site_id", "trigger_type")
         if (value := getattr(feed_filter, name)) is not None
     ]
+    tags = feed_filter.tags
+    if len(tags) == 1:
+        base.append(("tags", "array_contains", tags[0]))
+    elif tags:
+        base.append(("tags", "array_contains_any", list(tags)))
+    per_value = max(1, len(tags))  # disjunctions each site or type multiplies
     types = feed_filter.types
     sites = scope.query_sites(feed_filter.site_id)  # None: every site, or the one the filter names
     if sites is None:
         if types is None:
             return [base]
-        return [[*base, ("type", "==", types[0]) if len(types) == 1 else ("type", "in", list(types))]]
-    chunks = [list(sites[i : i + DISJUNCTIONS]) for i in range(0, len(sites), DISJUNCTIONS)]
+        if len(types) == 1 or len(types) * per_value > DISJUNCTIONS:
+            return [[*base, ("type", "==", kind)] for kind in types]
+        return [[*base, ("type", "in", list(types))]]
+    size = DISJUNCTIONS // per_value
+    chunks = [list(sites[i : i + size]) for i in range(0, len(sites), size)]
     by_site: list[Condition] = [
         ("site_id", "==", chunk[0]) if len(chunk) == 1 else ("site_id", "in", chunk) for chunk in chunks
     ]
@@ -205,10 +220,10 @@ def query_plan(feed_filter: FeedFilter, scope: Scope) -> list[list[Condition]]:
 
 def disjunctions(conditions: Sequence[Condition]) -> int:
     """How many disjunctions Firestore counts in a query of these conditions (the product of the
-    sizes of its ``in`` lists)."""
+    sizes of its ``in`` and ``array-contains-any`` lists)."""
     count = 1
     for _, op, value in conditions:
-        if op == "in":
+        if op in DISJUNCTIVE:
             count *= len(value)
     return count
 

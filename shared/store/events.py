@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +33,7 @@ from google.api_core import exceptions as google
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.caches import ExpiringCache
 from shared.config import settings
 from shared.ids import canonical_uuid
 from shared.model.actor import PIPELINE, Actor
@@ -40,6 +42,7 @@ from shared.model.errors import NotFoundError, TooManyEvents
 from shared.model.event import PIPELINE_FIELDS, Event, PipelineRecord, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
+from shared.model.search import TERMS_FIELD, clause_term, exact_by_query, matches, with_terms
 from shared.store import changes as change_log
 from shared.store import webhooks as outbox
 from shared.store.budget import get_document, rpc
@@ -58,6 +61,8 @@ BATCH_CHUNK = 160
 BATCH_CONCURRENCY = 4  # chunks of a batch at once
 CHUNK_ATTEMPTS = 3  # reads of a chunk that concurrent changes overtake, before one transaction per event
 WRITE_BATCH = 500
+SCAN_BATCH = 500  # the most candidates a search reads from one query at once
+WORD_CHOICE_SECONDS = 60  # how long an instance keeps a search's choice of its query word
 DESC, ASC = firestore.Query.DESCENDING, firestore.Query.ASCENDING
 NOT_FOUND, UNCHANGED, CHANGED, CREATED = "not_found", "unchanged", "changed", "created"
 Decide = Callable[["Event | None", datetime], dict[str, Any]]
@@ -143,18 +148,33 @@ def _load(pipeline: dict[str, Any], operator: dict[str, Any], actor: Actor = PIP
 
 @dataclass(frozen=True)
 class Page:
-    """A page of events in list order; ``has_more`` when a further event matches."""
+    """A page of events in list order; ``has_more`` when a further event may match. ``resume``: where
+    the next page starts when a search stopped at its read cap (:data:`EVENTS_SEARCH_SCAN_CAP`)
+    past the page's last event (None: right after it)."""
 
     events: list[Event]
     has_more: bool
+    resume: Position | None = None
 
 
 @dataclass(frozen=True)
 class Count:
-    """A count of matching events and the snapshot time it was taken at (None: nothing queried)."""
+    """A count of matching events and the snapshot time it was taken at (None: nothing queried);
+    ``exact`` is False for a search that stopped at its read cap (``total`` is what it found)."""
 
     total: int
     read_time: datetime | None
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a filter is queried: ``queries`` (ordered, their union the candidates) and whether every
+    candidate matches (``exact``) or each must be checked against the filter's tags and words after
+    the query (:func:`shared.model.search.matches`)."""
+
+    queries: list[firestore.Query]
+    exact: bool
 
 
 class OutcomeRecord(Protocol):
@@ -175,7 +195,11 @@ def _entry(
         "at": now,
         "by": actor.stored(),
         "action": action,
-        "changes": {name: {"old": before.get(name), "new": value} for name, value in changes.items()},
+        "changes": {
+            name: {"old": before.get(name), "new": value}
+            for name, value in changes.items()
+            if name != TERMS_FIELD  # derived from the fields beside it, never shown
+        },
     }
 
 
@@ -202,6 +226,72 @@ def _merged(
     return list(itertools.islice(merged, count))
 
 
+def _position(event: Event) -> Position:
+    return event.position
+
+
+WORD_CHOICE: ExpiringCache[tuple[Any, ...], str] = ExpiringCache(2_000)
+"""A multi-word search's query word (:meth:`EventStore._rarest`) by project, database, scope, list
+and filter."""
+
+
+class _Scan:
+    """The candidates of a search's ordered queries (one per chunk of sites) merged in list order
+    (newest first), read a batch per query at a time (the batch doubling up to :data:`SCAN_BATCH`),
+    at most ``budget`` documents in all (None: no bound). Iteration ends at the end of every query
+    (``exhausted``) or where the budget ran out before a query could be read further; ``last`` is the
+    position of the last candidate given, where a later scan resumes without gap or repeat."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        queries: list[firestore.Query],
+        after: Position | None,
+        key: Callable[[Event], Any],
+        place: Callable[[Event], Position],
+        budget: int | None,
+        batch: int,
+        read_time: datetime | None = None,
+    ) -> None:
+        self.store, self.queries, self.after, self.key, self.place = store, queries, after, key, place
+        self.budget, self.batch, self.read_time = budget, batch, read_time
+        self.read = 0
+        self.exhausted = False
+        self.last: Position | None = after
+
+    def __iter__(self) -> Iterator[Event]:
+        count = len(self.queries)
+        buffers: list[deque[Event]] = [deque() for _ in range(count)]
+        ended, where = [False] * count, [self.after] * count
+        size = self.batch
+        while True:
+            needing = [i for i in range(count) if not buffers[i] and not ended[i]]
+            if needing:
+                share = size if self.budget is None else min(size, (self.budget - self.read) // len(needing))
+                if share < 1:
+                    return  # the budget is spent: a later scan resumes at ``last``
+                runs = together(
+                    [
+                        partial(self.store._stream, self.queries[i], where[i], share, self.read_time)
+                        for i in needing
+                    ]
+                )
+                for i, run in zip(needing, runs, strict=True):
+                    self.read += len(run)
+                    buffers[i].extend(run)
+                    ended[i] = len(run) < share
+                    if run:
+                        where[i] = self.place(run[-1])
+                size = min(2 * size, SCAN_BATCH)
+            live = [i for i in range(count) if buffers[i]]
+            if not live:
+                self.exhausted = True
+                return
+            event = buffers[max(live, key=lambda i: self.key(buffers[i][0]))].popleft()
+            self.last = self.place(event)
+            yield event
+
+
 class EventStore:
     """The events a scope reaches."""
 
@@ -214,15 +304,25 @@ class EventStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def _queries(
-        self, event_filter: EventFilter, direction: str = DESC, trash: bool = False
+        self, event_filter: EventFilter, direction: str = DESC, trash: bool = False, word: str | None = None
     ) -> list[firestore.Query]:
-        """The ordered queries whose union, merged, is the filter's result within the scope (one
-        unless more than 30 sites); raises ScopeError for a site filter outside the scope. ``trash``:
-        the dismissed events instead, newest dismissal first."""
+        """The ordered queries whose union, merged, is the filter's candidates within the scope (one
+        unless the sites need more than one ``in``); raises ScopeError for a site filter outside the
+        scope. ``trash``: the dismissed events instead, newest dismissal first. One array clause at
+        most: ``word`` (one of the filter's words) on the stored terms, else the tags (any of them);
+        the scope's sites are chunked so that sites x tags stays within Firestore's 30 disjunctions."""
         sites = self.scope.query_sites(event_filter.site_id)
         base = self.events.where(filter=FieldFilter("deleted", "==", trash))
         for field, value in event_filter.equalities():
             base = base.where(filter=FieldFilter(field, "==", value))
+        per_site = 1
+        if word is not None:
+            base = base.where(filter=FieldFilter(TERMS_FIELD, "array_contains", clause_term(word)))
+        elif len(event_filter.tags) == 1:
+            base = base.where(filter=FieldFilter("tags", "array_contains", event_filter.tags[0]))
+        elif event_filter.tags:
+            base = base.where(filter=FieldFilter("tags", "array_contains_any", list(event_filter.tags)))
+            per_site = len(event_filter.tags)
         if event_filter.date_from is not None:
             base = base.where(filter=FieldFilter("triggered_at", ">=", event_filter.date_from))
         if event_filter.date_to is not None:
@@ -232,13 +332,50 @@ class EventStore:
         base = base.order_by("triggered_at", direction=direction).order_by("__name__", direction=direction)
         if sites is None:
             return [base]
-        chunks = [sites[i : i + IN_LIMIT] for i in range(0, len(sites), IN_LIMIT)]
+        size = IN_LIMIT // per_site
+        chunks = [sites[i : i + size] for i in range(0, len(sites), size)]
         return [
             base.where(filter=FieldFilter("site_id", "==", chunk[0]))
             if len(chunk) == 1
             else base.where(filter=FieldFilter("site_id", "in", list(chunk)))
             for chunk in chunks
         ]
+
+    def plan(self, event_filter: EventFilter, trash: bool = False) -> Plan:
+        """How ``event_filter`` is queried (newest first): a filter without words is exact; with
+        words, the query is on the rarest word (:meth:`_rarest`) and exact only when that word is the
+        filter's only search term and short enough for its stored prefix to decide."""
+        if not event_filter.words:
+            return Plan(self._queries(event_filter, trash=trash), exact=True)
+        word = self._rarest(event_filter, trash)
+        exact = event_filter.words == (word,) and not event_filter.tags and exact_by_query(word)
+        return Plan(self._queries(event_filter, trash=trash, word=word), exact)
+
+    def _rarest(self, event_filter: EventFilter, trash: bool) -> str:
+        """The filter's word with the fewest candidates (counted with the filter's other equalities,
+        each up to the scan cap, all at once; kept per instance for a minute), the longest on a tie."""
+        words = event_filter.words
+        if len(words) == 1:
+            return words[0]
+        config = settings()
+        key = (config.project, config.database, self.scope, trash, event_filter.fingerprint())
+        found, chosen = WORD_CHOICE.get(key)
+        if found and chosen is not None:
+            return chosen
+        unsearched = replace(event_filter, words=(), tags=())
+        per_word = [self._queries(unsearched, trash=trash, word=word) for word in words]
+        tallies = together(
+            [
+                partial(self._tally, query, None, None, config.search_scan_cap + 1)
+                for queries in per_word
+                for query in queries
+            ]
+        )
+        chunks = len(per_word[0])
+        counts = [sum(t for t, _ in tallies[i * chunks : (i + 1) * chunks]) for i in range(len(words))]
+        chosen = min(zip(counts, words, strict=True), key=lambda pair: (pair[0], -len(pair[1])))[1]
+        WORD_CHOICE.put(key, chosen, WORD_CHOICE_SECONDS)
+        return chosen
 
     @staticmethod
     def _after(query: firestore.Query, position: Position | None) -> firestore.Query:
@@ -285,8 +422,8 @@ class EventStore:
         direction: str = DESC,
         read_time: datetime | None = None,
     ) -> list[Event]:
-        """Up to ``count`` matching events after ``after`` in ``direction`` order (the chunks of a
-        scope's sites are read together)."""
+        """Up to ``count`` events of an exact filter (no words) after ``after`` in ``direction``
+        order (the chunks of a scope's sites are read together)."""
         queries = self._queries(event_filter, direction)
         runs = together([partial(self._stream, query, after, count, read_time) for query in queries])
         return _merged(runs, count, direction)
@@ -299,11 +436,15 @@ class EventStore:
         trash: bool = False,
         count_up_to: int | None = None,
         counted: bool = True,
-    ) -> tuple[Page, int]:
+    ) -> tuple[Page, Count]:
         """A list page and the count of every match (each chunk counted up to ``count_up_to`` when
         given; none when not ``counted``: 0 then), their queries (each chunk's read and count) issued
-        together; ``trash``: of the dismissed events, newest dismissal first."""
-        queries = self._queries(event_filter, trash=trash)
+        together; ``trash``: of the dismissed events, newest dismissal first. A filter that is not
+        exact (:meth:`plan`) is a search: :meth:`_search_page`."""
+        plan = self.plan(event_filter, trash)
+        if not plan.exact:
+            return self._search_page(event_filter, plan, after, limit, trash, counted)
+        queries = plan.queries
         reads = [partial(self._stream, query, after, limit + 1, None) for query in queries]
         counts = (
             [partial(self._tally, query, None, None, count_up_to) for query in queries] if counted else []
@@ -311,7 +452,39 @@ class EventStore:
         results: list[Any] = together([*reads, *counts])
         events = _merged(results[: len(queries)], limit + 1, DESC, _trash_key if trash else _sort_key)
         total = sum(tally[0] for tally in results[len(queries) :])
-        return Page(events[:limit], has_more=len(events) > limit), total
+        return Page(events[:limit], has_more=len(events) > limit), Count(total, None)
+
+    def _search_page(
+        self,
+        event_filter: EventFilter,
+        plan: Plan,
+        after: Position | None,
+        limit: int,
+        trash: bool,
+        counted: bool,
+    ) -> tuple[Page, Count]:
+        """A page of a search: its candidates read in order and checked, at most
+        ``EVENTS_SEARCH_SCAN_CAP`` of them (or one per query, when more queries than that). Until
+        ``limit`` + 1 matches are found, or, when ``counted``, to the end or the cap, which counts
+        every match on the way (``exact`` when the end was reached). A page the cap cut short resumes
+        after the last candidate read."""
+        cap = max(settings().search_scan_cap, len(plan.queries))
+        batch = SCAN_BATCH if counted else min(SCAN_BATCH, max(2 * (limit + 1), 50))
+        place = trash_position if trash else _position
+        scan = _Scan(self, plan.queries, after, _trash_key if trash else _sort_key, place, cap, batch)
+        found: list[Event] = []
+        total = 0
+        for event in scan:
+            if not matches(event.data, event_filter.tags, event_filter.words):
+                continue
+            total += 1
+            if len(found) <= limit:
+                found.append(event)
+            if len(found) > limit and not counted:
+                break
+        more = len(found) > limit or not scan.exhausted
+        resume = scan.last if len(found) <= limit and not scan.exhausted else None
+        return Page(found[:limit], more, resume), Count(total, None, exact=scan.exhausted)
 
     def page(
         self,
@@ -321,7 +494,7 @@ class EventStore:
         read_time: datetime | None = None,
     ) -> Page:
         """One page of the list (as of ``read_time``, when given)."""
-        events = self._read(event_filter, after, limit + 1, read_time=read_time)
+        events = list(self.scan(event_filter, after, read_time, page_size=limit + 1, rows=limit + 1))
         return Page(events[:limit], has_more=len(events) > limit)
 
     def scan(
@@ -333,9 +506,16 @@ class EventStore:
         rows: int | None = None,
     ) -> Iterator[Event]:
         """Every matching event after ``after`` in list order, read a page at a time (exports,
-        batches); the first ``rows`` when given (a count's, at its ``read_time``): then each page
-        reads no more than the rows still wanted, so ``rows`` events cost ``rows`` document reads,
-        else each page reads one more to know whether another follows."""
+        batches); the first ``rows`` when given (a count's, at its ``read_time``): then each page of
+        an exact filter reads no more than the rows still wanted, so ``rows`` events cost ``rows``
+        document reads, else each page reads one more to know whether another follows. A search's
+        candidates are read and checked until ``rows`` match (or to the end)."""
+        plan = self.plan(event_filter)
+        if not plan.exact:
+            scan = _Scan(self, plan.queries, after, _sort_key, _position, None, page_size, read_time)
+            hits = (event for event in scan if matches(event.data, event_filter.tags, event_filter.words))
+            yield from hits if rows is None else itertools.islice(hits, rows)
+            return
         left = rows
         while left is None or left > 0:
             size = page_size if left is None else min(page_size, left)
@@ -359,11 +539,31 @@ class EventStore:
         """How many events match after ``after`` (aggregation queries, no documents read; each chunk
         counted up to ``up_to`` when given, so a cap bounds the cost), and the time the count holds
         for: read at that ``read_time``, the same events come back. Without a ``read_time`` the
-        first chunk's count sets it and the other chunks are counted together at it."""
-        first, *others = self._queries(event_filter)
-        total, read_time = self._tally(first, after, read_time, up_to)
-        rest = together([partial(self._tally, query, after, read_time, up_to) for query in others])
-        return Count(total + sum(tally for tally, _ in rest), read_time)
+        first chunk's count sets it and the other chunks are counted together at it. A search
+        (:meth:`plan` not exact) reads its candidates at that time and counts the matches, up to
+        ``up_to`` and reading at most ``max(up_to, EVENTS_SEARCH_SCAN_CAP)`` candidates
+        (TooManyEvents past that)."""
+        plan = self.plan(event_filter)
+        first, *others = plan.queries
+        if plan.exact:
+            total, read_time = self._tally(first, after, read_time, up_to)
+            rest = together([partial(self._tally, query, after, read_time, up_to) for query in others])
+            return Count(total + sum(tally for tally, _ in rest), read_time)
+        if read_time is None:
+            read_time = self._tally(first, None, None, 1)[1]
+        reads = max(up_to or 0, settings().search_scan_cap, len(plan.queries))
+        scan = _Scan(self, plan.queries, after, _sort_key, _position, reads, SCAN_BATCH, read_time)
+        total = 0
+        for event in scan:
+            total += matches(event.data, event_filter.tags, event_filter.words)
+            if up_to is not None and total >= up_to:
+                return Count(total, read_time)
+        if not scan.exhausted:
+            raise TooManyEvents(
+                f"the search must read more than {reads} events to count its matches: narrow it "
+                "(for example with date_from/date_to, a site or a tag)"
+            )
+        return Count(total, read_time)
 
     def get(self, event_id: str) -> Event | None:
         """The event, or None when it does not exist in this org or is deleted; ScopeError when it is
@@ -447,7 +647,7 @@ class EventStore:
             self.scope.check(str(fields["site_id"]))
         if not fields:
             return Planned(key, UNCHANGED, data, {})
-        return Planned(key, CREATED if data is None else CHANGED, data, fields)
+        return Planned(key, CREATED if data is None else CHANGED, data, with_terms(data, fields))
 
     def _stage(
         self,

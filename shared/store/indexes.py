@@ -24,9 +24,13 @@ from typing import Any
 
 from shared.model.filter import EQUALITY_FIELDS, EventFilter
 from shared.model.scope import Scope
+from shared.model.search import TERMS_FIELD
 from shared.store import api_keys, changes, idempotency, rate_windows, stream_slots, stream_tickets, webhooks
 
 UP, DOWN = "ASCENDING", "DESCENDING"
+CONTAINS = "CONTAINS"  # an array field's place in an index (``array-contains``, ``array-contains-any``)
+# The array fields queries filter on: at most one per query (Firestore's rule), indexed as CONTAINS.
+ARRAY_FIELDS = ("tags", TERMS_FIELD)
 COLLECTION, COLLECTION_GROUP = "COLLECTION", "COLLECTION_GROUP"
 EVENTS = "events"
 # Composite indexes per database we plan against (Firestore's quota without billing; 1,000 with it).
@@ -51,7 +55,7 @@ EVERY_SCOPE = (Scope("org"), Scope("org", SOME_SITES))
 # on a timestamp that only grows (``expires_at``) would be a write hotspot.
 IDEMPOTENCY_TTL_FIELD = "expires_at"
 IDEMPOTENCY_UNINDEXED_FIELDS = ("outcome", "fingerprint")
-CHANGES_UNINDEXED_FIELDS = ("event", "previous", "changed", "actor", "tags")
+CHANGES_UNINDEXED_FIELDS = ("event", "previous", "changed", "actor")
 # Webhook deliveries are read by id, by the sweeper on (status, next_attempt_at) and by the delivery
 # log on (endpoint_id[, state], created_at); the endpoints document is read by its id.
 DELIVERIES_UNINDEXED_FIELDS = ("body", "attempts", "lease", "message_id", "change_id")
@@ -59,8 +63,8 @@ DELIVERIES_UNINDEXED_FIELDS = ("body", "attempts", "lease", "message_id", "chang
 
 @dataclass(frozen=True)
 class Index:
-    """A composite index: equality fields (ascending, alphabetical as the emulator reports them),
-    then an ordering."""
+    """A composite index: equality fields (ascending, or CONTAINS for :data:`ARRAY_FIELDS`;
+    alphabetical as the emulator reports them), then an ordering."""
 
     collection: str
     equal: tuple[str, ...]
@@ -72,7 +76,12 @@ class Index:
         return {
             "collectionGroup": self.collection,
             "queryScope": self.scope,
-            "fields": [{"fieldPath": name, "order": UP} for name in self.equal]
+            "fields": [
+                {"fieldPath": name, "arrayConfig": CONTAINS}
+                if name in ARRAY_FIELDS
+                else {"fieldPath": name, "order": UP}
+                for name in self.equal
+            ]
             + [{"fieldPath": name, "order": order} for name, order in self.order],
         }
 
@@ -115,16 +124,22 @@ _SAMPLE: Mapping[str, object] = {
 }  # a value for each filter
 
 
+# The array clause a query may add (:meth:`shared.store.events.EventStore._queries`): none, the tags,
+# or one search word on the stored terms.
+_ARRAY_CLAUSES: tuple[tuple[str, ...], ...] = ((), ("tags",), (TERMS_FIELD,))
+
+
 def event_shapes() -> list[Shape]:
     """The events' shapes, as :meth:`shared.store.events.EventStore._queries` builds them: ``deleted``
     (the trash: True), the filter's equalities, the scope's ``site_id`` unless the filter names a
-    site, then the ordering. The list, count, export and next: every subset, newest first; prev: no
-    filter, oldest first; the trash: every subset, newest dismissal first."""
+    site, at most one array clause (tags, or a search word), then the ordering. The list, count,
+    export, next and a search's word counts: every subset, newest first; prev: no filter, oldest
+    first; the trash: every subset, newest dismissal first."""
     shapes = []
-    for subset in _subsets(EQUALITY_FIELDS):
+    for subset, array in itertools.product(_subsets(EQUALITY_FIELDS), _ARRAY_CLAUSES):
         event_filter = EventFilter(**{name: _SAMPLE[name] for name in subset})  # type: ignore[arg-type]
         for scope, order in itertools.product(EVERY_SCOPE, (LIST_ORDER, TRASH_ORDER)):
-            shapes.append(Shape(EVENTS, _event_equalities(event_filter, scope), order))
+            shapes.append(Shape(EVENTS, _event_equalities(event_filter, scope) | set(array), order))
     for scope in EVERY_SCOPE:
         shapes.append(Shape(EVENTS, _event_equalities(EventFilter(), scope), PREV_ORDER))
     return list(dict.fromkeys(shapes))
@@ -139,18 +154,19 @@ def _event_equalities(event_filter: EventFilter, scope: Scope) -> frozenset[str]
 
 def feed_shapes() -> list[Shape]:
     """The change feed's shapes, from :func:`shared.store.changes.query_plan` for every filter
-    subset and scope, ordered by ``at`` then id."""
+    subset, with and without a tag filter (one tag, and some), and scope, ordered by ``at`` then id."""
     values = {"camera_id": "camera", "site_id": "site-a", "trigger_type": "motion"}
     shapes = []
     for subset in _subsets(changes.FILTER_FIELDS):
         for types in [None] if "type" not in subset else [(changes.CREATED,), changes.TYPES]:
-            feed_filter = changes.FeedFilter(
-                types, **{name: values[name] for name in subset if name != "type"}
-            )
-            for scope in EVERY_SCOPE:
-                for query in changes.query_plan(feed_filter, scope):
-                    equal = frozenset(field for field, _, _ in query)
-                    shapes.append(Shape(changes.COLLECTION, equal, FEED_ORDER))
+            for tags in ((), ("person",), ("person", "vehicle")):
+                feed_filter = changes.FeedFilter(
+                    types, **{name: values[name] for name in subset if name != "type"}, tags=tags
+                )
+                for scope in EVERY_SCOPE:
+                    for query in changes.query_plan(feed_filter, scope):
+                        equal = frozenset(field for field, _, _ in query)
+                        shapes.append(Shape(changes.COLLECTION, equal, FEED_ORDER))
     return list(dict.fromkeys(shapes))
 
 
@@ -222,6 +238,7 @@ def plan(shapes: Iterable[Shape], whole: Iterable[Shape] = WHOLE) -> list[Index]
             set().union(*(shape.equal - fixed for shape in members)),
             key=lambda name: (
                 EQUALITY_FIELDS.index(name) if name in EQUALITY_FIELDS else len(EQUALITY_FIELDS),
+                name in ARRAY_FIELDS,
                 name,
             ),
         )
@@ -266,7 +283,9 @@ def declared_index(index: Mapping[str, Any]) -> Index | None:
         if shape.collection != collection or scope not in (None, shape.scope):
             continue
         head, tail = fields[: len(fields) - len(shape.order)], tuple(fields[len(fields) - len(shape.order) :])
-        if tail == shape.order and all(order == UP for _, order in head):
+        if tail == shape.order and all(
+            order == (CONTAINS if name in ARRAY_FIELDS else UP) for name, order in head
+        ):
             candidates.append(Index(collection, tuple(name for name, _ in head), shape.order, shape.scope))
     wholes = {shape.whole for shape in query_shapes()}
     # A shape's own whole index first (the API keys' orderings end one another), else the longest.

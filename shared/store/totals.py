@@ -31,9 +31,10 @@ class Total:
     counted_at: datetime
 
     @classmethod
-    def of(cls, counted: int, cap: int, at: datetime) -> Total:
-        """The total of a count that stopped at ``cap + 1``."""
-        return cls(min(counted, cap), counted <= cap, at)
+    def of(cls, counted: int, cap: int, at: datetime, complete: bool = True) -> Total:
+        """The total of a count that stopped at ``cap + 1`` (``complete``: False when the count
+        itself stopped short, as a search does at its read cap)."""
+        return cls(min(counted, cap), complete and counted <= cap, at)
 
 
 TOTALS: ExpiringCache[tuple[str, Hashable], Total] = ExpiringCache(CACHE_ENTRIES)
