@@ -254,11 +254,11 @@ export interface EventChangesParams {
 }
 
 /**
- * The list's filters as a batch's selection (schema `BatchFilter`, no cursor, limit or `q`; `tag` a
+ * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit; `tag` a
  * non-empty array): every live event they match, up to the server's cap (more is 413 before anything
  * is written).
  */
-export type BatchFilter = Omit<EventFilters, "cursor" | "q">;
+export type BatchFilter = Omit<EventFilters, "cursor">;
 
 /** A batch's events: exactly one of 1-100 `ids` and a `filter`. */
 export type BatchSelection = { ids: string[]; filter?: never } | { filter: BatchFilter; ids?: never };

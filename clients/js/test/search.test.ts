@@ -51,15 +51,15 @@ test("tag repeats once per value and q is one parameter on list, export and tras
   }
 });
 
-test("a batch filter's tag is a JSON array", async () => {
+test("a batch filter's tag is a JSON array, its q text", async () => {
   const result = { matched: 0, changed: 0, results: [] };
   const stub = await startStub(NOWHERE, () => ({ answer: 200, body: result }));
   try {
     const novavms = new NovaVMS({ apiKey: "sk_test_x", baseUrl: stub.url, maxRetries: 0 });
-    await novavms.events.batchUpdate({ filter: { tag: TAGS, cameraId: "c1" }, changes: { acknowledged: true } });
+    await novavms.events.batchUpdate({ filter: { tag: TAGS, q: "red van", cameraId: "c1" }, changes: { acknowledged: true } });
     await novavms.events.batchDelete({ filter: { tag: ["person"] } });
     const [update, remove] = stub.seen.map((seen) => JSON.parse(seen.body) as unknown);
-    assert.deepEqual(update, { filter: { tag: TAGS, camera_id: "c1" }, changes: { acknowledged: true } });
+    assert.deepEqual(update, { filter: { tag: TAGS, q: "red van", camera_id: "c1" }, changes: { acknowledged: true } });
     assert.deepEqual(remove, { filter: { tag: ["person"] } });
   } finally {
     await stub.close();

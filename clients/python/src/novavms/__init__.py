@@ -75,7 +75,7 @@ from ._pagination import (
     Page,
     TrashPage,
 )
-from ._params import NOT_GIVEN, BatchFilter, ChangeFilters, EventFilters, NotGiven
+from ._params import NOT_GIVEN, ChangeFilters, EventFilters, NotGiven
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import AsyncEventStream, EventStream
 from ._version import __version__
@@ -118,7 +118,6 @@ __all__ = [
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
-    "BatchFilter",
     "BatchItem",
     "BatchResult",
     "BatchStatus",

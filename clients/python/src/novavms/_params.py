@@ -18,7 +18,6 @@ from ._models import AiStatus, TriggerType
 
 __all__ = [
     "NOT_GIVEN",
-    "BatchFilter",
     "ChangeFilters",
     "DateLike",
     "EventFilters",
@@ -32,8 +31,9 @@ DateLike = Union[str, date, datetime]
 Uuid = Union[str, uuid.UUID]
 
 
-class BatchFilter(TypedDict, total=False):
-    """A batch's ``filter`` (schema ``BatchFilter``): the list's filters but ``q``."""
+class EventFilters(TypedDict, total=False):
+    """The filters of ``GET /api/v1/events``, shared by list, export, the trash and a batch's
+    ``filter``."""
 
     camera_id: Uuid
     site_id: Uuid
@@ -45,11 +45,6 @@ class BatchFilter(TypedDict, total=False):
     starred: bool
     # Any-of, exact match on the event's tags, at most 10 values (``["person", "vehicle"]``).
     tag: Sequence[str] | None
-
-
-class EventFilters(BatchFilter, total=False):
-    """The filters of ``GET /api/v1/events``, shared by list, export and the trash."""
-
     # Word search: 1-5 words, each equal to (or, from 3 characters, the start of) a word of the
     # event's summary, narrative, tags, camera name or notes; case and accents ignored.
     q: str | None

@@ -6,8 +6,8 @@ Filters are keyword arguments named as the API's query parameters (``trigger_typ
 ``date_from="2026-04-20"``); ``date_from``/``date_to`` also take a ``date`` or an aware ``datetime``.
 Search: ``tag=["person", "vehicle"]`` (any of them, sent as ``tag=person&tag=vehicle``) on the list,
 the export, the trash, batch filters, the change feed and the stream; ``q="person package"`` (every
-word matches a word of the event, or from 3 characters its start) on the list, the export and the
-trash. A search page may hold fewer than ``limit`` events, even none, and still have a
+word matches a word of the event, or from 3 characters its start) on the list, the export, the trash
+and batch filters. A search page may hold fewer than ``limit`` events, even none, and still have a
 ``next_cursor`` (the server reads at most its scan cap per page): iterating follows it to the end.
 """
 
@@ -39,7 +39,6 @@ from .._operations import Call, call
 from .._pagination import AsyncPaginator, Page, async_pages, sync_pages
 from .._params import (
     NOT_GIVEN,
-    BatchFilter,
     ChangeFilters,
     DateLike,
     EventFilters,
@@ -116,7 +115,7 @@ def _stream_call(filters: ChangeFilters, types: Sequence[ChangeType] | None, cur
     return call("stream_events", params=query({**filters, "types": wanted, "cursor": cursor}))
 
 
-def _selection(ids: Sequence[str] | None, filter: BatchFilter | None) -> dict[str, Any]:
+def _selection(ids: Sequence[str] | None, filter: EventFilters | None) -> dict[str, Any]:
     """The batch's selection as sent: ``ids`` or ``filter`` (the server refuses both or neither)."""
     selection: dict[str, Any] = {}
     if ids is not None:
@@ -128,7 +127,7 @@ def _selection(ids: Sequence[str] | None, filter: BatchFilter | None) -> dict[st
 
 def _batch_update_call(
     ids: Sequence[str] | None,
-    filter: BatchFilter | None,
+    filter: EventFilters | None,
     acknowledged: bool | NotGiven,
     starred: bool | NotGiven,
     notes: str | NotGiven | None,
@@ -140,7 +139,7 @@ def _batch_update_call(
 
 
 def _batch_delete_call(
-    ids: Sequence[str] | None, filter: BatchFilter | None, idempotency_key: str | None
+    ids: Sequence[str] | None, filter: EventFilters | None, idempotency_key: str | None
 ) -> Call:
     return call("batch_delete_events", json=_selection(ids, filter), idempotency_key=idempotency_key)
 
@@ -237,15 +236,15 @@ class Events:
         self,
         ids: Sequence[str] | None = None,
         *,
-        filter: BatchFilter | None = None,
+        filter: EventFilters | None = None,
         acknowledged: bool | NotGiven = NOT_GIVEN,
         starred: bool | NotGiven = NOT_GIVEN,
         notes: str | NotGiven | None = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> BatchResult:
         """Apply the ``update`` rules to up to 100 ``ids``, or to every event a ``filter`` matches
-        (the list's filters but ``q``, such as ``{"camera_id": ..., "acknowledged": False}`` or
-        ``{"tag": ["person", "vehicle"]}``; at most the server's cap, else
+        (the list's filters, such as ``{"camera_id": ..., "acknowledged": False}`` or
+        ``{"tag": ["person", "vehicle"], "q": "red van"}``; at most the server's cap, else
         :class:`~novavms.PayloadTooLargeError`). Operator role."""
         change = _batch_update_call(ids, filter, acknowledged, starred, notes, idempotency_key)
         return BatchResult.from_dict(self._client._json(change))
@@ -254,7 +253,7 @@ class Events:
         self,
         ids: Sequence[str] | None = None,
         *,
-        filter: BatchFilter | None = None,
+        filter: EventFilters | None = None,
         idempotency_key: str | None = None,
     ) -> BatchResult:
         """Dismiss up to 100 ``ids``, or every event a ``filter`` matches. Admin role."""
@@ -438,7 +437,7 @@ class AsyncEvents:
         self,
         ids: Sequence[str] | None = None,
         *,
-        filter: BatchFilter | None = None,
+        filter: EventFilters | None = None,
         acknowledged: bool | NotGiven = NOT_GIVEN,
         starred: bool | NotGiven = NOT_GIVEN,
         notes: str | NotGiven | None = NOT_GIVEN,
@@ -451,7 +450,7 @@ class AsyncEvents:
         self,
         ids: Sequence[str] | None = None,
         *,
-        filter: BatchFilter | None = None,
+        filter: EventFilters | None = None,
         idempotency_key: str | None = None,
     ) -> BatchResult:
         return BatchResult.from_dict(
