@@ -2,11 +2,12 @@
  * Search (`tag`, `q`) on the wire, over real HTTP to a stub that answers every request itself: `tag`
  * repeated once per value and `q` once where the operations take them, a batch filter's `tag` as a
  * JSON array, and paging that follows `nextCursor` past the short and empty pages a search answers
- * once it reaches the server's scan cap.
+ * once it reaches the server's scan cap. Then against the real stack: what each search finds.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import NovaVMS, { PermissionDeniedError } from "novavms";
+import NovaVMS, { PermissionDeniedError, type EventListItem } from "novavms";
+import { clientFor, needsStack, newOrg } from "./stack.js";
 import { envelope, startStub, type Seen } from "./stub.js";
 
 const NOWHERE = "http://127.0.0.1:9"; // the stub forwards nothing
@@ -106,4 +107,32 @@ test("iterating a search follows nextCursor past an empty and a short page, keep
   } finally {
     await stub.close();
   }
+});
+
+test("against the stack: tag is any of its values, q every word (case, accents, prefixes), within a viewer's sites", needsStack, async () => {
+  const stack = await newOrg();
+  const operator = clientFor(stack, "operator");
+  const all: EventListItem[] = [];
+  for await (const event of operator.events.list({ limit: 100 })) all.push(event);
+
+  const tagged: string[] = [];
+  for await (const event of operator.events.list({ tag: ["vehicle", "manual"], limit: 7 })) tagged.push(event.id);
+  const expected = all.filter((event) => event.tags.some((tag) => tag === "vehicle" || tag === "manual")).map((event) => event.id);
+  assert.ok(expected.length > 7, "more than one page");
+  assert.deepEqual(tagged, expected);
+
+  // "NÖRTH park": the camera "Parking North" (accents and case folded; "park" begins "parking").
+  const north = all.filter((event) => event.cameraName === "Parking North").map((event) => event.id);
+  assert.ok(north.length > 5);
+  const found: string[] = [];
+  for await (const event of operator.events.list({ q: "NÖRTH park", limit: 5 })) found.push(event.id);
+  assert.deepEqual(found, north);
+  assert.equal((await operator.events.list({ q: "pa" })).total, 0, "two characters match whole words only");
+
+  const viewer = clientFor(stack, "viewer"); // not the site of that camera
+  assert.deepEqual((await viewer.events.list({ q: "north" })).data, []);
+
+  const manual = all.filter((event) => event.tags.includes("manual")).length;
+  const csv = await operator.events.export({ tag: ["manual"], q: "recording" });
+  assert.equal(csv.trim().split("\n").length, manual + 1, "the header, then one row per manual recording");
 });
