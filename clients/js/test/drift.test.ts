@@ -105,19 +105,8 @@ function shippedShape(typeName: string): Shape {
   return shape;
 }
 
-/** The node a local `$ref` (`#/a/b/c`) points to in the document. */
-function pointee(ref: string): Schema {
-  let node: unknown = document;
-  for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
-  return node as Schema;
-}
-
-/**
- * A schema's values as the shipped type prints them: a `$ref` to a schema by the type shipped for
- * it; any other `$ref` (a parameter's schema reused) as the schema it points to.
- */
+/** A schema's values as the shipped type prints them: a `$ref` by the type shipped for that schema. */
 function schemaValues(schema: Schema): string {
-  if (schema.$ref && !schema.$ref.startsWith("#/components/schemas/")) return schemaValues(pointee(schema.$ref));
   if (schema.$ref) return TYPE_OF_SCHEMA[schema.$ref.split("/").pop()!] ?? "ref";
   if (schema.enum) return [...schema.enum].sort().join("|");
   if (schema.type === "array") return `${schemaValues(schema.items ?? {})}[]`;
