@@ -596,6 +596,110 @@ def test_the_operator_workflow_methods(make_client: MakeClient, add_events: AddE
     assert "ids" in invalid.value.fields
 
 
+# -- search: tag and q -----------------------------------------------------------------------------------
+
+# Four kinds of event, in turn (event n is kind n % 4), newest first.
+SCENES = [
+    {"summary": "Courier with a package at the Café", "tags": ["person", "package"]},
+    {"summary": "Truck at the barrier", "tags": ["vehicle", "truck"], "camera_name": "North Gate"},
+    {"summary": "Person walking", "tags": ["person"]},
+    {"summary": "Delivery van with packages", "tags": ["vehicle"]},
+]
+
+
+def scene_lines(count: int) -> list[dict[str, Any]]:
+    return [event_line(n, narrative="", **SCENES[n % 4]) for n in range(count)]
+
+
+def kinds(lines: list[dict[str, Any]], *wanted: int) -> list[str]:
+    return [line["id"] for n, line in enumerate(lines) if n % 4 in wanted]
+
+
+def test_tag_and_q_search_through_the_client(make_client: MakeClient, add_events: AddEvents) -> None:
+    lines = add_events(scene_lines(12))
+    elsewhere = add_events([event_line(20 + n, site_id=SITE_B, tags=["vehicle"]) for n in range(2)])
+    sent: list[httpx.Request] = []
+    client = make_client("operator", http_client=requests_counted(sent))
+
+    vehicles = client.events.list(tag=["vehicle", "truck"], limit=2)
+    assert sent[0].url.query == b"tag=vehicle&tag=truck&limit=2"
+    assert [event.id for event in vehicles] == [*kinds(lines, 1, 3), *(line["id"] for line in elsewhere)]
+    assert all(request.url.params.get_list("tag") == ["vehicle", "truck"] for request in sent)
+    viewer = make_client("viewer")  # SITE_A only
+    assert [event.id for event in viewer.events.list(tag=["vehicle"], limit=2)] == kinds(lines, 1, 3)
+
+    sent.clear()
+    cafe = client.events.list(q="CAFE pack", limit=2)  # accents and case folded; "pack" begins "package"
+    assert sent[0].url.params.multi_items() == [("q", "CAFE pack"), ("limit", "2")]
+    assert [event.id for event in cafe] == kinds(lines, 0)
+    assert client.events.list(q="pa").total == 0, "two characters: whole words only"
+    vans = client.events.list(q="van", tag=["vehicle"], trigger_type="ai_tag")
+    assert [event.id for event in vans] == kinds(lines, 3)
+
+    csv_bytes = client.events.export(tag="truck")  # a single string is one tag
+    exported = [row[0] for row in csv.reader(io.StringIO(csv_bytes.decode()))][1:]
+    assert exported == kinds(lines, 1)
+
+    acknowledged = client.events.batch_update(filter={"tag": ["truck"], "q": "north"}, acknowledged=True)
+    assert acknowledged.matched == acknowledged.changed == 3
+    assert [event.id for event in client.events.list(tag=("truck",), acknowledged=False)] == []
+    admin = make_client("admin")
+    assert admin.events.batch_delete(filter={"tag": ["truck"]}).changed == 3
+    trash = admin.events.list_deleted(tag=["truck"], q="barrier", limit=2)
+    assert sorted(event.id for event in trash) == sorted(kinds(lines, 1))
+    with pytest.raises(novavms.ValidationError) as invalid:
+        client.events.list(tag=[f"t{n}" for n in range(11)])
+    assert "tag" in invalid.value.fields
+    with pytest.raises(novavms.ValidationError) as invalid:
+        client.events.list(q="one two three four five six")
+    assert "q" in invalid.value.fields
+
+
+def test_the_change_feed_takes_tag(make_client: MakeClient, add_events: AddEvents) -> None:
+    os.environ["EVENTS_CHANGES_SETTLE_SECONDS"] = "0"
+    reset_caches()
+    lines = add_events(scene_lines(8))
+    sent: list[httpx.Request] = []
+    client = make_client("operator", http_client=requests_counted(sent))
+    changes = list(client.events.changes(tag=["truck", "package"], types=["event.created"], limit=3))
+    assert sorted(str(change.event_id) for change in changes) == sorted(kinds(lines, 0, 1))
+    assert all(request.url.params.get_list("tag") == ["truck", "package"] for request in sent)
+
+
+def test_iterating_a_search_past_the_scan_cap_walks_every_match_once(
+    make_client: MakeClient, gateway_url: str, token: Token, add_events: AddEvents
+) -> None:
+    """With EVENTS_SEARCH_SCAN_CAP at 2, a two-word search reads at most 2 candidates a page: pages come
+    back short or empty with a next_cursor, and iterating still gives every match once, in order."""
+    os.environ["EVENTS_SEARCH_SCAN_CAP"] = "2"
+    reset_caches()
+    # Every fifth event matches; between two matches, two events with only "person" and two with
+    # only a word beginning "pac": whichever word the query is on, two candidates in a row fail.
+    cycle = [SCENES[0], SCENES[2], SCENES[2], SCENES[3], SCENES[3]]
+    lines = add_events([event_line(n, narrative="", **cycle[n % 5]) for n in range(11)])
+    expected = [line["id"] for n, line in enumerate(lines) if n % 5 == 0]
+    sent: list[httpx.Request] = []
+    client = make_client("operator", http_client=requests_counted(sent))
+    first = client.events.list(q="person pac", limit=2)
+    assert first.total_exact is False and first.has_next_page() and len(first.data) < 2
+    pages = [first]
+    while pages[-1].has_next_page():
+        following = pages[-1].next_page()
+        assert following is not None
+        pages.append(following)
+    assert [event.id for page in pages for event in page.data] == expected
+    assert any(not page.data and page.next_cursor for page in pages), "an empty page that is not the last"
+    sent.clear()
+    assert [event.id for event in client.events.list(q="person pac", limit=2)] == expected
+    assert len(sent) == len(pages)
+
+    async def walk() -> list[str]:
+        async with novavms.AsyncClient(api_key=token("operator"), base_url=gateway_url) as other:
+            return [event.id async for event in other.events.list(q="person pac", limit=2)]
+
+    assert asyncio.run(walk()) == expected
+
+
 # -- the change feed ------------------------------------------------------------------------------------
 
 

@@ -9,14 +9,14 @@ import inspect
 import io
 import json
 import typing
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import novavms
 import pytest
-from novavms import _errors, _ingest, _media, _models, _operations, _params, _retries
+from novavms import _errors, _ingest, _media, _models, _operations, _pagination, _params, _retries
 from novavms.resources.keys import ApiKeyList
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +63,20 @@ async def awaited(result: Awaitable[Any]) -> Any:
 COMPOSITES = {"upload_media"}  # methods whose first request is another method's (upload_urls)
 
 
+def probe_client(client_class: type[Any], seen: list[Any]) -> Any:
+    """A client whose transport records each request in ``seen`` and answers 418 (an APIError)."""
+    import httpx
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(418, json={"error": "probe", "message": "probe", "request_id": "p"})
+
+    transport = httpx.MockTransport(record)
+    is_async = client_class is novavms.AsyncClient
+    http: Any = httpx.AsyncClient(transport=transport) if is_async else httpx.Client(transport=transport)
+    return client_class(api_key="sk_test_x", base_url="http://probe", http_client=http, max_retries=0)
+
+
 def operations_called(client_class: type[Any]) -> dict[str, str]:
     """Each public method of the client's resources, called once through a transport that records the
     request and answers 418: which operation (method and path of the document) it sends."""
@@ -72,15 +86,8 @@ def operations_called(client_class: type[Any]) -> dict[str, str]:
 
     by_route = {route: operation_id for operation_id, route in document_operations().items()}
     seen: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(418, json={"error": "probe", "message": "probe", "request_id": "p"})
-
     is_async = client_class is novavms.AsyncClient
-    transport = httpx.MockTransport(record)
-    http: Any = httpx.AsyncClient(transport=transport) if is_async else httpx.Client(transport=transport)
-    client = client_class(api_key="sk_test_x", base_url="http://probe", http_client=http, max_retries=0)
+    client = probe_client(client_class, seen)
     called: dict[str, str] = {}
     for resource_name in ("events", "keys", "webhook_endpoints", "event_types"):
         resource = getattr(client, resource_name)
@@ -219,6 +226,10 @@ def test_filters_and_update_fields_are_the_documents() -> None:
     filters = set(_params.EventFilters.__annotations__)
     assert filters | {"cursor", "limit"} == query_parameters("list_events")
     assert query_parameters("list_events") == query_parameters("export_events")
+    assert query_parameters("list_events") == query_parameters("list_deleted_events")
+    assert filters == set(schema_properties("BatchFilter")), "a batch's filter takes the list's filters"
+    for operation in ("list_changes", "stream_events"):
+        assert set(_params.ChangeFilters.__annotations__) <= query_parameters(operation), operation
     patch = set(schema_properties("EventPatch"))
     keywords = set(inspect.signature(novavms.resources.Events.update).parameters) - {"self", "event_id"}
     assert keywords - {"idempotency_key"} == patch
@@ -260,6 +271,55 @@ def test_query_values_as_the_api_takes_them() -> None:
         _params.query({"date_from": datetime(2026, 4, 20)})
 
 
+def test_a_sequence_repeats_its_parameter_and_text_is_one_value() -> None:
+    assert _params.query({"tag": ["person", "vehicle"], "q": "person pac", "limit": 3}) == [
+        ("tag", "person"),
+        ("tag", "vehicle"),
+        ("q", "person pac"),
+        ("limit", "3"),
+    ]
+    assert _params.query({"tag": ("vest",)}) == [("tag", "vest")]
+    assert _params.query({"tag": "person"}) == [("tag", "person")], "a str is one tag, not its letters"
+    assert _params.query({"tag": [], "q": None}) == [], "an empty list filters nothing, as None"
+    assert _params.wire({"tag": ("person", "vehicle")}) == {"tag": ["person", "vehicle"]}
+
+
+TAGGED = [("tag", "person"), ("tag", "vehicle")]
+SEARCHED = [*TAGGED, ("q", "person pac")]
+
+
+@pytest.mark.parametrize("client_class", [novavms.Client, novavms.AsyncClient])
+def test_tag_and_q_reach_every_search_operation_as_the_api_takes_them(client_class: type[Any]) -> None:
+    """``tag`` repeated once per value and ``q`` once, on the list, export and trash; ``tag`` alone on
+    the change feed and the live stream; a batch filter's ``tag`` as a JSON array, its ``q`` as text."""
+    seen: list[Any] = []
+    client = probe_client(client_class, seen)
+    tags = ["person", "vehicle"]
+    search: dict[str, Any] = {"tag": tags, "q": "person pac"}
+    selection: Any = {"tag": ("person",), "q": "van"}
+    events = client.events
+    calls: dict[str, tuple[Callable[[], Any], list[tuple[str, str]]]] = {
+        "list": (lambda: events.list(**search, limit=3), [*SEARCHED, ("limit", "3")]),
+        "export": (lambda: events.export(**search), SEARCHED),
+        "export_to": (lambda: events.export_to(io.BytesIO(), **search), SEARCHED),
+        "list_deleted": (lambda: events.list_deleted(**search, cursor="c1"), [*SEARCHED, ("cursor", "c1")]),
+        "changes": (lambda: events.changes(tag=tuple(tags)), TAGGED),
+        "stream": (lambda: events.stream(tag=tags, site_id="s1"), [*TAGGED, ("site_id", "s1")]),
+        "batch_update": (lambda: events.batch_update(filter=selection, starred=True), []),
+        "batch_delete": (lambda: events.batch_delete(filter={"tag": tags}), []),
+    }  # fmt: skip
+    for name, (invoke, expected) in calls.items():
+        with pytest.raises(novavms.APIError):
+            result = invoke()
+            if client_class is novavms.AsyncClient:
+                asyncio.run(awaited(result))
+        assert seen[-1].url.params.multi_items() == expected, name
+    assert b"tag=person&tag=vehicle" in seen[0].url.query
+    update, delete = (json.loads(request.content) for request in seen[-2:])
+    assert update == {"filter": {"tag": ["person"], "q": "van"}, "changes": {"starred": True}}
+    assert delete == {"filter": {"tag": ["person", "vehicle"]}}
+
+
 def test_body_fields_not_given_are_absent_and_none_is_null() -> None:
     assert _params.json_body({"acknowledged": True, "starred": novavms.NOT_GIVEN, "notes": None}) == {
         "acknowledged": True,
@@ -292,6 +352,46 @@ def test_calls_encode_ids_and_carry_one_idempotency_key() -> None:
 def test_times_parse_to_aware_utc(text: str, expected: datetime) -> None:
     parsed = _models.parse_datetime(text)
     assert parsed == expected and parsed.utcoffset() == timedelta(0)
+
+
+ITEM = DOCUMENT["components"]["schemas"]["EventListItem"]["example"]
+
+
+def scan_capped_pages() -> tuple[dict[str | None, dict[str, Any]], list[str | None]]:
+    """A search's pages as a server past its scan cap answers them: an empty page and a short one,
+    each with a next_cursor, before the last; and the list of cursors asked for."""
+    item = {**ITEM, "id": "e-2"}
+    pages: dict[str | None, dict[str, Any]] = {
+        None: {"data": [], "next_cursor": "c1", "total": 0, "total_exact": False},
+        "c1": {"data": [ITEM], "next_cursor": "c2", "total": 0, "total_exact": False},
+        "c2": {"data": [], "next_cursor": "c3", "total": 0, "total_exact": False},
+        "c3": {"data": [item], "next_cursor": None, "total": 0, "total_exact": False},
+    }
+    return pages, []
+
+
+def test_iterating_follows_next_cursor_past_empty_and_short_pages() -> None:
+    pages, asked = scan_capped_pages()
+
+    def request(cursor: str | None) -> dict[str, Any]:
+        asked.append(cursor)
+        return pages[cursor]
+
+    first = _pagination.sync_pages(request, novavms.Event, None)
+    assert first.data == [] and first.has_next_page() and first.total_exact is False
+    assert [event.id for event in first] == [ITEM["id"], "e-2"]
+    assert asked == [None, "c1", "c2", "c3"]
+    following = first.next_page()
+    assert following is not None and [event.id for event in following.data] == [ITEM["id"]]
+
+    async def walk() -> list[str]:
+        async def fetch(cursor: str | None) -> dict[str, Any]:
+            return request(cursor)
+
+        return [event.id async for event in _pagination.async_pages(fetch, novavms.Event, None)]
+
+    asked.clear()
+    assert asyncio.run(walk()) == [ITEM["id"], "e-2"] and asked == [None, "c1", "c2", "c3"]
 
 
 def test_a_field_a_newer_server_adds_stays_readable() -> None:

@@ -8,7 +8,10 @@
 export declare class CursorPage<Item> implements AsyncIterable<Item> {
     #private;
     readonly data: Item[];
-    /** The next page's cursor; null on the last page. */
+    /**
+     * The next page's cursor; null on the last page. A page that is short, or empty, may still have
+     * one (a search that reached the server's scan cap): whether more follow is this, never `data.length`.
+     */
     readonly nextCursor: string | null;
     constructor(body: {
         data: Item[];
@@ -24,7 +27,10 @@ export declare class CursorPage<Item> implements AsyncIterable<Item> {
 export declare class Page<Item> extends CursorPage<Item> {
     /** How many items match, all pages together, as counted on the traversal's first page. */
     readonly total: number;
-    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    /**
+     * false when `total` is a lower bound: more match than the server counts (`total` is that cap), or
+     * a search stopped at its scan cap (`total` is the matches found so far).
+     */
     readonly totalExact: boolean;
     constructor(body: {
         data: Item[];

@@ -7,7 +7,10 @@
 /** One page of a cursor-paged operation: its items and the cursor of the next one. */
 export class CursorPage {
     data;
-    /** The next page's cursor; null on the last page. */
+    /**
+     * The next page's cursor; null on the last page. A page that is short, or empty, may still have
+     * one (a search that reached the server's scan cap): whether more follow is this, never `data.length`.
+     */
     nextCursor;
     #fetchPage;
     constructor(body, fetchPage) {
@@ -39,7 +42,10 @@ export class CursorPage {
 export class Page extends CursorPage {
     /** How many items match, all pages together, as counted on the traversal's first page. */
     total;
-    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    /**
+     * false when `total` is a lower bound: more match than the server counts (`total` is that cap), or
+     * a search stopped at its scan cap (`total` is the matches found so far).
+     */
     totalExact;
     constructor(body, fetchPage) {
         super(body, fetchPage);

@@ -48,19 +48,26 @@ export type EventDetail = Event;
 /** One page of events (schema `EventList`). */
 export interface EventList {
     data: EventListItem[];
-    /** Pass as `cursor` (same filters) for the next page; null on the last page. */
+    /**
+     * Pass as `cursor` (same filters) for the next page; null on the last page. A search page (`tag`,
+     * `q`) that reached the server's scan cap may hold fewer than `limit` events, even none, and still
+     * carry one: follow it until it is null.
+     */
     nextCursor: string | null;
     /**
      * How many events match the filters, all pages together, counted on the first page of this
      * traversal (later pages carry that count): the matches at the time of the first page.
      */
     total: number;
-    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    /**
+     * false when `total` is a lower bound: more match than the server counts (`total` is that cap), or
+     * a search stopped at its scan cap (`total` is the matches found so far).
+     */
     totalExact: boolean;
 }
 /** A date filter: `YYYY-MM-DD` (that UTC day), RFC3339 text, or a `Date`. */
 export type DateInput = string | Date;
-/** The filters of `events.list` and `events.export` (query parameters). */
+/** The filters of `events.list`, `events.export` and `events.listDeleted` (query parameters). */
 export interface EventFilters {
     cameraId?: string;
     siteId?: string;
@@ -74,6 +81,17 @@ export interface EventFilters {
     acknowledged?: boolean;
     /** true keeps only starred events; false does not filter. */
     starred?: boolean;
+    /**
+     * Events tagged with any of these values (exact match on `tags`), at most 10: `["person", "vehicle"]`
+     * is sent as `tag=person&tag=vehicle`. An empty array filters nothing.
+     */
+    tag?: string[];
+    /**
+     * Word search, 1 to 5 words: each must equal a word of the event's summary, narrative, tags, camera
+     * name or notes, or (from 3 characters) begin one, case and accents ignored (`"pac"` finds
+     * "package", `"cafe"` finds "Café").
+     */
+    q?: string;
     /** A `nextCursor` issued for these filters. */
     cursor?: string;
 }
@@ -112,11 +130,11 @@ export interface TrashItem extends EventListItem {
 /** One page of the trash, newest dismissal first (schema `TrashList`). */
 export interface TrashList {
     data: TrashItem[];
-    /** Pass as `cursor` (same filters) for the next page; null on the last page. */
+    /** Pass as `cursor` (same filters) for the next page; null on the last page (a search page may be short, or empty, and still have one). */
     nextCursor: string | null;
     /** How many dismissed events match the filters, counted on the first page of this traversal. */
     total: number;
-    /** false when more match than the server counts: `total` is then that cap, a lower bound. */
+    /** false when `total` is a lower bound (the count cap, or a search stopped at its scan cap). */
     totalExact: boolean;
 }
 /** What kind of actor made a change. */
@@ -203,10 +221,13 @@ export interface EventChangesParams {
     cameraId?: string;
     siteId?: string;
     triggerType?: TriggerType;
+    /** Only changes of events tagged with any of these values (at most 10), sent as `tag=a&tag=b`. */
+    tag?: string[];
 }
 /**
- * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit): every
- * live event they match, up to the server's cap (more is 413 before anything is written).
+ * The list's filters as a batch's selection (schema `BatchFilter`, no cursor or limit; `tag` a
+ * non-empty array): every live event they match, up to the server's cap (more is 413 before anything
+ * is written).
  */
 export type BatchFilter = Omit<EventFilters, "cursor">;
 /** A batch's events: exactly one of 1-100 `ids` and a `filter`. */
@@ -420,6 +441,8 @@ export interface EventStreamParams {
     cameraId?: string;
     siteId?: string;
     triggerType?: TriggerType;
+    /** Only changes of events tagged with any of these values (at most 10). */
+    tag?: string[];
     /**
      * Open each connection with a new single-use ticket (`?ticket=...&cursor=<last id>`) instead of the
      * Authorization header. Default: true in browsers (where only safelisted headers go without a

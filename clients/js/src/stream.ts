@@ -102,7 +102,7 @@ export class EventStream implements AsyncIterable<Change> {
   /** One connection's answer when it is a 2xx; throws the error of a refusal. */
   async #connect(signal: AbortSignal): Promise<Response> {
     const { useTickets: _u, onReset: _r, cursor: _c, types, ...filters } = this.#params;
-    const query: Record<string, string | undefined> = { ...filters, types: types?.join(",") };
+    const query: Record<string, string | string[] | undefined> = { ...filters, types: types?.join(",") };
     const headers: Record<string, string> = {};
     if (this.#useTickets) {
       const ticket = await this.#client.events.streamTicket({ signal });

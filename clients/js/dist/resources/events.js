@@ -22,7 +22,9 @@ export class Events {
     /**
      * The caller's events, newest first. `await` it for one page (`data`, `nextCursor`, `total`);
      * `for await (const event of novavms.events.list({...}))` walks every matching event, one
-     * request per page, with the same filters.
+     * request per page, with the same filters. Search with `tag` (any of the values) and `q` (every
+     * word); a search page may hold fewer than `limit` events, even none, and still have a
+     * `nextCursor` (the server's scan cap; `totalExact` is then false): iterating follows it to the end.
      */
     list(params = {}, options) {
         const fetchPage = async (query) => {

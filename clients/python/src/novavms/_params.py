@@ -2,13 +2,15 @@
 
 Dates: a ``date`` is ``YYYY-MM-DD`` (that UTC day), an aware ``datetime`` is RFC 3339 in UTC, text
 passes as is. A naive ``datetime`` is ambiguous and raises ``ValueError`` before anything is sent.
-Nothing else is checked here: the server's 400 is the one source of truth for values.
+A list (or other sequence) in a query repeats the parameter once per value (``tag=person&tag=vehicle``);
+a single string is one value. Nothing else is checked here: the server's 400 is the one source of
+truth for values.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from typing import Any, Final, TypedDict, Union
 
@@ -30,7 +32,8 @@ Uuid = Union[str, uuid.UUID]
 
 
 class EventFilters(TypedDict, total=False):
-    """The filters of ``GET /api/v1/events``, shared by list and export."""
+    """The filters of ``GET /api/v1/events``, shared by list, export, the trash and a batch's
+    ``filter``."""
 
     camera_id: Uuid
     site_id: Uuid
@@ -40,14 +43,21 @@ class EventFilters(TypedDict, total=False):
     ai_status: AiStatus
     acknowledged: bool  # False: the unacknowledged queue; True: only acknowledged events
     starred: bool
+    # Any-of, exact match on the event's tags, at most 10 values (``["person", "vehicle"]``).
+    tag: Sequence[str] | None
+    # Word search: 1-5 words, each equal to (or, from 3 characters, the start of) a word of the
+    # event's summary, narrative, tags, camera name or notes; case and accents ignored.
+    q: str | None
 
 
 class ChangeFilters(TypedDict, total=False):
-    """The filters of ``GET /api/v1/events/changes`` (besides ``types`` and ``since``)."""
+    """The filters of the change feed and the live stream (besides ``types``, ``since`` and
+    ``cursor``)."""
 
     camera_id: Uuid
     site_id: Uuid
     trigger_type: TriggerType
+    tag: Sequence[str] | None  # changes of events with any of these tags
 
 
 class NotGiven:
@@ -80,15 +90,20 @@ def _time_text(value: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
+def _listed(value: Any) -> bool:
+    """Whether ``value`` is a list of values (any sequence but text and bytes)."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+
+
 def wire(value: Any) -> Any:
-    """A value as JSON carries it (times and uuids as text; lists and mappings walked)."""
+    """A value as JSON carries it (times and uuids as text; sequences and mappings walked)."""
     if isinstance(value, datetime):
         return _time_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, (list, tuple)):
+    if _listed(value):
         return [wire(item) for item in value]
     if isinstance(value, Mapping):
         return {key: wire(item) for key, item in value.items()}
@@ -97,13 +112,15 @@ def wire(value: Any) -> Any:
 
 def query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Query parameters: ``None`` values left out, booleans as ``true``/``false``, times and uuids
-    as text."""
+    as text; a sequence repeats the parameter for each of its values, in order (an empty one is
+    left out, as ``None``)."""
     pairs = []
     for name, value in params.items():
         if value is None or isinstance(value, NotGiven):
             continue
-        wired = wire(value)
-        pairs.append((name, ("true" if wired else "false") if isinstance(wired, bool) else str(wired)))
+        for item in value if _listed(value) else [value]:
+            wired = wire(item)
+            pairs.append((name, ("true" if wired else "false") if isinstance(wired, bool) else str(wired)))
     return pairs
 
 

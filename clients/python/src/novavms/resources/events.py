@@ -4,6 +4,11 @@ and the way in for recording gateways: upsert, ingest, upload URLs and media upl
 
 Filters are keyword arguments named as the API's query parameters (``trigger_type="ai_tag"``,
 ``date_from="2026-04-20"``); ``date_from``/``date_to`` also take a ``date`` or an aware ``datetime``.
+Search: ``tag=["person", "vehicle"]`` (any of them, sent as ``tag=person&tag=vehicle``) on the list,
+the export, the trash, batch filters, the change feed and the stream; ``q="person package"`` (every
+word matches a word of the event, or from 3 characters its start) on the list, the export, the trash
+and batch filters. A search page may hold fewer than ``limit`` events, even none, and still have a
+``next_cursor`` (the server reads at most its scan cap per page): iterating follows it to the end.
 """
 
 from __future__ import annotations
@@ -32,7 +37,16 @@ from .._models import (
 )
 from .._operations import Call, call
 from .._pagination import AsyncPaginator, Page, async_pages, sync_pages
-from .._params import NOT_GIVEN, ChangeFilters, DateLike, EventFilters, NotGiven, json_body, query, wire
+from .._params import (
+    NOT_GIVEN,
+    ChangeFilters,
+    DateLike,
+    EventFilters,
+    NotGiven,
+    json_body,
+    query,
+    wire,
+)
 from .._stream import AsyncEventStream, EventStream, OnReset
 
 if TYPE_CHECKING:
@@ -172,7 +186,9 @@ class Events:
     ) -> Page[Event]:
         """The first page of the events matching ``filters``, newest first (``limit`` 1-100 per page,
         default 20). ``for event in client.events.list(...)`` walks every matching event across pages
-        (one request per page); ``.data`` is this page's events."""
+        (one request per page); ``.data`` is this page's events. With ``tag`` or ``q`` a page may
+        hold fewer than ``limit`` events, or none, and still not be the last (``total_exact`` is
+        then False and ``total`` the matches found so far)."""
         return sync_pages(lambda at: self._client._json(_list_call(filters, at, limit)), Event, cursor)
 
     def get(self, event_id: str) -> EventDetail:
@@ -227,8 +243,9 @@ class Events:
         idempotency_key: str | None = None,
     ) -> BatchResult:
         """Apply the ``update`` rules to up to 100 ``ids``, or to every event a ``filter`` matches
-        (the list's filters, such as ``{"camera_id": ..., "acknowledged": False}``; at most the
-        server's cap, else :class:`~novavms.PayloadTooLargeError`). Operator role."""
+        (the list's filters, such as ``{"camera_id": ..., "acknowledged": False}`` or
+        ``{"tag": ["person", "vehicle"], "q": "red van"}``; at most the server's cap, else
+        :class:`~novavms.PayloadTooLargeError`). Operator role."""
         change = _batch_update_call(ids, filter, acknowledged, starred, notes, idempotency_key)
         return BatchResult.from_dict(self._client._json(change))
 
@@ -268,7 +285,8 @@ class Events:
         """The first page of the change feed, oldest first, from ``cursor`` (a previous page's
         ``next_cursor``), else from ``since``, else from the oldest change kept (``limit`` 1-100 per
         page, default 100; ``types`` such as ``["event.created"]``; filters ``camera_id``,
-        ``site_id``, ``trigger_type``). Iterating it follows ``next_cursor`` until the feed is
+        ``site_id``, ``trigger_type`` and ``tag``, a list: changes of events with any of those
+        tags). Iterating it follows ``next_cursor`` until the feed is
         drained; the last page's ``next_cursor`` (never None) is where to poll from next.
         :class:`~novavms.GoneError` when the cursor is older than the changes kept."""
         return sync_pages(
