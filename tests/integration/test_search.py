@@ -370,6 +370,10 @@ def test_every_word_must_match_and_q_combines_with_tag(api: Api, token: Token, o
     assert listed(api, admin, q="red van", tag="person") == [ids[3]]
     assert listed(api, admin, q="red", tag=["person", "vehicle"]) == [ids[0], ids[1], ids[3]]
     assert listed(api, admin, q="van", tag="animal") == []
+    parking = load(org, [event_line(5, summary="", narrative="", tags=["no-parking"])])[0]["id"]
+    assert listed(api, admin, tag="no-parking") == [parking], "a tag is matched whole"
+    assert listed(api, admin, tag="parking") == []
+    assert listed(api, admin, q="no-parking") == listed(api, admin, q="parking no") == [parking]
 
 
 def test_each_source_field_is_searched_and_no_other(api: Api, token: Token, org: str) -> None:
@@ -457,7 +461,7 @@ def test_a_reload_makes_its_new_words_searchable_and_the_old_ones_gone(
 def run_words(n: int) -> str:
     """Event ``n``'s summary: both words of the search now and then, between runs of ten or more
     events with only one of them, so that whichever word the query is on, five candidates in a row
-    (the cap below) hold no match."""
+    (the cap below) hold no match (nine or more in a row, whatever the order inside a minute)."""
     if n in (0, 1, 2, 3, 15, 30, 31, 50, 59):
         return "red van"
     return "red" if 4 <= n <= 14 or 32 <= n <= 44 else "van"
@@ -468,7 +472,12 @@ def test_past_the_scan_cap_pages_come_short_and_a_traversal_is_complete(api: Api
     lines = load(
         org,
         [
-            event_line(n, summary=run_words(n), narrative="", tags=["vehicle"] if n % 2 else [])
+            event_line(  # four events a minute: resuming inside a tie too
+                at=BASE_TIME - timedelta(minutes=n // 4),
+                summary=run_words(n),
+                narrative="",
+                tags=["vehicle"] if n % 2 else [],
+            )
             for n in range(60)
         ],
     )
@@ -665,6 +674,11 @@ def test_the_trash_takes_tag_and_q(api: Api, token: Token, org: str) -> None:
     )
     live = newest_first([line for line in lines if line not in dismissed and "person" in line["tags"]])
     assert_traversal(api, admin, {"tag": "person"}, live)
+
+    configure(EVENTS_SEARCH_SCAN_CAP=2, EVENTS_COUNT_CACHE_SECONDS=0)
+    got, pages = traverse(api, admin, {"q": "red van"}, TRASH)
+    assert got == trash(lambda line: "red" in line["summary"]), "resumed inside the trash's order"
+    assert pages[0]["total_exact"] is False
 
 
 def test_batch_update_by_tag_and_q_filters(api: Api, token: Token, org: str) -> None:
