@@ -455,6 +455,20 @@ def test_a_reload_makes_its_new_words_searchable_and_the_old_ones_gone(
     assert listed(api, admin, tag=["tool", "animal"]) == [first["id"], second["id"]]
 
 
+def test_a_long_narrative_does_not_crowd_out_the_other_fields(api: Api, token: Token, org: str) -> None:
+    """An event keeps a bounded number of terms; the summary, tags, camera name and notes come first."""
+    narrative = " ".join(f"w{n:05d}longword" for n in range(600))  # 9,000 characters, ~5,000 terms
+    (line,) = load(org, [event_line(0, summary="Heron at dawn", tags=["bird"], narrative=narrative)])
+    operator = token("operator")
+    assert listed(api, operator, q="w00000longword") == [line["id"]], "the narrative's first words are kept"
+    assert listed(api, operator, q="w00599longword") == [], "past the bound (so the order below matters)"
+    for q in ("heron", "bird", "loading dock", "her daw"):
+        assert listed(api, operator, q=q) == [line["id"]], q
+    ok(api.patch(f"{EVENTS}/{line['id']}", operator, json={"notes": "Egret too"}))
+    assert listed(api, operator, q="egret") == [line["id"]], "notes come before the narrative"
+    assert listed(api, operator, q="heron egr") == [line["id"]]
+
+
 # -- 5: the scan cap and many sites -----------------------------------------------------------------------
 
 
@@ -722,6 +736,7 @@ def test_batch_update_by_tag_and_q_filters(api: Api, token: Token, org: str) -> 
     assert {result["id"] for result in answer["results"]} == {
         line["id"] for line in lines if "vehicle" in line["tags"]
     }
+    assert set(listed(api, operator, q="seen")) == {line["id"] for line in lines if "vehicle" in line["tags"]}
 
     for bad_filter, field in (
         ({"tag": []}, "filter.tag"),
