@@ -309,6 +309,15 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reindex(args: argparse.Namespace) -> int:
+    from shared.model.scope import Scope
+    from shared.store.events import EventStore
+
+    read, rewritten = EventStore(Scope(args.org)).reindex_terms()
+    print(f"read {read} events of org {args.org}; wrote the search terms of {rewritten}")
+    return 0
+
+
 def _indexes(args: argparse.Namespace) -> int:
     from shared.store.indexes import INDEX_BUDGET, index_file, parse_indexes, query_shapes, served
 
@@ -564,6 +573,12 @@ def parser() -> argparse.ArgumentParser:
         scheduled, "a job field: date_from, date_to (both or neither; default yesterday), a filter"
     )
     scheduled.set_defaults(run=_scheduled_export)
+
+    reindex = commands.add_parser(
+        "reindex", help="write the search terms of an org's events stored before search existed"
+    )
+    reindex.add_argument("--org", required=True, type=_org)
+    reindex.set_defaults(run=_reindex)
 
     indexes = commands.add_parser("indexes", help="write deploy/firestore.indexes.json from the store")
     indexes.add_argument("--check", action="store_true", help="fail when the file is stale")

@@ -17,7 +17,7 @@ from shared.edge.tickets import TICKET_PARAMETER
 from shared.errors import Gone, ValidationError
 from shared.timefmt import utcnow
 
-PARAMETERS = ("cursor", "types", "camera_id", "site_id", "trigger_type", TICKET_PARAMETER)
+PARAMETERS = ("cursor", "types", "camera_id", "site_id", "trigger_type", "tag", TICKET_PARAMETER)
 LAST_EVENT_ID = "Last-Event-ID"
 
 

@@ -15,7 +15,8 @@ query word (cut to :data:`MAX_PREFIX`) finds exactly the events whose words equa
 only a query word longer than :data:`MAX_PREFIX` needs the words themselves checked after the query.
 An event keeps at most :data:`MAX_TERMS` terms (words are taken in field order, the narrative last), so
 a document stays far inside Firestore's index-entry limit; a word past that is not searchable. The
-store rewrites the terms in the same write as any change of a source field (:func:`with_terms`).
+store rewrites the terms in the same write as any change of a source field (:func:`with_terms`);
+``novavms-events reindex`` writes them for events stored before they existed.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ def terms(data: Mapping[str, Any]) -> list[str]:
 
 def with_terms(before: Mapping[str, Any] | None, fields: Mapping[str, Any]) -> dict[str, Any]:
     """``fields`` (a write of an event whose document was ``before``; None: a new event) with the
-    event's terms added when a new event or a change of a source field makes them differ."""
-    if before is not None and not any(name in fields for name in SOURCE_FIELDS):
+    event's terms added when they differ from the stored ones: for a new event, a change of a source
+    field, or an event stored before it had terms."""
+    if before is not None and TERMS_FIELD in before and not any(name in fields for name in SOURCE_FIELDS):
         return dict(fields)
     new = terms({**(before or {}), **fields})
     if before is not None and before.get(TERMS_FIELD) == new:

@@ -42,7 +42,7 @@ from shared.model.errors import NotFoundError, TooManyEvents
 from shared.model.event import PIPELINE_FIELDS, Event, PipelineRecord, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
-from shared.model.search import TERMS_FIELD, clause_term, exact_by_query, matches, with_terms
+from shared.model.search import TERMS_FIELD, clause_term, exact_by_query, matches, terms, with_terms
 from shared.store import changes as change_log
 from shared.store import webhooks as outbox
 from shared.store.budget import get_document, rpc
@@ -849,6 +849,53 @@ class EventStore:
             raise TooManyEvents(f"the filter matches more than {cap} events; narrow it")
         scan = self.scan(event_filter, read_time=counted.read_time, rows=counted.total)
         return [event.id for event in scan]
+
+    def reindex_terms(self, page_size: int = 400) -> tuple[int, int]:
+        """Write the search terms of every event of the org (dismissed ones too) whose stored terms
+        are missing or stale (events stored before terms existed, or under an older rule), a page
+        at a time in id order: only the terms are written, each guarded by the update time it was
+        computed from (an event changed meanwhile is read again; the write that changed it wrote its
+        terms); no change record or history entry, as nothing the API shows changes. Returns (events
+        read, events rewritten)."""
+        if self.scope.sites is not None:
+            raise ValueError("a reindex covers the whole org; a site-scoped store cannot")
+        read = rewritten = 0
+        after: str | None = None
+        while True:
+            query = self.events.order_by("__name__").limit(page_size)
+            if after is not None:
+                query = query.start_after({"__name__": self.events.document(after)})
+            snaps = list(query.stream(**rpc()))
+            documents_read("events", len(snaps))
+            read += len(snaps)
+            rewritten += self._rewrite_terms(snaps)
+            if len(snaps) < page_size:
+                return read, rewritten
+            after = snaps[-1].id
+
+    def _rewrite_terms(
+        self, snaps: Sequence[firestore.DocumentSnapshot], attempts: int = CHUNK_ATTEMPTS
+    ) -> int:
+        """Rewrite the stale terms of these events in one guarded batched write; when a concurrent
+        change overtook one, each is read again and written alone (up to ``attempts`` times). Returns
+        how many were rewritten."""
+        batch, count = self.client.batch(), 0
+        for snap in snaps:
+            data = snap.to_dict() if snap.exists else None
+            if data is not None and data.get(TERMS_FIELD) != (fresh := terms(data)):
+                guard = self.client.write_option(last_update_time=snap.update_time)
+                batch.update(snap.reference, {TERMS_FIELD: fresh}, option=guard)
+                count += 1
+        if not count:
+            return 0
+        try:
+            written("events", len(batch.commit(**rpc())))
+            return count
+        except (google.FailedPrecondition, google.NotFound):
+            if attempts <= 1:
+                raise
+            again = [get_document(snap.reference) for snap in snaps]
+            return sum(self._rewrite_terms([snap], attempts - 1) for snap in again)
 
     def stored_sites(self, event_ids: Sequence[str]) -> dict[str, str]:
         """The stored site of each of these (canonical) ids that exists, dismissed or not, in one

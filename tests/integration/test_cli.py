@@ -469,6 +469,30 @@ def test_export_max_rows_is_a_cap_that_refuses_and_says_so(org: str, add_events:
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
 
 
+def test_reindex_writes_the_search_terms_of_events_stored_before_them(
+    api: Api, org: str, token: Token, add_events: Any
+) -> None:
+    from google.cloud import firestore
+
+    from shared.store.client import firestore_client
+
+    lines = add_events([event_line(n, summary=f"Forklift number {n}") for n in range(3)])
+    events = firestore_client().collection("orgs").document(org).collection("events")
+    for line in lines[:2]:  # as stored before search existed
+        events.document(line["id"]).update({"search_words": firestore.DELETE_FIELD})
+    admin = token("admin")
+    assert listed_ids(api, admin, q="forklift") == [lines[2]["id"]]
+    done = cli("reindex", "--org", org)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"read 3 events of org {org}; wrote the search terms of 2\n"
+    assert listed_ids(api, admin, q="forklift number") == [line["id"] for line in lines]
+    assert listed_ids(api, admin, q="fork") == [line["id"] for line in lines]
+    again = cli("reindex", "--org", org)
+    assert again.stdout == f"read 3 events of org {org}; wrote the search terms of 0\n", again.stderr
+    history = api.get(f"{EVENTS}/{lines[0]['id']}/history", admin).json()
+    assert history["data"] == [], "terms are no change of the event"
+
+
 def test_scheduled_export_prints_one_line_per_outcome(org: str, add_events: Any) -> None:
     add_events([event_line(n) for n in range(2)])
     done = cli(

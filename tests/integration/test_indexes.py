@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +47,14 @@ from tests.integration.conftest import (
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The array clauses a filter may add: a tag, some tags (any of), one search word, several (the rarest
+# is queried, the rest checked after the query).
+ARRAY_CLAUSES: list[dict[str, tuple[str, ...]]] = [
+    {"tags": ("person",)},
+    {"tags": ("person", "vehicle")},
+    {"words": ("package",)},
+    {"words": ("courier", "package")},
+]
 VALUES = {
     "camera_id": CAMERA_A,
     "site_id": SITE_A,
@@ -76,7 +85,11 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
                 date_from=BASE_TIME - timedelta(days=1),
                 date_to=BASE_TIME,
             )
-            for event_filter in (chosen, dated):
+            searches = [  # with up to two other filters (larger sets merge the same indexes)
+                replace(chosen, **search)  # type: ignore[arg-type]
+                for search in (ARRAY_CLAUSES if size <= 2 else [])
+            ]
+            for event_filter in (chosen, dated, *searches):
                 scopes = [None] if "site_id" in fields else [None, [SITE_A], many_sites]
                 for sites in scopes:
                     scoped = EventStore(
@@ -85,7 +98,7 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
                     page = scoped.page(event_filter, None, 5)
                     assert scoped.count(event_filter).total == len(page.events)
                     trash, total = scoped.page_and_total(event_filter, None, 5, trash=True)
-                    assert trash.events == [] and total == 0
+                    assert trash.events == [] and total.total == 0
     event = store.page(EventFilter(), None, 1).events[0]
     for sites in (None, [SITE_A], many_sites):
         scoped = EventStore(Scope("org-indexes", None if sites is None else frozenset(sites)), client=client)
@@ -93,9 +106,12 @@ def test_every_query_shape_uses_a_declared_index(emulators: Emulators) -> None:
     feed_values = {"camera_id": CAMERA_A, "site_id": SITE_A, "trigger_type": "ai_tag"}
     for size in range(len(FILTER_FIELDS) + 1):  # the change feed: each filter subset, each scope
         for fields in itertools.combinations(FILTER_FIELDS, size):
-            for types in [None] if "type" not in fields else [("event.created",), TYPES]:
+            for types, tags in itertools.product(
+                [None] if "type" not in fields else [("event.created",), TYPES],
+                [(), ("person",), ("person", "vehicle")],
+            ):
                 feed_filter = FeedFilter(
-                    types, **{name: feed_values[name] for name in fields if name != "type"}
+                    types, **{name: feed_values[name] for name in fields if name != "type"}, tags=tags
                 )
                 for sites in [None] if "site_id" in fields else [None, [SITE_A], many_sites]:
                     log = ChangeLog(
