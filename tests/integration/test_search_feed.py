@@ -12,8 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-import pytest
-
 from tests.integration.conftest import CAMERA_B, SITE_A, SITE_B, Api, Token, event_line
 from tests.integration.test_change_feed import FEED, drain, page, settle
 from tests.integration.test_stream import Reader, bearer, configure, put_event
@@ -182,11 +180,6 @@ def test_bad_tags_on_the_feed_are_400_naming_tag(api: Api, token: Token) -> None
     assert page(api, admin, tag=[f"t{n}" for n in range(10)])["data"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: functions/stream_events.py PARAMETERS lacks 'tag', so the stream answers 400 "
-    "'tag: unknown query parameter'",
-)
 def test_the_stream_delivers_only_changes_of_events_carrying_the_tags(api: Api, token: Token) -> None:
     configure(changes_settle_seconds=1, stream_heartbeat_seconds=2, stream_max_seconds=600)
     admin = token("admin")
