@@ -46,6 +46,7 @@ EXPORT = f"{EVENTS}/export"
 TRASH = f"{EVENTS}/deleted"
 INGEST = f"{EVENTS}/ingest"
 BATCH_UPDATE = f"{EVENTS}/batch-update"
+BATCH_DELETE = f"{EVENTS}/batch-delete"
 SITE_C = "33333333-3333-4333-8333-333333333333"
 CAMERA_C = "770e8400-e29b-41d4-a716-446655440000"
 CAMERA_D = "880e8400-e29b-41d4-a716-446655440000"
@@ -107,6 +108,10 @@ def assert_traversal(api: Api, bearer: str, params: Params, expected: list[str],
         params,
         [(page["total"], page["total_exact"]) for page in pages],
     )
+
+
+def ids_of(body: Any) -> list[str]:
+    return [item["id"] for item in body["data"]]
 
 
 def csv_ids(body: bytes) -> list[str]:
@@ -593,7 +598,15 @@ def test_bad_tag_and_q_are_400_naming_them(api: Api, token: Token, org: str) -> 
     for params in ({"tag": "vehicle", "q": "courier"}, {"tag": "person", "q": "door"}, {"q": "courier"}, {}):
         answer = api.get(EVENTS, admin, params={"limit": "2", "cursor": cursor, **params})
         assert answer.status_code == 400, (params, answer.text)
-    ok(api.get(EVENTS, admin, params={"limit": "2", "cursor": cursor, "q": "Courier", "tag": "person"}))
+    same = {"q": "Courier", "tag": "person"}  # the same words, folded
+    assert ids_of(ok(api.get(EVENTS, admin, params={"limit": "2", "cursor": cursor, **same}))), same
+    both = ok(
+        api.get(EVENTS, admin, params={"limit": "2", "tag": ["person", "package"], "q": "door courier"})
+    )
+    reordered = {"tag": ["package", "person", "person"], "q": "COURIER, door"}  # tags and words in any order
+    assert ids_of(
+        ok(api.get(EVENTS, admin, params={"limit": "2", "cursor": both["next_cursor"], **reordered}))
+    )
 
 
 # -- 7, 8, 9: the export, the trash and batch filters --------------------------------------------------------
@@ -753,6 +766,21 @@ def test_batch_update_by_tag_and_q_filters(api: Api, token: Token, org: str) -> 
         assert refused.status_code == 400, (bad_filter, refused.text)
         assert field in refused.json()["fields"], (bad_filter, refused.json())
     assert set(listed(api, operator, acknowledged="true")) == person, "nothing written by a refused batch"
+
+    admin = token("admin")
+    tagged_none = ok(api.post(BATCH_DELETE, admin, json={"filter": {"tag": ["animal"]}}))
+    assert tagged_none["matched"] == 0
+    dismissed = ok(
+        api.post(BATCH_DELETE, admin, json={"filter": {"q": "word0 word0", "tag": ["vehicle", "package"]}})
+    )
+    gone = {
+        line["id"]
+        for line in lines
+        if line["summary"] == "word0" and {"vehicle", "package"} & set(line["tags"])
+    }
+    assert gone and {result["id"] for result in dismissed["results"]} == gone
+    assert dismissed["changed"] == len(gone)
+    assert set(listed(api, operator)) == {line["id"] for line in lines} - gone
 
 
 @SCAN_IGNORES_ONE_WORD
