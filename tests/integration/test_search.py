@@ -523,6 +523,24 @@ def test_past_the_scan_cap_pages_come_short_and_a_traversal_is_complete(api: Api
     assert_traversal(api, admin, {"q": "red van", "tag": "vehicle"}, with_tag)
 
 
+def test_past_the_count_cap_a_search_says_so_and_pages_on(api: Api, token: Token, org: str) -> None:
+    lines = load(
+        org, [event_line(n, summary=("red van", "red", "van")[n % 3], tags=["vehicle"]) for n in range(24)]
+    )
+    configure(EVENTS_COUNT_CAP=4)
+    admin = token("admin")
+    both = newest_first([line for line in lines if line["summary"] == "red van"])
+    for params, expected in (
+        ({"tag": "vehicle"}, newest_first(lines)),
+        ({"q": "red"}, newest_first([line for line in lines if "red" in line["summary"]])),
+        ({"q": "van red"}, both),
+        ({"q": "van red", "tag": "vehicle"}, both),
+    ):
+        got, pages = traverse(api, admin, params)
+        assert got == expected, params
+        assert all((page["total"], page["total_exact"]) == (4, False) for page in pages), params
+
+
 def wide_org(site_count: int, events: int) -> tuple[str, list[str], list[Line]]:
     """An org of ``site_count`` sites with ``events`` events spread over them, tagged from 12 tags."""
     org = new_org()
