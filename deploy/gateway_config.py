@@ -55,9 +55,12 @@ def _parameters(path: str, operation: dict[str, Any], document: dict[str, Any]) 
             "required": parameter.get("required", False),
             "type": schema.get("type", "string"),
         }
-        for key in ("format", "enum", "minimum", "maximum", "default"):
+        for key in ("format", "enum", "minimum", "maximum", "default", "maxItems"):
             if key in schema:
                 item[key] = schema[key]
+        if item["type"] == "array":  # a repeated parameter (?tag=a&tag=b)
+            item["items"] = {"type": schema.get("items", {}).get("type", "string")}
+            item["collectionFormat"] = "multi"
         converted.append(item)
     return converted
 

@@ -38,7 +38,15 @@ def list_page(
     scope = store.scope
     after, total = start_of(query, scope, role, domain)
     config = settings()
-    key = (config.project, config.database, scope.sites, domain, query.filter.fingerprint(), config.count_cap)
+    key = (
+        config.project,
+        config.database,
+        scope.sites,
+        domain,
+        query.filter.fingerprint(),
+        config.count_cap,
+        config.search_scan_cap,
+    )
     if total is None and config.count_cache_seconds > 0:
         total = TOTALS.get((scope.org_id, key))[1]
     if total is None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.api import cursor
+from shared.api.key_request import NAME_REFUSED
 from shared.errors import ValidationError
 from shared.ids import canonical_uuid
 from shared.model.event import AI_STATUSES, TRIGGER_TYPES, Position
@@ -28,6 +29,7 @@ from shared.model.search import MAX_TAG_CHARS, MAX_TAGS, parse_query
 from shared.store.totals import Total
 from shared.timefmt import parse_bound
 
+_REFUSED = re.compile(NAME_REFUSED)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 FILTER_PARAMETERS = (
@@ -171,26 +173,22 @@ def parse_list_query(
 
 def parse_tags(given: Sequence[str], problems: dict[str, str]) -> tuple[str, ...]:
     """The distinct tags of a ``tag`` filter, sorted (any of them matches); a problem names ``tag``
-    when one is empty, too long or not text Firestore stores, or when there are more than 10."""
-    tags = tuple(sorted(set(given)))
-    if not all(0 < len(tag) <= MAX_TAG_CHARS and tag.isprintable() for tag in tags):
-        problems["tag"] = f"each tag must be 1 to {MAX_TAG_CHARS} printable characters"
-    elif len(tags) > MAX_TAGS:
+    when there are more than 10 values, or one is empty, longer than 100 characters or holds a
+    control or format character (the rule of key names, :data:`NAME_REFUSED`)."""
+    if len(given) > MAX_TAGS:
         problems["tag"] = f"at most {MAX_TAGS} tags (any of them matches)"
-    return tags if "tag" not in problems else ()
-
-
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(item, str) for item in value)
+    elif not all(0 < len(tag) <= MAX_TAG_CHARS and _REFUSED.search(tag) is None for tag in given):
+        problems["tag"] = f"each tag must be 1 to {MAX_TAG_CHARS} characters, none a control character"
+    return tuple(sorted(set(given))) if "tag" not in problems else ()
 
 
 def filter_arguments(
     data: Mapping[str, object], prefix: str, problems: dict[str, str]
 ) -> dict[str, list[str]]:
     """A filter given as a JSON object (a batch's ``filter``, a scheduled export's job) as query
-    arguments: ``acknowledged`` and ``starred`` as JSON booleans, ``tag`` as a list of strings (or
-    one string), the others as strings; a problem names ``{prefix}{name}`` for a value of another
-    type. Unknown names are left to :func:`parse_list_query`."""
+    arguments: ``acknowledged`` and ``starred`` as JSON booleans, ``tag`` as a list of strings, the
+    others as strings; a problem names ``{prefix}{name}`` for a value of another type. Unknown names
+    are left to the caller."""
     args: dict[str, list[str]] = {}
     for name, value in data.items():
         if name in BOOLEAN_PARAMETERS:
@@ -198,17 +196,13 @@ def filter_arguments(
                 args[name] = ["true" if value else "false"]
             else:
                 problems[f"{prefix}{name}"] = "must be true or false"
+        elif name in REPEATABLE:
+            if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+                args[name] = list(value)
+            else:
+                problems[f"{prefix}{name}"] = f"must be a list of 1 to {MAX_TAGS} strings"
         elif isinstance(value, str):
             args[name] = [value]
-        elif (
-            name in REPEATABLE
-            and value
-            and isinstance(value, list)
-            and all(isinstance(v, str) for v in value)
-        ):
-            args[name] = list(value)
-        elif name in REPEATABLE:
-            problems[f"{prefix}{name}"] = "must be a non-empty list of strings"
         else:
             problems[f"{prefix}{name}"] = "must be a string"
     return args

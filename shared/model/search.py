@@ -52,13 +52,13 @@ def words(text: str) -> list[str]:
 
 def parse_query(text: str) -> tuple[str, ...]:
     """A ``q`` value's distinct words, in order; ValueError (the problem, for the client) unless it has
-    1 to :data:`MAX_WORDS` words and at most :data:`MAX_QUERY_CHARS` characters."""
+    1 to :data:`MAX_WORDS` words (counted as given) and at most :data:`MAX_QUERY_CHARS` characters."""
     if len(text) > MAX_QUERY_CHARS:
         raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters")
-    found = tuple(dict.fromkeys(words(text)))
-    if not 1 <= len(found) <= MAX_WORDS:
+    given = words(text)
+    if not 1 <= len(given) <= MAX_WORDS:
         raise ValueError(f"must have 1 to {MAX_WORDS} words (letters or digits)")
-    return found
+    return tuple(dict.fromkeys(given))
 
 
 def _source_texts(data: Mapping[str, Any]) -> Iterable[str]:

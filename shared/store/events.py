@@ -416,17 +416,15 @@ class EventStore:
 
     def _read(
         self,
-        event_filter: EventFilter,
+        queries: list[firestore.Query],
         after: Position | None,
         count: int,
-        direction: str = DESC,
         read_time: datetime | None = None,
     ) -> list[Event]:
-        """Up to ``count`` events of an exact filter (no words) after ``after`` in ``direction``
-        order (the chunks of a scope's sites are read together)."""
-        queries = self._queries(event_filter, direction)
+        """Up to ``count`` events of an exact plan's ``queries`` after ``after``, newest first (the
+        chunks of a scope's sites are read together)."""
         runs = together([partial(self._stream, query, after, count, read_time) for query in queries])
-        return _merged(runs, count, direction)
+        return _merged(runs, count, DESC)
 
     def page_and_total(
         self,
@@ -519,7 +517,7 @@ class EventStore:
         left = rows
         while left is None or left > 0:
             size = page_size if left is None else min(page_size, left)
-            events = self._read(event_filter, after, size + (left is None), read_time=read_time)
+            events = self._read(plan.queries, after, size + (left is None), read_time)
             page = events[:size]
             yield from page
             if left is not None:

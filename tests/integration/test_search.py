@@ -630,20 +630,12 @@ def test_bad_tag_and_q_are_400_naming_them(api: Api, token: Token, org: str) -> 
 # -- 7, 8, 9: the export, the trash and batch filters --------------------------------------------------------
 
 
-SCAN_IGNORES_ONE_WORD = pytest.mark.xfail(
-    strict=True,
-    reason="server bug: EventStore.scan reads an exact plan through _read -> _queries(filter) without the "
-    "query word, so an export (and a batch filter) of a one-word q without tag holds the first N events "
-    "of the other filters, N the right count",
-)
 # (params, tags any of, q words, the trigger_type filter too)
 EXPORT_CASES = {
     "one tag": pytest.param({"tag": "person"}, ["person"], "", False),
     "two tags": pytest.param({"tag": ["vehicle", "animal"]}, ["vehicle", "animal"], "", False),
-    "one word": pytest.param({"q": "cour"}, [], "cour", False, marks=SCAN_IGNORES_ONE_WORD),
-    "one word and a filter": pytest.param(
-        {"q": "Walked", "ai_status": "completed"}, [], "walked", False, marks=SCAN_IGNORES_ONE_WORD
-    ),
+    "one word": pytest.param({"q": "cour"}, [], "cour", False),
+    "one word and a filter": pytest.param({"q": "Walked", "ai_status": "completed"}, [], "walked", False),
     "two words": pytest.param({"q": "van walked"}, [], "van walked", False),
     "a word, a tag and a filter": pytest.param(
         {"q": "walked", "tag": "person", "trigger_type": "motion"}, ["person"], "walked", True
@@ -801,7 +793,6 @@ def test_batch_update_by_tag_and_q_filters(api: Api, token: Token, org: str) -> 
     assert set(listed(api, operator)) == {line["id"] for line in lines} - gone
 
 
-@SCAN_IGNORES_ONE_WORD
 def test_batch_update_by_one_word_changes_exactly_its_matches(api: Api, token: Token, org: str) -> None:
     lines = load(org, [event_line(n, summary=f"word{n % 3}", tags=[]) for n in range(12)])
     operator = token("operator")
