@@ -15,7 +15,9 @@ lists values of a path parameter the API never issues (reserved store ids such a
 ``..``): each is sent as an explicit example through Schemathesis' checks and must be a documented 404.
 ``x-novavms-reachable-url`` (a URL whose host must resolve to an address the service may call, such as
 a webhook endpoint's: a loopback URL, which test stacks allow). ``x-novavms-recent`` (a time within the
-change log's retention, such as a replay's range: moved to a minute ago).
+change log's retention, such as a replay's range: moved to a minute ago). ``x-novavms-rule-in-prose`` (a
+value whose rule only the description can state, such as ``q``'s words, counted after folding
+accents and case: valid requests use the documented example; invalid ones still break the schema).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ REJECTIONS = [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, "413"]
 CHECKS = {"negative_data_rejection": {"expected-statuses": REJECTIONS}}
 SCHEMA = schemathesis.openapi.from_dict(document(), config=SchemathesisConfig.from_dict({"checks": CHECKS}))
 SITE = event_line()["site_id"]
+PROSE_RULE = "x-novavms-rule-in-prose"
 RECEIVER = "http://127.0.0.1:9/hooks"  # a webhook URL the test stack accepts (loopback is allowed there)
 
 
@@ -83,8 +86,9 @@ def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _keep_order(value: Any, schema: dict[str, Any]) -> None:
-    """In a body, swap each pair of properties out of their declared order (``x-novavms-not-after``),
-    at any depth (a batch's ``filter``)."""
+    """In a body, at any depth (a batch's ``filter``): swap each pair of properties out of their
+    declared order (``x-novavms-not-after``), and give each property whose rule only prose states
+    (``x-novavms-rule-in-prose``) its example."""
     if not isinstance(value, dict):
         return
     schema = _resolved(schema)
@@ -94,6 +98,8 @@ def _keep_order(value: Any, schema: dict[str, Any]) -> None:
             later = spec.get("x-novavms-not-after")
             if later and name in value and later in value and _after(value[name], value[later]):
                 value[name], value[later] = value[later], value[name]
+            if spec.get(PROSE_RULE) and name in value:
+                value[name] = spec["example"]
             _keep_order(value.get(name), spec)
 
 
@@ -158,6 +164,8 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
             continue
         if parameter.get("x-novavms-opaque"):  # only the server issues one: a client never makes it up
             del values[name]
+        elif parameter.get(PROSE_RULE):  # a rule no schema keyword states: the documented example
+            values[name] = parameter["example"]
         elif parameter.get("x-novavms-unique"):  # one per distinct request
             values[name] = uuid.uuid4().hex
         elif (
