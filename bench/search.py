@@ -28,7 +28,7 @@ import statistics
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -184,6 +184,13 @@ def search_documents(org_id: str, count: int, seed: int = 28) -> Iterator[tuple[
 # -- the bare side ---------------------------------------------------------------------------------
 
 
+def bare_match(data: dict[str, Any], tags: Sequence[str], query_words: Sequence[str]) -> bool:
+    """Whether a stored event has one of ``tags`` (none: any event) and every query word among its
+    terms (words of at most 20 characters: their term decides)."""
+    has_tag = not tags or bool(set(tags) & set(data.get("tags") or ()))
+    return has_tag and set(data.get(TERMS_FIELD) or ()).issuperset(query_words)
+
+
 @dataclass
 class Work:
     """What one first page read: its page (ids), total, and the store usage behind them."""
@@ -262,9 +269,7 @@ class Bare:
             work.rpcs += 1
             work.documents += len(run)
             for snap in run:
-                data = snap.to_dict() or {}
-                stored = set(data.get(TERMS_FIELD) or ())
-                if (not tags or set(tags) & set(data.get("tags") or ())) and stored.issuperset(query_words):
+                if bare_match(snap.to_dict() or {}, tags, query_words):
                     work.total += 1
                     if len(work.ids) < LIMIT:
                         work.ids.append(snap.id)
