@@ -376,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
             "EVENTS_COUNT_CACHE_SECONDS": "0",
             "EVENTS_COUNT_CAP": str(COUNT_CAP),
             "EVENTS_SEARCH_SCAN_CAP": str(SCAN_CAP),
+            # the emulator has no indexes: a word's query scans every event's terms, which takes
+            # seconds at 10k events (longer than the default 10 s budget on a busy machine)
+            "EVENTS_STORE_DEADLINE_SECONDS": "60",
         },
     ):
         from devstack.gateway import gateway_server
