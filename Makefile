@@ -90,7 +90,8 @@ test-integration: $(STAMP) browser
 # ingest_events_per_s_ratio (batch ingest through the function against bare batched writes); bench.pubsub
 # adds events/s through Pub/Sub (emulator, delivery, function) over the HTTPS batch ingest's; bench.webhooks
 # adds the commit-to-receipt lag of webhooks and their deliveries per second to 10 endpoints; bench.stream
-# adds the event stream's write-to-message lag and the store reads of 20 idle streams over a minute.
+# adds the event stream's write-to-message lag and the store reads of 20 idle streams over a minute. bench.search
+# adds search_list_p50_ratio (tag and q first pages against the bare Firestore queries doing the same work).
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench.totals
@@ -105,6 +106,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pubsub
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.stream
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache *.egg-info .coverage .coverage.* htmlcov docs-ui/node_modules \
