@@ -38,13 +38,20 @@ def bench_stack(heap: str = "-Xmx512m", extra_env: dict[str, str] | None = None)
         yield stack
 
 
-def stored_documents(count: int, start: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(id, document) in exactly the shape ``EventStore.upsert_pipeline`` stores for a new event."""
+def stored_shape(line: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(id, document) of a loader line in exactly the shape ``EventStore.upsert_pipeline`` stores for
+    a new event (its search terms included)."""
+    from shared.model.search import with_terms
     from shared.pipeline import parse_pipeline_event
 
+    event_id, pipeline, operator = parse_pipeline_event(line)
+    return event_id, with_terms(None, {**pipeline, **operator})
+
+
+def stored_documents(count: int, start: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(id, document) in exactly the shape ``EventStore.upsert_pipeline`` stores for a new event."""
     for n in range(start, start + count):
-        event_id, pipeline, operator = parse_pipeline_event(mixed_event_line(n))
-        yield event_id, {**pipeline, **operator}
+        yield stored_shape(mixed_event_line(n))
 
 
 def bulk_load(

@@ -36,7 +36,15 @@ from typing import Any
 
 import requests
 
-from bench.common import bench_stack, bulk_load, dev_token, merge_json, print_table, require_clean_tree
+from bench.common import (
+    bench_stack,
+    bulk_load,
+    dev_token,
+    merge_json,
+    print_table,
+    require_clean_tree,
+    stored_shape,
+)
 from bench.load import percentile
 from bench.suite import Floor
 from devstack.factories import BASE_TIME, event_line
@@ -154,9 +162,6 @@ def scene(rng: random.Random) -> tuple[str, str | None, str | None, list[str], s
 def search_documents(org_id: str, count: int, seed: int = 28) -> Iterator[tuple[str, dict[str, Any]]]:
     """``count`` events a minute apart (newest first, a week of footage for 10k) on 16 cameras over 4
     sites, each naming a snapshot and a clip, in the stored shape (search terms included)."""
-    from shared.model.search import with_terms
-    from shared.pipeline import parse_pipeline_event
-
     rng = random.Random(seed)
     for n in range(count):
         camera = n * 7 % len(CAMERA_NAMES)
@@ -177,8 +182,7 @@ def search_documents(org_id: str, count: int, seed: int = 28) -> Iterator[tuple[
             starred=n % 23 == 0,
         )
         line["id"] = event_id
-        key, pipeline, operator = parse_pipeline_event(line)
-        yield key, with_terms(None, {**pipeline, **operator})
+        yield stored_shape(line)
 
 
 # -- the bare side ---------------------------------------------------------------------------------

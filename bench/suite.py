@@ -78,6 +78,7 @@ from bench.common import (
     provenance,
     require_clean_tree,
     seed_with_media,
+    stored_shape,
 )
 from bench.load import markdown_table, percentile, service_logs, serving
 from devstack.factories import BASE_TIME, CAMERA_A, mixed_event_line
@@ -157,17 +158,15 @@ VIEWER_SITES = {"admin": None, "viewer10": SITES[:10], "viewer45": SITES[:45]}
 def suite_documents(org_id: str, count: int, wanted: dict[int, str]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Event ``n`` of ``mixed_event_line`` (a second apart, newest first) on site ``n % 50``, naming a
     snapshot and a clip, in the stored shape; fills ``wanted`` (n -> id) for the n asked for."""
-    from shared.pipeline import parse_pipeline_event
-
     for n in range(count):
         line = mixed_event_line(n)
         line["site_id"] = SITES[n % SITE_COUNT]
         line["snapshot_object"] = f"{org_id}/{line['id']}/snapshot.jpg"
         line["clip_object"] = f"{org_id}/{line['id']}/clip.mp4"
-        event_id, pipeline, operator = parse_pipeline_event(line)
+        event_id, document = stored_shape(line)
         if n in wanted:
             wanted[n] = event_id
-        yield event_id, {**pipeline, **operator}
+        yield event_id, document
 
 
 @dataclass
