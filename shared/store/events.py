@@ -42,7 +42,7 @@ from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.store import changes as change_log
 from shared.store import webhooks as outbox
-from shared.store.budget import get_document, rpc
+from shared.store.budget import get_document, query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted, written
 from shared.store.parallel import bounded, together
@@ -253,8 +253,9 @@ class EventStore:
         self, query: firestore.Query, after: Position | None, count: int, read_time: datetime | None
     ) -> list[Event]:
         """Up to ``count`` events of one query after ``after`` (one RPC)."""
-        stream = self._after(query, after).limit(count).stream(read_time=read_time, **rpc())
-        events = [Event(snap.id, snap.to_dict() or {}) for snap in stream]
+        with query_run():
+            snaps = list(self._after(query, after).limit(count).stream(read_time=read_time, **rpc()))
+        events = [Event(snap.id, snap.to_dict() or {}) for snap in snaps]
         documents_read("events", len(events))
         return events
 
@@ -271,7 +272,9 @@ class EventStore:
         bounded_query = self._after(query, after)
         if up_to is not None:
             bounded_query = bounded_query.limit(up_to)
-        for result in bounded_query.count(alias="total").get(read_time=read_time, **rpc()):
+        with query_run():
+            results = bounded_query.count(alias="total").get(read_time=read_time, **rpc())
+        for result in results:
             total += int(result[0].value)
             counted_at = counted_at or result[0].read_time
         entries_counted("events", total)
@@ -419,7 +422,8 @@ class EventStore:
         query = ref.collection("history").order_by("at").order_by("__name__")
         if after is not None:
             query = query.start_after({"at": after.triggered_at, "__name__": after.event_id})
-        snaps = list(query.limit(limit + 1).stream(**rpc()))
+        with query_run():
+            snaps = list(query.limit(limit + 1).stream(**rpc()))
         documents_read("events", len(snaps))
         entries = [_stored_entry(snap) for snap in snaps[:limit]]
         more = len(snaps) > limit
