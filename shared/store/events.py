@@ -150,6 +150,18 @@ class Page:
 
 
 @dataclass(frozen=True)
+class LoadCounts:
+    """What a pipeline load did: events ``created``, ``changed`` (an existing event whose pipeline
+    fields differed, rewritten), ``unchanged`` (nothing differed: nothing written) and records
+    ``superseded`` by a later record of the same id in the same chunk (not written)."""
+
+    created: int
+    changed: int
+    unchanged: int
+    superseded: int
+
+
+@dataclass(frozen=True)
 class Count:
     """A count of matching events and the snapshot time it was taken at (None: nothing queried)."""
 
@@ -685,17 +697,18 @@ class EventStore:
         status = {planned.key: planned.status for results in done for planned in results}
         return {key: status[key] for key in latest}
 
-    def upsert_pipeline(self, records: Iterable[PipelineRecord]) -> tuple[int, int]:
+    def upsert_pipeline(self, records: Iterable[PipelineRecord]) -> LoadCounts:
         """Write events from the pipeline's loader, read a chunk at a time (a file of any length), each
         chunk by :meth:`load` (its rules; the last record of an id in a chunk wins, a later chunk
-        after an earlier one). The scope must reach the whole org. Returns (created, updated: the
-        existing events the records named, ``changed`` or ``unchanged``)."""
+        after an earlier one). The scope must reach the whole org. Returns the :class:`LoadCounts`."""
         if self.scope.sites is not None:
             raise ValueError("pipeline loads write the whole org; a site-scoped store cannot")
-        created = updated = 0
+        counts = dict.fromkeys((CREATED, CHANGED, UNCHANGED), 0)
+        superseded = 0
         pending = iter(records)
         while chunk := list(itertools.islice(pending, BATCH_CHUNK)):
-            for status in self.load(chunk).values():
-                created += status == CREATED
-                updated += status != CREATED
-        return created, updated
+            statuses = self.load(chunk)
+            superseded += len(chunk) - len(statuses)
+            for status in statuses.values():
+                counts[status] += 1
+        return LoadCounts(counts[CREATED], counts[CHANGED], counts[UNCHANGED], superseded)
