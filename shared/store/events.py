@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from google.api_core import exceptions as google
 from google.cloud import firestore
@@ -40,8 +40,6 @@ from shared.model.errors import NotFoundError, TooManyEvents
 from shared.model.event import PIPELINE_FIELDS, Event, PipelineRecord, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
-from shared.store import changes as change_log
-from shared.store import webhooks as outbox
 from shared.store.budget import get_document, query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted, written
@@ -50,6 +48,12 @@ from shared.store.totals import forget_org
 from shared.store.transactions import run_transaction
 from shared.store.webhook_queue import enqueue_all
 from shared.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from shared.store.webhooks import Endpoint
+
+# The change log and the webhook outbox (shared.store.changes, shared.store.webhooks) are imported by
+# the writes that stage into them, not here: a function that only reads (a GET) never loads them.
 
 IN_LIMIT = 30
 # Events a batch reads at once and writes in one batched write (3 writes each: the event, its history
@@ -221,7 +225,13 @@ class EventStore:
         self.scope = scope
         self.client = client or firestore_client()
         self.events = self.client.collection("orgs").document(scope.org_id).collection("events")
-        self.changes = self.client.collection("orgs").document(scope.org_id).collection(change_log.COLLECTION)
+
+    @property
+    def changes(self) -> firestore.CollectionReference:
+        """The org's change records (:mod:`shared.store.changes`)."""
+        from shared.store.changes import COLLECTION
+
+        return self.client.collection("orgs").document(self.scope.org_id).collection(COLLECTION)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -471,13 +481,16 @@ class EventStore:
         planned: Planned,
         op: Operation,
         now: datetime,
-        endpoints: Mapping[str, outbox.Endpoint],
+        endpoints: Mapping[str, Endpoint],
         guard: Any = None,
     ) -> Planned:
         """Put a planned change into ``writes``: the event (created, or updated under ``guard``), its
         history entry (not for loads), its change record (when a field the API shows changed) and a
         webhook delivery of that record for each of the org's ``endpoints`` that receives it; returns
         the plan with those deliveries."""
+        from shared.store import changes as change_log
+        from shared.store import webhooks as outbox
+
         ref = self.events.document(planned.key)
         if planned.before is None:
             writes.create(ref, planned.fields)
@@ -516,6 +529,8 @@ class EventStore:
         key = canonical_uuid(event_id)
         if key is None:
             return Planned(event_id, NOT_FOUND, None, {}), None
+        from shared.store import webhooks as outbox
+
         ref = self.events.document(key)
         endpoints_ref = outbox.endpoints_ref(self.client, self.scope.org_id)
 
@@ -610,6 +625,7 @@ class EventStore:
     def _write_chunk(self, chunk: list[tuple[str, str, Operation]]) -> list[Planned]:
         """The plans of one chunk of (canonical id, id as given, operation), written in one guarded
         batched write (re-read and re-decided when a concurrent change overtakes it)."""
+        from shared.store import webhooks as outbox
 
         def write() -> list[Planned]:
             """One read of the chunk, one guarded batched write of its changes."""
