@@ -10,7 +10,8 @@ along, after one untimed warm-up each):
 
 - cold start: ``functions-framework --target T --source S --host 127.0.0.1 --port P`` started as a
   subprocess; a real request (valid dev token, real path: a 200-class answer when the function works)
-  is retried every 10 ms until any HTTP answer arrives; the time from spawning to that answer counts.
+  is retried every 10 ms until any HTTP answer arrives; the time from spawning to that answer counts
+  (the event stream's answer is its status and headers: its body never ends).
 - import: a fresh interpreter times ``runpy.run_path(S)`` (interpreter start-up excluded).
 
 The baselines are the bare functions of ``bench.bare_functions``, whose first request builds the
@@ -100,7 +101,10 @@ PROBE = textwrap.dedent(
     watched = json.loads(sys.argv[7])
     after_import = {name: name in sys.modules for name in watched}
     response = app.test_client().open(path, method=method, headers=json.loads(headers), data=body or None)
-    response.get_data()
+    if sys.argv[8] == "streamed":  # an endless body: its status and headers are the answer
+        response.close()
+    else:
+        response.get_data()
     print(json.dumps({
         "status": response.status_code,
         "after_import": after_import,
@@ -134,6 +138,7 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
     per_run_path: list[str] = field(default_factory=list)  # DELETE: a fresh event per run
+    streamed: bool = False  # the event stream: an endless body, so its status and headers are the answer
 
     def request_path(self, run: int) -> str:
         return self.per_run_path[run % len(self.per_run_path)] if self.per_run_path else self.path
@@ -292,6 +297,7 @@ def targets(org: str, ids: list[str], deletes: int) -> list[Target]:
         target = Target(
             function, ROOT / "functions" / f"{function}.py", function, method, path, headers, body
         )
+        target.streamed = route.ticket  # the one route that takes a ticket: the event stream
         if function == "delete_event":
             target.per_run_path = [f"/api/v1/events/{event_id}" for event_id in ids[1 : deletes + 1]]
         chosen.append(target)
@@ -332,11 +338,17 @@ def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tupl
                     )
                 try:
                     answer = session.request(
-                        target.method, url, headers=target.headers, data=target.body or None, timeout=30
+                        target.method,
+                        url,
+                        headers=target.headers,
+                        data=target.body or None,
+                        timeout=30,
+                        stream=target.streamed,
                     )
                 except requests.ConnectionError:
                     time.sleep(POLL_SECONDS)
                     continue
+                answer.close()
                 return time.perf_counter() - started, answer.status_code
             raise RuntimeError(f"{target.name}: no answer within {ANSWER_TIMEOUT:.0f}s:\n{_tail(log)}")
 
@@ -367,6 +379,7 @@ def probe(target: Target, env: dict[str, str], path: str) -> dict[str, Any]:
         [
             sys.executable, "-c", PROBE, target.target, str(target.source), target.method, path,
             json.dumps(target.headers), target.body, json.dumps(HEAVY_MODULES),
+            "streamed" if target.streamed else "whole",
         ],
         env=env, capture_output=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
