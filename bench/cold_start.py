@@ -1,7 +1,7 @@
 """Cold start benchmark: process start -> first answered request under functions-framework, and import
 time, for every function, against a bare Flask + Firestore function doing the same first request.
 
-    python -m bench.cold_start [--repeat 5] [--json out.json]
+    python -m bench.cold_start [--repeat 5] [--json out.json] [--out bench/results.json]
 
 Starts its own Firestore emulator and fake-gcs-server (or uses FIRESTORE_EMULATOR_HOST /
 STORAGE_EMULATOR_HOST), seeds a few events, then for each function of ``shared.edge.routes.FUNCTIONS``,
@@ -10,7 +10,8 @@ along, after one untimed warm-up each):
 
 - cold start: ``functions-framework --target T --source S --host 127.0.0.1 --port P`` started as a
   subprocess; a real request (valid dev token, real path: a 200-class answer when the function works)
-  is retried every 10 ms until any HTTP answer arrives; the time from spawning to that answer counts.
+  is retried every 10 ms until any HTTP answer arrives; the time from spawning to that answer counts
+  (the event stream's answer is its status and headers: its body never ends).
 - import: a fresh interpreter times ``runpy.run_path(S)`` (interpreter start-up excluded).
 
 The baselines are the bare functions of ``bench.bare_functions``, whose first request builds the
@@ -21,7 +22,9 @@ storage upload (``bare_export``); ``baseline`` only imports
 Firestore. Medians are reported with their ratio to the function's own baseline (the goal: at most
 1.3x, every function) and to ``baseline``. Then checks that ``delete_event``, loaded
 with ``functions_framework.create_app`` and serving one DELETE, never imports ``google.cloud.storage``;
-exit 1 if it does (and, with --fail-on-ratio, if a read function misses the goal).
+exit 1 if it does (and, with --fail-on-ratio, if a read function misses the goal). ``--out`` merges
+the figures into the suite's results (its ``cold_start`` figures, the ``cold_start_worst_*`` keys and
+the cold start goal), measured on a clean tree only when that is the committed ``bench/results.json``.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ from bench.common import (
     dev_token,
     exit_code,
     median,
+    merge_json,
     print_table,
+    require_clean_tree,
     seed_with_media,
     write_json,
 )
@@ -57,6 +62,7 @@ from shared.edge.routes import FUNCTIONS, route_of
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_RATIO = 1.3
+GOAL = "cold start <= 1.3x baseline, every function"  # its name in the suite's goals
 ANSWER_TIMEOUT = 60.0
 POLL_SECONDS = 0.01
 SCHEDULER_ACCOUNT = "scheduler@novavms-bench.iam.gserviceaccount.com"
@@ -95,7 +101,10 @@ PROBE = textwrap.dedent(
     watched = json.loads(sys.argv[7])
     after_import = {name: name in sys.modules for name in watched}
     response = app.test_client().open(path, method=method, headers=json.loads(headers), data=body or None)
-    response.get_data()
+    if sys.argv[8] == "streamed":  # an endless body: its status and headers are the answer
+        response.close()
+    else:
+        response.get_data()
     print(json.dumps({
         "status": response.status_code,
         "after_import": after_import,
@@ -129,6 +138,7 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
     per_run_path: list[str] = field(default_factory=list)  # DELETE: a fresh event per run
+    streamed: bool = False  # the event stream: an endless body, so its status and headers are the answer
 
     def request_path(self, run: int) -> str:
         return self.per_run_path[run % len(self.per_run_path)] if self.per_run_path else self.path
@@ -214,6 +224,49 @@ def worst_ratio(medians: dict[str, float]) -> tuple[float, str]:
     )
 
 
+def figures(runs: dict[str, list[float]], statuses: dict[str, list[int]], repeat: int) -> dict[str, Any]:
+    """The cold start figures as the suite's results keep them: each function's runs, median and
+    ratios (to its own baseline, and to the one that only imports Firestore), and the worst."""
+    medians = {name: median(values) for name, values in runs.items()}
+    base = medians["baseline"]
+    worst, worst_function = worst_ratio(medians)
+    return {
+        "repeat": repeat,
+        "baseline_s": base,
+        "baselines_s": {name: medians[name] for name in BASELINES if name in medians},
+        "functions": {
+            name: {
+                "runs_s": values,
+                "median_s": medians[name],
+                "baseline": baseline_of(name),
+                "ratio": medians[name] / medians[baseline_of(name)],
+                "ratio_to_import_only": medians[name] / base,
+                "statuses": statuses[name],
+            }
+            for name, values in runs.items()
+        },
+        "worst_ratio": worst,
+        "worst_function": worst_function,
+        "worst_ratio_to_import_only": max(medians[name] / base for name in medians if name not in BASELINES),
+    }
+
+
+def merge_figures(out: str, cold: dict[str, Any]) -> None:
+    """Merge ``cold`` (:func:`figures`) into the results at ``out``: the suite's ``cold_start`` and
+    ``cold_start_worst_*`` keys, and its cold start goal."""
+    path = Path(out)
+    goals = json.loads(path.read_text()).get("goals", {}) if path.exists() else {}
+    goals[GOAL] = cold["worst_ratio"] <= GOAL_RATIO
+    headline = {
+        "cold_start": cold,
+        "cold_start_worst_ratio": cold["worst_ratio"],
+        "cold_start_worst_function": cold["worst_function"],
+        "cold_start_worst_ratio_to_import_only": cold["worst_ratio_to_import_only"],
+        "goals": goals,
+    }
+    merge_json(path, headline, "cold_start")
+
+
 def targets(org: str, ids: list[str], deletes: int) -> list[Target]:
     bearer = {"Authorization": f"Bearer {dev_token(org, 'admin', sub='bench-admin')}"}
     requests_of: dict[str, tuple[str, str, str]] = {
@@ -244,6 +297,7 @@ def targets(org: str, ids: list[str], deletes: int) -> list[Target]:
         target = Target(
             function, ROOT / "functions" / f"{function}.py", function, method, path, headers, body
         )
+        target.streamed = route.ticket  # the one route that takes a ticket: the event stream
         if function == "delete_event":
             target.per_run_path = [f"/api/v1/events/{event_id}" for event_id in ids[1 : deletes + 1]]
         chosen.append(target)
@@ -284,11 +338,17 @@ def cold_start(target: Target, run: int, env: dict[str, str], log: Path) -> tupl
                     )
                 try:
                     answer = session.request(
-                        target.method, url, headers=target.headers, data=target.body or None, timeout=30
+                        target.method,
+                        url,
+                        headers=target.headers,
+                        data=target.body or None,
+                        timeout=30,
+                        stream=target.streamed,
                     )
                 except requests.ConnectionError:
                     time.sleep(POLL_SECONDS)
                     continue
+                answer.close()
                 return time.perf_counter() - started, answer.status_code
             raise RuntimeError(f"{target.name}: no answer within {ANSWER_TIMEOUT:.0f}s:\n{_tail(log)}")
 
@@ -319,6 +379,7 @@ def probe(target: Target, env: dict[str, str], path: str) -> dict[str, Any]:
         [
             sys.executable, "-c", PROBE, target.target, str(target.source), target.method, path,
             json.dumps(target.headers), target.body, json.dumps(HEAVY_MODULES),
+            "streamed" if target.streamed else "whole",
         ],
         env=env, capture_output=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
@@ -335,9 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fail-on-ratio", action="store_true", help=f"exit 1 when a function > {GOAL_RATIO}x its baseline"
     )
+    parser.add_argument("--out", help="merge the figures into the suite's results here (bench/results.json)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat: at least 1")
+    if args.out:
+        require_clean_tree(args.out)
 
     began = time.perf_counter()
     scheduler_env = {
@@ -357,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         starts: dict[str, list[float]] = {t.name: [] for t in chosen}
-        statuses: dict[str, set[int]] = {t.name: set() for t in chosen}
+        statuses: dict[str, list[int]] = {t.name: [] for t in chosen}
         imports: dict[str, list[float]] = {t.name: [] for t in chosen}
         modules: dict[str, dict[str, bool]] = {}
         for target in chosen:  # warm-up: disk cache and bytecode, not counted
@@ -367,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             for target in rotated(chosen, run):
                 seconds, status = cold_start(target, run, env, log)
                 starts[target.name].append(seconds)
-                statuses[target.name].add(status)
+                statuses[target.name].append(status)
                 imports[target.name].append(import_time(target, env)["seconds"])
             print(f"run {run + 1}/{args.repeat} done")
 
@@ -388,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         entry = {
             "function": target.name,
             "request": f"{target.method} {_shown(target.path)}",
-            "statuses": sorted(statuses[target.name]),
+            "statuses": sorted(set(statuses[target.name])),
             "baseline": like,
             "cold_start_median_s": start,
             "cold_start_runs_s": starts[target.name],
@@ -468,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
             "total_seconds": total,
         },
     )
+    if args.out:
+        merge_figures(args.out, figures(starts, statuses, args.repeat))
     return exit_code(failures)
 
 

@@ -673,7 +673,7 @@ def measure_cold_start(workdir: Path, repeat: int, only: Sequence[str] = ()) -> 
     """``bench.cold_start``'s measure for every function and the bare functions that do the same
     first request, round robin after one untimed warm-up each; medians and ratios (to the function's
     own baseline, and to the one that only imports Firestore)."""
-    from bench.cold_start import BASELINES, baseline_of, cold_start, rotated, targets, worst_ratio
+    from bench.cold_start import baseline_of, cold_start, figures, rotated, targets
 
     org = f"bench-suite-cold-{uuid.uuid4().hex[:6]}"
     deletes = repeat + 1
@@ -690,35 +690,14 @@ def measure_cold_start(workdir: Path, repeat: int, only: Sequence[str] = ()) -> 
             seconds, status = cold_start(target, run, env, log)
             runs[target.name].append(seconds)
             statuses[target.name].append(status)
-    medians = {name: statistics.median(values) for name, values in runs.items()}
-    base = medians["baseline"]
-    functions = {
-        name: {
-            "runs_s": values,
-            "median_s": medians[name],
-            "baseline": baseline_of(name),
-            "ratio": medians[name] / medians[baseline_of(name)],
-            "ratio_to_import_only": medians[name] / base,
-            "statuses": statuses[name],
-        }
-        for name, values in runs.items()
-    }
-    worst, worst_function = worst_ratio(medians)
-    plain = max(medians[name] / base for name in medians if name not in BASELINES)
+    cold = figures(runs, statuses, repeat)
     print(
-        f"  cold start: worst {worst_function} {worst:.2f}x its baseline ({baseline_of(worst_function)}); "
-        f"{plain:.2f}x at worst against importing Firestore only ({base:.3f}s)",
+        f"  cold start: worst {cold['worst_function']} {cold['worst_ratio']:.2f}x its baseline "
+        f"({baseline_of(cold['worst_function'])}); {cold['worst_ratio_to_import_only']:.2f}x at worst "
+        f"against importing Firestore only ({cold['baseline_s']:.3f}s)",
         flush=True,
     )
-    return {
-        "repeat": repeat,
-        "baseline_s": base,
-        "baselines_s": {name: medians[name] for name in BASELINES if name in medians},
-        "functions": functions,
-        "worst_ratio": worst,
-        "worst_function": worst_function,
-        "worst_ratio_to_import_only": plain,
-    }
+    return cold
 
 
 # -- signing ----------------------------------------------------------------------------------------

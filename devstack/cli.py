@@ -139,10 +139,7 @@ def _load(args: argparse.Namespace) -> int:
         print(f"line {number}: {message[:300]}", file=sys.stderr)
     if report.failure is not None:
         print(f"the API stopped the load: {report.failure}", file=sys.stderr)
-    unchanged = "" if report.unchanged is None else f", unchanged {report.unchanged}"
-    summary = f"created {report.created}, updated {report.updated}{unchanged}, rejected {len(report.errors)}"
-    if report.superseded:
-        summary += f", superseded {report.superseded} (a later line of the same id won)"
+    summary = report.summary()
     if report.stopped:
         summary += f"; stopped: {args.file} is not JSON Lines (one JSON event a line)"
     elif len(report.errors) > SHOWN_ERRORS:

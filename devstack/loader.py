@@ -29,18 +29,30 @@ if TYPE_CHECKING:
 
 @dataclass
 class LoadReport:
-    """What a load did: events created and updated, each rejected line with its reason (by line
-    number), and whether it stopped early (the input is not JSON Lines). Through the API also the
-    events ``unchanged`` (else None: counted in ``updated``), those ``superseded`` by a later line of
-    the same id in the same request, and ``failure``: why the API stopped the load, if it did."""
+    """What a load did, either way in, in the ingest API's words: events ``created``, ``updated``
+    (their pipeline fields differed), ``unchanged`` (re-sent as they were: nothing written),
+    ``superseded`` lines (a later line of the same id in the same request, or store chunk, won),
+    each rejected line with its reason (by line number), whether it stopped early (the input is not
+    JSON Lines), and ``failure``: why the API stopped the load, if it did."""
 
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
+    superseded: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     stopped: bool = False
-    unchanged: int | None = None
-    superseded: int = 0
     failure: str | None = None
+
+    def summary(self) -> str:
+        """The load's summary line: ``created C, updated U, unchanged N, rejected R`` (then
+        ``superseded S ...`` when some were)."""
+        line = (
+            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"rejected {len(self.errors)}"
+        )
+        if self.superseded:
+            line += f", superseded {self.superseded} (a later line of the same id won)"
+        return line
 
 
 def read_lines(
@@ -93,7 +105,9 @@ def load_lines(
             except (ValueError, RecursionError) as exc:
                 report.errors.append((number, f"not an event: {exc}"))
 
-    report.created, report.updated = store.upsert_pipeline(valid())
+    counts = store.upsert_pipeline(valid())
+    report.created, report.updated, report.unchanged = counts.created, counts.changed, counts.unchanged
+    report.superseded = counts.superseded
     return report
 
 
@@ -110,7 +124,7 @@ def load_through_api(
     requests before it wrote."""
     from novavms import APIError, IngestIncompleteError, IngestResult
 
-    report = LoadReport(unchanged=0)
+    report = LoadReport()
     numbers: list[int] = []
 
     def parsed() -> Iterator[Any]:
@@ -135,7 +149,7 @@ def load_through_api(
         elif item.status == "updated":
             report.updated += 1
         elif item.status == "unchanged":
-            report.unchanged = (report.unchanged or 0) + 1
+            report.unchanged += 1
         elif item.status == "superseded":
             report.superseded += 1
     report.errors.sort()

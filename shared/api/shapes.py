@@ -7,11 +7,13 @@ defaulted. The CSV export shows the same values (:func:`wire_value`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.model.event import Event
-from shared.store.api_keys import ApiKeyRecord
 from shared.timefmt import format_rfc3339
+
+if TYPE_CHECKING:  # a type only: the event shapes load without the key store
+    from shared.store.api_keys import ApiKeyRecord
 
 COMPUTED_FIELDS = ("snapshot_url", "clip_url", "prev_event_id", "next_event_id")
 LIST_FIELDS = (

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 import jwt
 
 from shared.config import require, settings
-from shared.edge.api_keys import key_record, key_scope
 from shared.edge.token_cache import verified_claims
 from shared.errors import AuthRequired, Forbidden, Unavailable
 from shared.ids import valid_org_id
@@ -101,6 +100,8 @@ def authenticate_user(headers: HeaderSource) -> Principal:
     (Forbidden for a valid ingest key, which every route but the ingest routes refuses with 403)."""
     token = _caller_token(headers)
     if token.startswith(API_KEY_MARK):
+        from shared.edge.api_keys import key_record  # API keys' code loads with the first key
+
         if key_record(token).role == INGEST_ROLE:
             raise Forbidden(INGEST_ONLY)
         raise AuthRequired("this operation needs a user's token, not an API key")
@@ -113,6 +114,8 @@ def authenticate_caller(headers: HeaderSource) -> Principal:
     token = _caller_token(headers)
     if not token.startswith(API_KEY_MARK):
         return _user(token)
+    from shared.edge.api_keys import key_record, key_scope  # API keys' code loads with the first key
+
     record = key_record(token)
     actor, scope = key_scope(record)
     return Principal(actor=actor, role=Role.parse(record.role), scope=scope)
@@ -123,6 +126,8 @@ def caller_credential(headers: HeaderSource) -> Credential:
     it); raises AuthRequired."""
     token = _caller_token(headers)
     if token.startswith(API_KEY_MARK):
+        from shared.edge.api_keys import key_record  # API keys' code loads with the first key
+
         record = key_record(token)
         return Credential(record.expires_at, record.key_id)
     claims = verified_claims(token, _verify, _jwks_client)

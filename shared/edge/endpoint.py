@@ -62,6 +62,7 @@ from shared.edge.logs import (
     credential_parameter,
     holds_credential,
     log_exception,
+    log_index_not_ready,
     log_request,
 )
 from shared.edge.routes import MAX_BODY_BYTES, Route, routes_of
@@ -76,6 +77,7 @@ from shared.errors import (
     ValidationError,
 )
 from shared.model.actor import Actor
+from shared.model.errors import IndexNotReady
 from shared.store.budget import outage, request_budget
 from shared.store.client import reset_clients
 from shared.store.idempotency import PendingRecord
@@ -228,9 +230,13 @@ def _framework_error(exc: HTTPException) -> flask.Response:
 
 
 def _answer_for(raised: Exception, context: Context) -> ApiError:
-    """The error a request ends with: the store's outage (its client is then rebuilt, so the next
-    request reconnects at once), the API's own error or a domain error's, the framework's, or a bug
-    (logged, 500)."""
+    """The error a request ends with: a query's index not ready (logged once per index), the store's
+    outage (its client is then rebuilt, so the next request reconnects at once), the API's own error
+    or a domain error's, the framework's, or a bug (logged, 500)."""
+    if isinstance(raised, IndexNotReady):  # the channel is fine: the client is kept
+        log_index_not_ready(raised.link, raised.detail)
+        context.log["cause"] = "query index not ready"
+        return from_domain(raised)
     if (unavailable := outage(raised)) is not None:
         reset_clients()
         if unavailable is not raised:

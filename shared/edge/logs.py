@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 from typing import Any
 
@@ -133,3 +134,22 @@ def log_error(message: str, **fields: Any) -> None:
 def log_exception(message: str, **fields: Any) -> None:
     """A structured error log line with the current exception's stack trace."""
     logger().exception(message, extra={"structured": fields})
+
+
+_INDEXES_REPORTED: set[str] = set()
+_INDEXES_LOCK = threading.Lock()
+
+
+def log_index_not_ready(link: str | None, detail: str) -> None:
+    """One error line per instance for each index a query found missing or still building, with the
+    link Firestore gives to create or watch it (``index_link``) and its whole message."""
+    with _INDEXES_LOCK:
+        if (link or detail) in _INDEXES_REPORTED:
+            return
+        _INDEXES_REPORTED.add(link or detail)
+    log_error(
+        "a query needs a Firestore index that is missing or still building: create it at index_link "
+        "(or wait for its build); until then the query answers 503",
+        index_link=link,
+        firestore_message=detail,
+    )

@@ -8,12 +8,13 @@ API keys may spend at most ``EVENTS_RATE_LIMIT_KEY_SHARE`` percent of the API's 
 org's users (the console) always keep the rest however many keys a script uses.
 
 Budgets are fixed one-minute windows. Each instance leases slices of a window's budget in one
-Firestore transaction each and spends them locally, so an org's accepted requests in a window never
-exceed its budget across instances (worst-case overshoot 0 within a window; as with any fixed window,
-up to twice the budget can pass in the 60 s around a boundary), while store writes grow with slices,
-not with requests. An instance's first slice in a window is a hundredth of the budget and each next
-one doubles, up to a tenth: a busy instance soon leases in tenths, and the many instances that serve a
-request or two (cold starts of a dozen functions) reserve a hundredth each, not a tenth. Over budget:
+Firestore write each (an atomic increment) and spends them locally, so an org's accepted requests in
+a window never exceed its budget across instances (worst-case overshoot 0 within a window; as with
+any fixed window, up to twice the budget can pass in the 60 s around a boundary), while store writes
+grow with slices, not with requests. An instance's first slice in a window is a hundredth of the
+budget and each next one doubles, up to a tenth: a busy instance soon leases in tenths, and the many
+instances that serve a request or two (cold starts of a dozen functions) reserve a hundredth each,
+not a tenth. Over budget:
 429 ``rate_limited`` with ``Retry-After`` (the seconds to the next window). An ingest request costing
 more than what remains is refused whole (nothing of it is written); its 429 says what remains.
 Every authenticated answer carries the IETF headers of draft-ietf-httpapi-ratelimit-headers, one list

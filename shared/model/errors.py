@@ -4,8 +4,8 @@ The edge maps each kind to one of the contract's HTTP errors, in one place
 (:func:`shared.edge.errors.from_domain`): :class:`NotFoundError` 404 ``not_found``, :class:`ScopeError`
 403 ``forbidden``, :class:`ConflictError` 409 ``conflict``, :class:`TooManyEvents` 413
 ``payload_too_large``, :class:`InvalidValue` 400 ``validation_error`` naming its field,
-:class:`StoreUnavailable` 503 ``unavailable``. ``retry_after`` (seconds, or None) says when trying
-again can succeed.
+:class:`StoreUnavailable` (and its kind :class:`IndexNotReady`) 503 ``unavailable``. ``retry_after``
+(seconds, or None) says when trying again can succeed.
 """
 
 from __future__ import annotations
@@ -53,3 +53,13 @@ class StoreUnavailable(DomainError):
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, retry_after)
+
+
+class IndexNotReady(StoreUnavailable):
+    """A query needs a Firestore index that is missing or still building: ``link`` is where Firestore
+    says it can be created or watched (None when its message named none), ``detail`` its message."""
+
+    def __init__(self, message: str, retry_after: int, link: str | None, detail: str) -> None:
+        super().__init__(message, retry_after)
+        self.link = link
+        self.detail = detail

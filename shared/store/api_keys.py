@@ -26,7 +26,7 @@ from shared.config import settings
 from shared.model.actor import Actor
 from shared.model.errors import ConflictError, NotFoundError
 from shared.model.event import Position
-from shared.store.budget import get_document, rpc
+from shared.store.budget import get_document, query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.events import OutcomeRecord
 from shared.store.meter import called, documents_read, entries_counted, written
@@ -121,7 +121,8 @@ class ApiKeys:
         )
         if after is not None:
             query = query.start_after({"created_at": after.triggered_at, "__name__": after.event_id})
-        snaps = list(query.limit(limit + 1).stream(**rpc("keys")))
+        with query_run():
+            snaps = list(query.limit(limit + 1).stream(**rpc("keys")))
         documents_read("keys", len(snaps))
         found = [ApiKeyRecord.of(snap.id, snap.to_dict() or {}) for snap in snaps[:limit]]
         more = len(snaps) > limit
@@ -147,10 +148,11 @@ class ApiKeys:
         expiring = unrevoked.where(filter=FieldFilter("expires_at", ">", utcnow()))
         total = 0
         for query in (lasting, expiring):
-            counted = sum(
-                int(result[0].value)
-                for result in query.count(alias="live").get(transaction=transaction, **rpc("keys"))
-            )
+            with query_run():
+                counted = sum(
+                    int(result[0].value)
+                    for result in query.count(alias="live").get(transaction=transaction, **rpc("keys"))
+                )
             entries_counted("keys", counted)
             total += counted
         return total

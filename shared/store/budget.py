@@ -7,11 +7,16 @@ When the budget is spent, or the store answers that it is unavailable or out of 
 request reconnects at once (a replaced emulator or a failed-over backend is reached without waiting
 for the old channel's reconnect backoff). Outside a request (an export's stream after its first
 page, the CLI) each call gets one whole budget.
+
+A query (stream, count, get) run inside :func:`query_run` whose index is missing or still building
+(Firestore's ``FailedPrecondition`` naming an index) is :class:`IndexNotReady`, also 503
+``unavailable`` with ``Retry-After`` (the client is not rebuilt: it is not an outage of the channel).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -22,10 +27,12 @@ from google.api_core.retry import Retry, if_transient_error
 from google.cloud import firestore
 
 from shared.config import settings
-from shared.model.errors import StoreUnavailable
+from shared.model.errors import IndexNotReady, StoreUnavailable
 from shared.store.meter import called, documents_read
 
 RETRY_AFTER_SECONDS = 2
+INDEX_RETRY_AFTER_SECONDS = 30  # an index builds in minutes: no point in retrying at once
+_LINK = re.compile(r"https://[^\s\"']+")
 _deadline: ContextVar[float | None] = ContextVar("store_deadline", default=None)
 OUTAGES = (google.DeadlineExceeded, google.ServiceUnavailable, google.RetryError, TimeoutError)
 
@@ -95,3 +102,23 @@ def outage(exc: BaseException) -> StoreUnavailable | None:
     if isinstance(exc, OUTAGES):
         return spent()
     return None
+
+
+@contextlib.contextmanager
+def query_run() -> Iterator[None]:
+    """Run a query inside (its stream, count or get, iterated to the end inside too): Firestore's
+    ``FailedPrecondition`` that the query needs an index that is missing or still building becomes
+    :class:`IndexNotReady`, with the link Firestore gives to create or watch the index. Any other
+    ``FailedPrecondition`` passes unchanged (writes never run inside: theirs mean contention)."""
+    try:
+        yield
+    except google.FailedPrecondition as exc:
+        if "index" not in str(exc.message).lower():
+            raise
+        link = _LINK.search(str(exc.message))
+        raise IndexNotReady(
+            "the query's index is not ready (missing or still building); retry later",
+            INDEX_RETRY_AFTER_SECONDS,
+            link.group(0).rstrip(".,;)") if link else None,
+            str(exc.message),
+        ) from exc

@@ -38,7 +38,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.model.actor import Actor
 from shared.model.event import OPERATOR_DEFAULTS, OPERATOR_FIELDS, PIPELINE_FIELDS
 from shared.model.scope import Scope
-from shared.store.budget import rpc
+from shared.store.budget import query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read
 from shared.store.parallel import together
@@ -248,9 +248,9 @@ class ChangeLog:
         query = query.order_by("at").order_by("__name__")
         if after.change_id:
             query = query.start_after({"at": after.at, "__name__": after.change_id})
-        changes = [
-            Change(snap.id, snap.to_dict() or {}) for snap in query.limit(count).stream(**rpc(COLLECTION))
-        ]
+        with query_run():
+            snaps = list(query.limit(count).stream(**rpc(COLLECTION)))
+        changes = [Change(snap.id, snap.to_dict() or {}) for snap in snaps]
         documents_read("changes", len(changes))
         return changes
 

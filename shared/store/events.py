@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from google.api_core import exceptions as google
 from google.cloud import firestore
@@ -43,9 +43,7 @@ from shared.model.event import PIPELINE_FIELDS, Event, PipelineRecord, Position
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.model.search import TERMS_FIELD, clause_term, exact_by_query, matches, terms, with_terms
-from shared.store import changes as change_log
-from shared.store import webhooks as outbox
-from shared.store.budget import get_document, rpc
+from shared.store.budget import get_document, query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, entries_counted, written
 from shared.store.parallel import bounded, together
@@ -53,6 +51,12 @@ from shared.store.totals import forget_org
 from shared.store.transactions import run_transaction
 from shared.store.webhook_queue import enqueue_all
 from shared.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from shared.store.webhooks import Endpoint
+
+# The change log and the webhook outbox (shared.store.changes, shared.store.webhooks) are imported by
+# the writes that stage into them, not here: a function that only reads (a GET) never loads them.
 
 IN_LIMIT = 30
 # Events a batch reads at once and writes in one batched write (3 writes each: the event, its history
@@ -155,6 +159,18 @@ class Page:
     events: list[Event]
     has_more: bool
     resume: Position | None = None
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What a pipeline load did: events ``created``, ``changed`` (an existing event whose pipeline
+    fields differed, rewritten), ``unchanged`` (nothing differed: nothing written) and records
+    ``superseded`` by a later record of the same id in the same chunk (not written)."""
+
+    created: int
+    changed: int
+    unchanged: int
+    superseded: int
 
 
 @dataclass(frozen=True)
@@ -299,7 +315,13 @@ class EventStore:
         self.scope = scope
         self.client = client or firestore_client()
         self.events = self.client.collection("orgs").document(scope.org_id).collection("events")
-        self.changes = self.client.collection("orgs").document(scope.org_id).collection(change_log.COLLECTION)
+
+    @property
+    def changes(self) -> firestore.CollectionReference:
+        """The org's change records (:mod:`shared.store.changes`)."""
+        from shared.store.changes import COLLECTION
+
+        return self.client.collection("orgs").document(self.scope.org_id).collection(COLLECTION)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -390,8 +412,9 @@ class EventStore:
         self, query: firestore.Query, after: Position | None, count: int, read_time: datetime | None
     ) -> list[Event]:
         """Up to ``count`` events of one query after ``after`` (one RPC)."""
-        stream = self._after(query, after).limit(count).stream(read_time=read_time, **rpc())
-        events = [Event(snap.id, snap.to_dict() or {}) for snap in stream]
+        with query_run():
+            snaps = list(self._after(query, after).limit(count).stream(read_time=read_time, **rpc()))
+        events = [Event(snap.id, snap.to_dict() or {}) for snap in snaps]
         documents_read("events", len(events))
         return events
 
@@ -408,7 +431,9 @@ class EventStore:
         bounded_query = self._after(query, after)
         if up_to is not None:
             bounded_query = bounded_query.limit(up_to)
-        for result in bounded_query.count(alias="total").get(read_time=read_time, **rpc()):
+        with query_run():
+            results = bounded_query.count(alias="total").get(read_time=read_time, **rpc())
+        for result in results:
             total += int(result[0].value)
             counted_at = counted_at or result[0].read_time
         entries_counted("events", total)
@@ -617,7 +642,8 @@ class EventStore:
         query = ref.collection("history").order_by("at").order_by("__name__")
         if after is not None:
             query = query.start_after({"at": after.triggered_at, "__name__": after.event_id})
-        snaps = list(query.limit(limit + 1).stream(**rpc()))
+        with query_run():
+            snaps = list(query.limit(limit + 1).stream(**rpc()))
         documents_read("events", len(snaps))
         entries = [_stored_entry(snap) for snap in snaps[:limit]]
         more = len(snaps) > limit
@@ -653,13 +679,16 @@ class EventStore:
         planned: Planned,
         op: Operation,
         now: datetime,
-        endpoints: Mapping[str, outbox.Endpoint],
+        endpoints: Mapping[str, Endpoint],
         guard: Any = None,
     ) -> Planned:
         """Put a planned change into ``writes``: the event (created, or updated under ``guard``), its
         history entry (not for loads), its change record (when a field the API shows changed) and a
         webhook delivery of that record for each of the org's ``endpoints`` that receives it; returns
         the plan with those deliveries."""
+        from shared.store import changes as change_log
+        from shared.store import webhooks as outbox
+
         ref = self.events.document(planned.key)
         if planned.before is None:
             writes.create(ref, planned.fields)
@@ -698,6 +727,8 @@ class EventStore:
         key = canonical_uuid(event_id)
         if key is None:
             return Planned(event_id, NOT_FOUND, None, {}), None
+        from shared.store import webhooks as outbox
+
         ref = self.events.document(key)
         endpoints_ref = outbox.endpoints_ref(self.client, self.scope.org_id)
 
@@ -792,6 +823,7 @@ class EventStore:
     def _write_chunk(self, chunk: list[tuple[str, str, Operation]]) -> list[Planned]:
         """The plans of one chunk of (canonical id, id as given, operation), written in one guarded
         batched write (re-read and re-decided when a concurrent change overtakes it)."""
+        from shared.store import webhooks as outbox
 
         def write() -> list[Planned]:
             """One read of the chunk, one guarded batched write of its changes."""
@@ -863,7 +895,8 @@ class EventStore:
             query = self.events.order_by("__name__").limit(page_size)
             if after is not None:
                 query = query.start_after({"__name__": self.events.document(after)})
-            snaps = list(query.stream(**rpc()))
+            with query_run():
+                snaps = list(query.stream(**rpc()))
             documents_read("events", len(snaps))
             read += len(snaps)
             rewritten += self._rewrite_terms(snaps)
@@ -926,17 +959,18 @@ class EventStore:
         status = {planned.key: planned.status for results in done for planned in results}
         return {key: status[key] for key in latest}
 
-    def upsert_pipeline(self, records: Iterable[PipelineRecord]) -> tuple[int, int]:
+    def upsert_pipeline(self, records: Iterable[PipelineRecord]) -> LoadCounts:
         """Write events from the pipeline's loader, read a chunk at a time (a file of any length), each
         chunk by :meth:`load` (its rules; the last record of an id in a chunk wins, a later chunk
-        after an earlier one). The scope must reach the whole org. Returns (created, updated: the
-        existing events the records named, ``changed`` or ``unchanged``)."""
+        after an earlier one). The scope must reach the whole org. Returns the :class:`LoadCounts`."""
         if self.scope.sites is not None:
             raise ValueError("pipeline loads write the whole org; a site-scoped store cannot")
-        created = updated = 0
+        counts = dict.fromkeys((CREATED, CHANGED, UNCHANGED), 0)
+        superseded = 0
         pending = iter(records)
         while chunk := list(itertools.islice(pending, BATCH_CHUNK)):
-            for status in self.load(chunk).values():
-                created += status == CREATED
-                updated += status != CREATED
-        return created, updated
+            statuses = self.load(chunk)
+            superseded += len(chunk) - len(statuses)
+            for status in statuses.values():
+                counts[status] += 1
+        return LoadCounts(counts[CREATED], counts[CHANGED], counts[UNCHANGED], superseded)

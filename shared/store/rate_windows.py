@@ -1,8 +1,8 @@
 """Rate-limit windows at ``orgs/{org}/rate_windows/{bucket}-{window}``: how much of a one-minute budget
-the instances have leased. An instance leases a slice in one transaction and spends it locally, so the
-store sees one write per slice, not per request (at the default budget and slice, at most about 20
-writes a minute per bucket, whatever the number of instances). ``expires_at`` lets a TTL policy delete
-old windows."""
+the instances have leased. An instance leases a slice in one write and spends it locally, so the store
+sees one write per slice, not per request (at the default budget and slice, at most about 20 writes a
+minute per bucket, whatever the number of instances). ``expires_at`` lets a TTL policy delete old
+windows."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from google.cloud import firestore
 
-from shared.store.budget import get_document
+from shared.store.budget import rpc
 from shared.store.client import firestore_client
-from shared.store.transactions import run_transaction
+from shared.store.meter import written
 
 COLLECTION = "rate_windows"
 
@@ -25,17 +25,16 @@ class RateWindows:
         self.windows = self.client.collection("orgs").document(org_id).collection(COLLECTION)
 
     def lease(self, bucket: str, window_start: int, want: int, budget: int) -> tuple[int, int]:
-        """Lease up to ``want`` of the window's ``budget``: (granted, leased in total now)."""
+        """Lease up to ``want`` of the window's ``budget``: (granted, leased in total now, at most the
+        budget). One atomic increment of the window's ``leased`` by ``want`` (a single write: Firestore
+        applies increments one after another and answers each with the sum it made, so every lease
+        knows exactly what the leases before it took); of ``want``, only what the budget still held
+        is granted (the stored sum may pass the budget; what passes it was never granted)."""
         ref = self.windows.document(f"{bucket}-{window_start}")
-
-        def run(transaction: firestore.Transaction) -> tuple[int, int]:
-            snap = get_document(ref, "rate_limit", transaction)
-            leased = int((snap.to_dict() or {}).get("leased", 0)) if snap.exists else 0
-            granted = max(0, min(want, budget - leased))
-            if granted:
-                ends = datetime.fromtimestamp(window_start, UTC) + timedelta(minutes=1)
-                transaction.set(ref, {"leased": leased + granted, "expires_at": ends + timedelta(hours=1)})
-            return granted, leased + granted
-
-        result: tuple[int, int] = run_transaction(self.client, run, purpose="rate_limit", lock_key=ref.path)
-        return result
+        ends = datetime.fromtimestamp(window_start, UTC) + timedelta(minutes=1)
+        fields = {"leased": firestore.Increment(want), "expires_at": ends + timedelta(hours=1)}
+        result = ref.set(fields, merge=True, **rpc("rate_limit"))
+        written("rate_limit", 1)
+        before = int(result.transform_results[0].integer_value) - want
+        granted = max(0, min(want, budget - before))
+        return granted, min(budget, before + granted)

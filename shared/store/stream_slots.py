@@ -16,7 +16,7 @@ from datetime import datetime
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.store.budget import get_document, rpc
+from shared.store.budget import get_document, query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read, written
 from shared.store.transactions import run_transaction
@@ -40,7 +40,8 @@ class StreamSlots:
 
         def run(transaction: firestore.Transaction) -> bool:
             held = get_document(guard, COLLECTION, transaction)
-            taken = list(transaction.get(live, **rpc(COLLECTION)))
+            with query_run():
+                taken = list(transaction.get(live, **rpc(COLLECTION)))
             documents_read(COLLECTION, len(taken))
             if len(taken) >= limit:
                 return False

@@ -38,7 +38,7 @@ from shared.model.actor import Actor, ActorKind
 from shared.model.errors import ConflictError, NotFoundError
 from shared.model.event import Position
 from shared.store import changes
-from shared.store.budget import get_document, rpc
+from shared.store.budget import get_document, query_run, rpc
 from shared.store.client import firestore_client
 from shared.store.meter import documents_read
 from shared.store.transactions import run_transaction
@@ -366,7 +366,8 @@ class Deliveries:
             query = query.start_after(
                 {"created_at": after.triggered_at, "__name__": self.collection.document(after.event_id)}
             )
-        snaps = list(query.limit(limit + 1).stream(**rpc(PURPOSE)))
+        with query_run():
+            snaps = list(query.limit(limit + 1).stream(**rpc(PURPOSE)))
         documents_read(PURPOSE, len(snaps))
         found = [(snap.id, snap.to_dict() or {}) for snap in snaps[:limit]]
         more = len(snaps) > limit
@@ -605,7 +606,8 @@ def overdue(
         .order_by("next_attempt_at")
         .limit(limit)
     )
-    snaps = list(query.stream(**rpc(PURPOSE)))
+    with query_run():
+        snaps = list(query.stream(**rpc(PURPOSE)))
     documents_read(PURPOSE, len(snaps))
     found = []
     for snap in snaps:

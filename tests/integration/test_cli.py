@@ -43,7 +43,7 @@ CLI = str(ROOT / ".venv" / "bin" / "novavms-events")
 DEMO_TOTAL = 200 + APRIL_EVENTS + 1  # make dev's seed: a week of recent events, April's, the example
 EVENTS = "/api/v1/events"
 SUMMARY = re.compile(
-    r"^created (\d+), updated (\d+)(?:, unchanged (\d+))?, rejected (\d+)(?:, superseded \d+ .*?)?(?:; .*)?$",
+    r"^created (\d+), updated (\d+), unchanged (\d+), rejected (\d+)(?:, superseded \d+ .*?)?(?:; .*)?$",
     re.MULTILINE,
 )
 
@@ -72,18 +72,11 @@ def cli_token(*args: str, env: dict[str, str] | None = None) -> str:
     return printed
 
 
-def load_counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int, int]:
-    """(created, updated, rejected) from a load's summary line (a load into the store)."""
+def load_counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int, int, int]:
+    """(created, updated, unchanged, rejected) from a load's summary line, into the store or through
+    the API alike."""
     found = SUMMARY.search(done.stdout)
     assert found, f"no summary in stdout {done.stdout!r} (stderr {done.stderr!r})"
-    assert found.group(3) is None, "a load into the store counts unchanged events as updated"
-    return int(found.group(1)), int(found.group(2)), int(found.group(4))
-
-
-def api_load_counts(done: subprocess.CompletedProcess[str]) -> tuple[int, int, int, int]:
-    """(created, updated, unchanged, rejected) from the summary line of a load through the API."""
-    found = SUMMARY.search(done.stdout)
-    assert found and found.group(3) is not None, f"no API summary in {done.stdout!r} ({done.stderr!r})"
     created, updated, unchanged, rejected = (int(group) for group in found.groups())
     return created, updated, unchanged, rejected
 
@@ -198,8 +191,8 @@ def test_load_file_creates_events_with_their_fields(api: Api, org: str, token: T
     )
     done = cli("load", "--org", org, str(write_lines(tmp_path / "events.jsonl", lines)))
     assert done.returncode == 0, done.stderr
-    assert load_counts(done) == (3, 0, 0)
-    assert done.stdout.strip() == "created 3, updated 0, rejected 0"
+    assert load_counts(done) == (3, 0, 0, 0)
+    assert done.stdout.strip() == "created 3, updated 0, unchanged 0, rejected 0"
     viewer = token("viewer", sites=[SITE_A, SITE_B])
     assert listed_ids(api, viewer) == [line["id"] for line in lines]
     got = api.get(f"{EVENTS}/{lines[1]['id']}", viewer)
@@ -227,7 +220,7 @@ def test_load_from_stdin(api: Api, org: str, token: Token) -> None:
     text = "".join(json.dumps(line) + "\n" for line in lines)
     done = cli("load", "--org", org, "-", stdin=text)
     assert done.returncode == 0, done.stderr
-    assert load_counts(done) == (4, 0, 0)
+    assert load_counts(done) == (4, 0, 0, 0)
     admin = token("admin")
     body = listed(api, admin)
     assert body["total"] == 4
@@ -259,7 +252,7 @@ def test_load_reports_bad_lines_and_writes_only_good_ones(
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     done = cli("load", "--org", org, str(path))
     assert done.returncode == 1, (done.stdout, done.stderr)
-    assert load_counts(done) == (2, 0, 6)
+    assert load_counts(done) == (2, 0, 0, 6)
     reported = dict(re.findall(r"^line (\d+): (.*)$", done.stderr, re.MULTILINE))
     assert sorted(reported, key=int) == ["2", "3", "4", "6", "7", "8"], done.stderr
     assert "site_id" in reported["3"]
@@ -299,7 +292,7 @@ def test_load_rejects_a_line_the_store_cannot_hold_without_losing_the_others(
     done = cli("load", "--org", org, str(path))
     assert "Traceback" not in done.stderr, done.stderr[-1500:]
     assert done.returncode == 1, (done.stdout, done.stderr)
-    assert load_counts(done) == (2, 0, 1)
+    assert load_counts(done) == (2, 0, 0, 1)
     assert re.search(r"^line 2: ", done.stderr, re.MULTILINE), done.stderr
     admin = token("admin")
     assert listed_ids(api, admin) == [first["id"], last["id"]]
@@ -341,7 +334,7 @@ def test_load_on_a_terminal_shows_progress_and_loads(api: Api, org: str, token: 
     terminal = b"".join(shown).decode(errors="replace")
     assert "Traceback" not in terminal, terminal[-1500:]
     assert done.returncode == 0, terminal[-1500:]
-    assert done.stdout.strip() == "created 3, updated 0, rejected 0"
+    assert done.stdout.strip() == "created 3, updated 0, unchanged 0, rejected 0"
     assert "3 lines" in terminal, terminal  # the progress bar counted the lines
     assert total(api, token("admin")) == 3
 
@@ -352,10 +345,10 @@ def test_load_is_idempotent_and_keeps_what_operators_did(
     lines = [event_line(n) for n in range(3)]
     path = write_lines(tmp_path / "events.jsonl", lines)
     first = cli("load", "--org", org, str(path))
-    assert first.returncode == 0 and load_counts(first) == (3, 0, 0), first.stderr
+    assert first.returncode == 0 and load_counts(first) == (3, 0, 0, 0), first.stderr
     again = cli("load", "--org", org, str(path))
     assert again.returncode == 0, again.stderr
-    assert load_counts(again) == (0, 3, 0)
+    assert load_counts(again) == (0, 0, 3, 0)  # re-sent as they were
     admin = token("admin", sub="admin-1")
     assert total(api, admin) == 3
 
@@ -376,8 +369,7 @@ def test_load_is_idempotent_and_keeps_what_operators_did(
     ]
     reload = cli("load", "--org", org, str(write_lines(tmp_path / "changed.jsonl", changed)))
     assert reload.returncode == 0, reload.stderr
-    created, updated, rejected = load_counts(reload)
-    assert created == 0 and rejected == 0 and updated >= 2
+    assert load_counts(reload) == (0, 3, 0, 0)  # every summary differs: the dismissed one's too
 
     body = api.get(f"{EVENTS}/{kept}", admin).json()
     assert body["summary"] == "revised 0"
@@ -403,7 +395,7 @@ def test_load_ten_thousand_lines(api: Api, org: str, token: Token, tmp_path: Pat
     elapsed = time.monotonic() - started
     print(f"\nloaded {count} events in {elapsed:.1f}s")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert load_counts(done) == (count, 0, 0)
+    assert load_counts(done) == (count, 0, 0, 0)
     assert total(api, token("admin")) == count
     assert total(api, token("viewer", sites=[SITE_A])) == count // 2
 
@@ -419,7 +411,7 @@ def test_load_of_a_file_that_is_not_json_lines_stops_after_ten_error_lines(
     errors = done.stderr.splitlines()
     assert len(errors) == 10 and all(re.match(r"line \d+: not JSON: ", line) for line in errors), errors
     assert done.stdout.count("\n") == 1, done.stdout
-    assert load_counts(done) == (0, 0, 10)
+    assert load_counts(done) == (0, 0, 0, 10)
     assert f"stopped: {path} is not JSON Lines" in done.stdout
     assert total(api, token("admin")) == 0
 
@@ -434,7 +426,7 @@ def test_load_of_many_bad_events_shows_ten_and_loads_the_good_ones(
     assert done.returncode == 1, (done.stdout, done.stderr)
     errors = done.stderr.splitlines()
     assert [line.split(":")[0] for line in errors] == [f"line {n}" for n in range(1, 11)], errors
-    assert load_counts(done) == (1, 0, 25)
+    assert load_counts(done) == (1, 0, 0, 25)
     assert done.stdout.strip().endswith("; the first 10 are shown"), done.stdout
     assert listed_ids(api, token("admin")) == [good["id"]]
 
@@ -535,7 +527,7 @@ def test_load_through_the_api_reports_each_line_and_never_prints_the_key(
 
     done = cli("load", "--api", gateway_url, str(path), env=env, timeout=300)
     assert done.returncode == 1, (done.stdout, done.stderr)
-    assert api_load_counts(done) == (1100, 0, 0, 2)
+    assert load_counts(done) == (1100, 0, 0, 2)
     reported = dict(re.findall(r"^line (\d+): (.*)$", done.stderr, re.MULTILINE))
     assert sorted(reported, key=int) == ["3", "4"], done.stderr
     assert reported["3"].startswith("not JSON")
@@ -546,12 +538,37 @@ def test_load_through_the_api_reports_each_line_and_never_prints_the_key(
     assert api.get(f"{EVENTS}/{invalid['id']}", admin).status_code == 404
 
     again = cli("load", "--api", gateway_url, "--key", key, str(path), env=dict(os.environ), timeout=300)
-    assert api_load_counts(again) == (0, 0, 1100, 2), again.stderr
+    assert load_counts(again) == (0, 0, 1100, 2), again.stderr
     assert key not in again.stdout + again.stderr
 
     revised = write_lines(tmp_path / "revised.jsonl", [{**good[0], "summary": "revised"}, good[1]])
-    assert api_load_counts(cli("load", "--api", gateway_url, str(revised), env=env)) == (0, 1, 1, 0)
+    assert load_counts(cli("load", "--api", gateway_url, str(revised), env=env)) == (0, 1, 1, 0)
     assert api.get(f"{EVENTS}/{good[0]['id']}", admin).json()["summary"] == "revised"
+
+
+def test_a_load_into_the_store_and_through_the_api_print_the_same_summary(
+    api: Api, org: str, tmp_path: Path, gateway_url: str
+) -> None:
+    """The same files, loaded into one org's store and through another org's ingest API: each load's
+    summary line is the same (created, updated, unchanged, rejected, superseded)."""
+    lines = [event_line(n) for n in range(3)]
+    repeated = {**lines[0], "summary": "a later line of the same id"}
+    invalid = event_line(4, trigger_type="explosion")
+    first = write_lines(tmp_path / "first.jsonl", [*lines, repeated, invalid])
+    changed = {**lines[1], "summary": "revised"}
+    revised = write_lines(tmp_path / "revised.jsonl", [changed, repeated, lines[2]])
+    env = {**os.environ, "NOVAVMS_API_KEY": new_key(f"org-{uuid.uuid4().hex[:12]}", "ingest")}
+    summaries = []
+    for path in (first, first, revised):
+        into_store = cli("load", "--org", org, str(path))
+        through_api = cli("load", "--api", gateway_url, str(path), env=env)
+        summaries.append(into_store.stdout.strip())
+        assert summaries[-1] == through_api.stdout.strip(), (into_store.stderr, through_api.stderr)
+    assert summaries == [
+        "created 3, updated 0, unchanged 0, rejected 1, superseded 1 (a later line of the same id won)",
+        "created 0, updated 0, unchanged 3, rejected 1, superseded 1 (a later line of the same id won)",
+        "created 0, updated 1, unchanged 2, rejected 0",
+    ]
 
 
 def test_load_through_the_api_with_a_key_that_may_not_ingest_stops_in_one_line(
@@ -562,7 +579,7 @@ def test_load_through_the_api_with_a_key_that_may_not_ingest_stops_in_one_line(
     done = cli("load", "--api", gateway_url, "--key", viewer, str(path))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("the API stopped the load: 403 forbidden: "), done.stderr
-    assert api_load_counts(done) == (0, 0, 0, 0) and viewer not in done.stdout + done.stderr
+    assert load_counts(done) == (0, 0, 0, 0) and viewer not in done.stdout + done.stderr
     site_key = new_key(org, "ingest", SITE_B)  # an event of SITE_A is outside its sites
     assert cli("load", "--api", gateway_url, "--key", site_key, str(path)).stderr.startswith(
         "the API stopped the load: 403 forbidden: "
@@ -746,7 +763,7 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
         # load beside the stack, into the same emulator and project, shows through its gateway.
         line = event_line(summary="loaded beside dev")
         done = cli("load", "--org", "demo", "-", stdin=json.dumps(line) + "\n", env=env)
-        assert done.returncode == 0 and load_counts(done) == (1, 0, 0), done.stderr
+        assert done.returncode == 0 and load_counts(done) == (1, 0, 0, 0), done.stderr
         got = demo.get(f"{EVENTS}/{line['id']}", minted)
         assert got.status_code == 200 and got.json()["summary"] == "loaded beside dev"
         # Without the stack's directory or any of its settings, --stack-port finds it by its port.
@@ -769,7 +786,7 @@ def test_dev_reuses_emulators_serves_and_stops_on_ctrl_c(emulators: Emulators, t
             stdin=json.dumps(by_port) + "\n",
             env=bare,
         )
-        assert loaded.returncode == 0 and load_counts(loaded) == (1, 0, 0), loaded.stderr
+        assert loaded.returncode == 0 and load_counts(loaded) == (1, 0, 0, 0), loaded.stderr
         assert demo.get(f"{EVENTS}/{by_port['id']}", minted).json()["summary"] == "loaded by port"
         unknown = cli("--stack-port", str(free_port()), "load", "--org", "demo", "-", stdin="", env=bare)
         assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1, unknown.stderr

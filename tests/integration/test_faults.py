@@ -8,6 +8,7 @@ asserted: a loaded machine stretches every figure, and the bounds here only end 
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ from typing import Any
 
 import pytest
 import requests
+from google.api_core import exceptions as google
+from google.cloud.firestore_v1.services.firestore.client import FirestoreClient
 
 from devstack.emulators import Emulators
 from devstack.harness import whole_history
@@ -196,3 +199,65 @@ def test_a_batch_during_an_outage_says_the_store_did_not_answer(
         assert_unavailable(answer)
         message = answer.json()["message"]
         assert "did not answer" in message and "changed by others" not in message, message
+
+
+# Firestore's own words when a query's composite index is missing, and while it builds (the emulator
+# never needs an index, so the RPCs below answer them the way Firestore does).
+INDEX_MISSING = (
+    "The query requires an index. You can create it here: https://console.firebase.google.com/v1/r/"
+    "project/novavms-dev/firestore/indexes?create_composite=ClVwcm9qZWN0cy9ub3Zhdm1zLWRldi9ldmVudHM"
+)
+INDEX_BUILDING = (
+    "The query requires an index. That index is currently building and cannot be used yet. See its "
+    "status here: https://console.firebase.google.com/v1/r/project/novavms-dev/firestore/indexes?"
+    "create_composite=ClVwcm9qZWN0cy9idWlsZGluZw"
+)
+
+
+def test_a_query_whose_index_is_not_ready_is_503_naming_it_and_logged_once_with_its_link(
+    api: Api,
+    token: Token,
+    add_events: AddEvents,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    event_id, dismissed = (line["id"] for line in add_events([event_line(0), event_line(1)]))
+    operator, admin = token("operator"), token("admin")
+    assert api.get(EVENTS, operator).status_code == 200  # the rate limiter's slice is leased first
+    reads: dict[str, Callable[[], requests.Response]] = {
+        "list": lambda: api.get(EVENTS, operator),
+        "get (its neighbours are a query)": lambda: api.get(f"{EVENTS}/{event_id}", operator),
+        "history": lambda: api.get(f"{EVENTS}/{event_id}/history", operator),
+        "changes": lambda: api.get(f"{EVENTS}/changes", operator),
+        "export": lambda: api.get(f"{EVENTS}/export", operator),
+        "keys": lambda: api.get("/api/v1/keys", admin),
+    }
+    for message in (INDEX_MISSING, INDEX_BUILDING):
+
+        def refuse(*args: Any, _message: str = message, **kwargs: Any) -> Any:
+            raise google.FailedPrecondition(_message)
+
+        capsys.readouterr()
+        with monkeypatch.context() as patch:
+            # Every query (documents or a count) is refused by Firestore's API, as a real one without
+            # the index refuses it; a write that answers without a query (a dismissal) goes on.
+            patch.setattr(FirestoreClient, "run_query", refuse)
+            patch.setattr(FirestoreClient, "run_aggregation_query", refuse)
+            for name, read in reads.items():
+                for _ in range(2):
+                    answer = read()
+                    assert answer.status_code == 503, (name, answer.status_code, answer.text[:300])
+                    body = answer.json()
+                    assert body["error"] == "unavailable", (name, body)
+                    assert "index is not ready" in body["message"], (name, body)
+                    assert int(answer.headers["Retry-After"]) >= 1
+                    assert body["request_id"] == answer.headers["X-Request-Id"]
+            if message == INDEX_MISSING:
+                dismissal = api.delete(f"{EVENTS}/{dismissed}", admin, headers={"Idempotency-Key": "idx-1"})
+                assert dismissal.status_code == 204, dismissal.text
+        link = message[message.index("https://") :]
+        logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if link in line]
+        assert [entry.get("index_link") for entry in logged] == [link], logged  # once, for every read
+    for name, read in reads.items():  # once the index is built, the same client answers at once
+        assert read().status_code == 200, name
+    assert [event["id"] for event in api.get(EVENTS, operator).json()["data"]] == [event_id]

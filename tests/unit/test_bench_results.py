@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.cold_start import GOAL, figures, merge_figures
 from bench.common import merge_json
 from bench.suite import others_of
 
@@ -55,3 +56,19 @@ def test_a_benchmark_measured_again_leaves_the_unrecorded_list(tmp_path: Path) -
     assert merged["abuse"] == {"new": 2} and merged["forged"] == 0
     assert merged["measured_at"]["unrecorded"]["keys"] == ["bulk"]
     assert merged["measured_at"]["abuse"]["keys"] == ["abuse", "forged"]
+
+
+def test_a_cold_start_run_replaces_the_suites_cold_start_figures_and_goal_only(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    goals = {"list_p50_ratio <= 1.2 at every size (flat 1k-50k)": True, GOAL: False}
+    out.write_text(json.dumps({"list_p50_ratio": 1.1, "cold_start_worst_ratio": 1.34, "goals": goals}))
+    runs = {"baseline": [0.4, 0.5, 0.3], "bare_get": [0.4, 0.4, 0.4], "get_event": [0.5, 0.4, 0.5]}
+    cold = figures(runs, {name: [200] * 3 for name in runs}, 3)
+    assert (cold["worst_function"], cold["worst_ratio"]) == ("get_event", 0.5 / 0.4)
+    assert cold["functions"]["get_event"]["ratio_to_import_only"] == 0.5 / 0.4
+    merge_figures(str(out), cold)
+    merged = json.loads(out.read_text())
+    assert merged["list_p50_ratio"] == 1.1 and merged["cold_start"] == cold
+    assert (merged["cold_start_worst_ratio"], merged["cold_start_worst_function"]) == (0.5 / 0.4, "get_event")
+    assert merged["goals"] == {**goals, GOAL: True}
+    assert "cold_start_worst_ratio" in merged["measured_at"]["cold_start"]["keys"]

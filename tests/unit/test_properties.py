@@ -46,7 +46,7 @@ from shared.model.event import AI_STATUSES, NOTES_MAX_CHARS, TRIGGER_TYPES, Even
 from shared.model.filter import EventFilter
 from shared.model.scope import Scope
 from shared.pipeline import parse_pipeline_event
-from shared.store.events import EventStore
+from shared.store.events import EventStore, LoadCounts
 from shared.timefmt import format_rfc3339, parse_bound, parse_rfc3339
 
 T = TypeVar("T")
@@ -885,11 +885,9 @@ class LoadingStore:
     def __init__(self) -> None:
         self.records: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
 
-    def upsert_pipeline(
-        self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
-    ) -> tuple[int, int]:
+    def upsert_pipeline(self, records: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> LoadCounts:
         self.records.extend(records)
-        return len(self.records), 0
+        return LoadCounts(created=len(self.records), changed=0, unchanged=0, superseded=0)
 
 
 def _json_line(value: Any) -> bytes:
