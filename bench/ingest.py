@@ -5,7 +5,8 @@
   the ingest budget, body parsing, validation of each event, the store's one write path: one read of
   the batch's ids and atomic chunks of events with their change records), each batch of ``--size``
   new events (the body encoded beforehand; the clock runs from sending it to the answer).
-- **Bare**: the same documents and the same change records (``shared.store.changes.record``) created
+- **Bare**: the same documents (search terms included, computed before the clock runs) and the same
+  change records (``shared.store.changes.record``) created
   with Firestore batched writes of up to 500 writes each, :data:`shared.store.events.BATCH_CONCURRENCY`
   at once, as fast as the client can: no HTTP, no auth, no validation, no read.
 
@@ -27,7 +28,7 @@ from typing import Any
 
 import requests
 
-from bench.common import bench_stack, dev_token, merge_json, print_table, require_clean_tree
+from bench.common import bench_stack, dev_token, merge_json, print_table, require_clean_tree, stored_shape
 from devstack.factories import mixed_event_line
 
 INGEST = "/api/v1/events/ingest"
@@ -56,21 +57,19 @@ def bare_seconds(org_id: str, lines: list[dict[str, Any]]) -> float:
     from shared.config import settings
     from shared.model.actor import Actor
     from shared.model.scope import Scope
-    from shared.pipeline import parse_pipeline_event
     from shared.store import changes
     from shared.store.events import BATCH_CONCURRENCY, WRITE_BATCH, EventStore
     from shared.timefmt import utcnow
 
     store = EventStore(Scope(org_id))
     actor = Actor.user("bench-admin")
-    records = [parse_pipeline_event(line) for line in lines]  # prepared before the clock runs
+    records = [stored_shape(line) for line in lines]  # prepared (search terms too) before the clock runs
     retention = settings().changes_retention_seconds
     per_batch = WRITE_BATCH // 2  # each event is two writes: its document and its change record
 
-    def commit(chunk: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+    def commit(chunk: list[tuple[str, dict[str, Any]]]) -> None:
         batch, expiry = store.client.batch(), utcnow() + timedelta(seconds=retention)
-        for event_id, pipeline, operator in chunk:
-            document = {**pipeline, **operator}
+        for event_id, document in chunk:
             batch.create(store.events.document(event_id), document)
             record = changes.record(actor, event_id, None, document, expiry)
             assert record is not None
