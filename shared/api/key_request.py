@@ -57,14 +57,15 @@ class KeyRequest:
     expires_at: datetime | None
 
 
+def plain_text(text: str) -> bool:
+    """Whether ``text`` holds no control or format character (Cc, Cf: :data:`NAME_REFUSED`) and is
+    text Firestore can store: the rule of key names, endpoint descriptions and tag values."""
+    return _REFUSED.search(text) is None and encodable(text)
+
+
 def valid_name(name: str) -> bool:
     """Whether ``name`` may name a key: 1-100 characters, one visible at least, none of Cc or Cf."""
-    return (
-        len(name) <= MAX_NAME
-        and _REFUSED.search(name) is None
-        and _VISIBLE.search(name) is not None
-        and encodable(name)
-    )
+    return len(name) <= MAX_NAME and plain_text(name) and _VISIBLE.search(name) is not None
 
 
 def parse_key_request(body: bytes) -> KeyRequest:

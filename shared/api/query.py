@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.api import cursor
-from shared.api.key_request import NAME_REFUSED
+from shared.api.key_request import plain_text
 from shared.errors import ValidationError
 from shared.ids import canonical_uuid
 from shared.model.event import AI_STATUSES, TRIGGER_TYPES, Position
@@ -29,7 +29,6 @@ from shared.model.search import MAX_TAG_CHARS, MAX_TAGS, parse_query
 from shared.store.totals import Total
 from shared.timefmt import parse_bound
 
-_REFUSED = re.compile(NAME_REFUSED)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 FILTER_PARAMETERS = (
@@ -174,10 +173,11 @@ def parse_list_query(
 def parse_tags(given: Sequence[str], problems: dict[str, str]) -> tuple[str, ...]:
     """The distinct tags of a ``tag`` filter, sorted (any of them matches); a problem names ``tag``
     when there are more than 10 values, or one is empty, longer than 100 characters or holds a
-    control or format character (the rule of key names, :data:`NAME_REFUSED`)."""
+    control or format character or is not text Firestore stores (:func:`plain_text`, the rule of key
+    names)."""
     if len(given) > MAX_TAGS:
         problems["tag"] = f"at most {MAX_TAGS} tags (any of them matches)"
-    elif not all(0 < len(tag) <= MAX_TAG_CHARS and _REFUSED.search(tag) is None for tag in given):
+    elif not all(0 < len(tag) <= MAX_TAG_CHARS and plain_text(tag) for tag in given):
         problems["tag"] = f"each tag must be 1 to {MAX_TAG_CHARS} characters, none a control character"
     return tuple(sorted(set(given))) if "tag" not in problems else ()
 

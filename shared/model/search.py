@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 TERMS_FIELD = "search_words"
@@ -107,9 +108,8 @@ def exact_by_query(word: str) -> bool:
     return len(word) <= MAX_PREFIX
 
 
-def word_matches(word: str, stored: Iterable[str]) -> bool:
-    """Whether the query ``word`` matches an event whose terms are ``stored``."""
-    present = set(stored)
+def word_matches(word: str, present: AbstractSet[str]) -> bool:
+    """Whether the query ``word`` matches an event whose terms are ``present``."""
     if word in present:  # a word of the event, or (3 to 20 characters) the prefix of one
         return True
     return not exact_by_query(word) and any(term.startswith(word) for term in present)
@@ -120,5 +120,5 @@ def matches(data: Mapping[str, Any], tags: tuple[str, ...], query_words: tuple[s
     one of ``query_words``."""
     if tags and not set(tags) & set(data.get("tags") or ()):
         return False
-    stored = data.get(TERMS_FIELD) or ()
-    return all(word_matches(word, stored) for word in query_words)
+    present = set(data.get(TERMS_FIELD) or ())
+    return all(word_matches(word, present) for word in query_words)

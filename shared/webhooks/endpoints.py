@@ -13,16 +13,15 @@ is 400 ``validation_error`` naming the field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from shared.api.bodies import json_object
-from shared.api.key_request import NAME_REFUSED
+from shared.api.key_request import plain_text
 from shared.errors import ValidationError
 from shared.ids import canonical_uuid
-from shared.model.event import TRIGGER_TYPES, encodable
+from shared.model.event import TRIGGER_TYPES
 from shared.store.changes import TYPES
 from shared.store.webhooks import (
     ADMIN_REASON,
@@ -110,18 +109,10 @@ def _filter(value: Any, problems: dict[str, str]) -> dict[str, list[str]]:
     return chosen
 
 
-_REFUSED = re.compile(NAME_REFUSED)
-
-
 def _description(value: Any, problems: dict[str, str]) -> str | None:
     if value is None:
         return None
-    if (
-        not isinstance(value, str)
-        or len(value) > MAX_DESCRIPTION
-        or _REFUSED.search(value) is not None
-        or not encodable(value)
-    ):
+    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION or not plain_text(value):
         problems["description"] = (
             f"at most {MAX_DESCRIPTION} characters, no control or invisible formatting characters"
         )

@@ -121,6 +121,8 @@ def test_tag_is_repeatable_distinct_and_at_most_ten() -> None:
     assert "tag" in parse("&".join(f"tag=t{n}" for n in range(11)))
     assert "tag" in parse("tag=")
     assert "tag" in parse("tag=" + "x" * 101)
+    assert "tag" in parse("tag=a\u200bb")  # a format character
+    assert "tag" in parse("tag=\ud800")  # no text Firestore can store (a JSON body can carry it)
 
 
 def test_q_takes_one_to_five_words() -> None:
